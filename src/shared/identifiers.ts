@@ -1,0 +1,25 @@
+// Validation of the identifiers people type: versions, commits, identities, environments.
+// Pure so that the CLI, the Slack gateway and workflow update validators share one definition.
+
+const VERSION = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+const COMMIT = /^[0-9a-f]{7,40}$/;
+const IDENTITY = /^@[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Returns why `version` is not a release version, or null when it is one. */
+export function versionProblem(version: string): string | null {
+  return VERSION.test(version) ? null : `"${version}" is not a release version: expected semver with a leading v, like v1.2.3`;
+}
+
+export function commitProblem(sha: string): string | null {
+  return COMMIT.test(sha) ? null : `"${sha}" is not a commit SHA: expected 7 to 40 lowercase hex characters`;
+}
+
+export function identityProblem(identity: string): string | null {
+  return IDENTITY.test(identity) ? null : `"${identity}" is not an identity: expected @username`;
+}
+
+export const releaseWorkflowId = (version: string): string => `release-${version}`;
+export const hotfixWorkflowId = (version: string): string => `hotfix-${version}`;
+export const environmentWorkflowId = (environment: string): string => `environment-${environment}`;
+export const rollbackWorkflowId = (environment: string, at: Date): string =>
+  `rollback-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;

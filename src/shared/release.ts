@@ -1,0 +1,204 @@
+// The vocabulary of a release: its stages, outcomes, gate results, approvals and canary evaluations.
+// Shared by workflows (pure), activities, the CLI and the Slack gateway.
+import type { ReleasePolicy } from './policy';
+
+export type ReleaseKind = 'standard' | 'hotfix';
+
+/** Where a release is now. Kept in the ReleaseStage search attribute. */
+export type ReleaseStage =
+  | 'DEV_GATES'
+  | 'WAITING_FOR_ENVIRONMENT'
+  | 'DEPLOYING_STAGING'
+  | 'STAGING_SOAK'
+  | 'AWAITING_APPROVAL'
+  | 'CANARY'
+  | 'CANARY_PAUSED'
+  | 'PRODUCTION_ROLLOUT'
+  | 'ROLLING_BACK'
+  // Terminal stages:
+  | 'PROMOTED'
+  | 'ROLLED_BACK'
+  | 'ROLLBACK_FAILED'
+  | 'REJECTED'
+  | 'GATES_FAILED'
+  | 'SOAK_FAILED'
+  | 'CANCELLED'
+  | 'FAILED';
+
+export type ReleaseOutcome = Extract<
+  ReleaseStage,
+  'PROMOTED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED' | 'REJECTED' | 'GATES_FAILED' | 'SOAK_FAILED' | 'CANCELLED' | 'FAILED'
+>;
+
+export const TERMINAL_STAGES: readonly ReleaseOutcome[] = [
+  'PROMOTED',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
+  'REJECTED',
+  'GATES_FAILED',
+  'SOAK_FAILED',
+  'CANCELLED',
+  'FAILED',
+];
+
+export interface ReleaseInput {
+  kind: ReleaseKind;
+  version: string;
+  commitSha: string;
+  /** Who started the release ("@user"); may not approve it when separation of duties is on. */
+  requestedBy: string;
+  ciRunId: string | null;
+  policy: ReleasePolicy;
+  /** Hotfix only: the two people asked to approve. Naming them is not approving. */
+  hotfixApprovers?: string[];
+}
+
+export type GateName =
+  | 'ci-checks'
+  | 'unit-coverage'
+  | 'security-findings'
+  | 'code-review'
+  | 'e2e-tests'
+  | 'load-tests'
+  | 'security-scan';
+
+export interface GateResult {
+  gate: GateName;
+  passed: boolean;
+  /** One line a person understands: what was measured, against which threshold. */
+  reason: string;
+  /** Where the evidence lives (a CI run URL, a report), when known. */
+  evidence: string | null;
+}
+
+export type ApprovalChannel = 'cli' | 'slack' | 'api';
+
+export interface ApprovalRecord {
+  approver: string;
+  channel: ApprovalChannel;
+  at: string;
+  /** What was approved: the canary promotion, a hotfix, or a decision on a paused canary. */
+  subject: 'canary' | 'hotfix' | 'resume' | 'rollback' | 'reject';
+  note: string | null;
+  /** The canary may not start before this time (the seed's "scheduled" trigger). */
+  notBefore: string | null;
+}
+
+/** One measurement of a group of pods: the stable baseline or the canary. */
+export interface MetricSample {
+  /** Requests seen in the window; null when the query returned no data. */
+  requests: number | null;
+  errorRatePct: number | null;
+  p99Ms: number | null;
+  availabilityPct: number | null;
+  /** Set when the measurement itself failed (query error, timeout). */
+  queryError: string | null;
+}
+
+export interface ServiceHealth {
+  service: string;
+  healthy: boolean;
+  version: string | null;
+  detail: string;
+}
+
+export type CheckName = 'error-rate' | 'availability' | 'p99-latency' | 'health' | 'data';
+
+export interface CheckResult {
+  check: CheckName;
+  outcome: 'pass' | 'breach' | 'inconclusive';
+  reason: string;
+}
+
+export type CanaryVerdict = 'pass' | 'rollback' | 'pause' | 'inconclusive';
+
+export interface CanaryEvaluation {
+  at: string;
+  /** Canary time elapsed (paused time excluded) when the evaluation ran. */
+  canaryElapsedMs: number;
+  baseline: MetricSample;
+  canary: MetricSample;
+  health: ServiceHealth[];
+  checks: CheckResult[];
+  verdict: CanaryVerdict;
+  reason: string;
+}
+
+export interface StageTransition {
+  from: ReleaseStage | null;
+  to: ReleaseStage;
+  at: string;
+  reason: string;
+}
+
+export interface SoakState {
+  startedAt: string | null;
+  /** When the current continuous healthy period will reach the soak duration. */
+  endsAt: string | null;
+  restarts: number;
+  checks: number;
+  lastCheck: { at: string; healthy: boolean; reason: string } | null;
+  completedAt: string | null;
+}
+
+export interface CanaryState {
+  startedAt: string | null;
+  requiredMs: number;
+  elapsedMs: number;
+  /** Estimated end if nothing pauses it. */
+  endsAt: string | null;
+  paused: { since: string; reason: string } | null;
+  evaluations: CanaryEvaluation[];
+  consecutiveBreaches: number;
+  consecutiveInconclusive: number;
+}
+
+export interface ApprovalState {
+  requestedAt: string | null;
+  requestedBy: string | null;
+  required: number;
+  /** People asked to approve (hotfix); empty means anyone holding the approver role. */
+  asked: string[];
+  approvals: ApprovalRecord[];
+  rejection: ApprovalRecord | null;
+  notBefore: string | null;
+  deadlineAt: string | null;
+}
+
+export interface RollbackState {
+  reason: string;
+  startedAt: string;
+  steps: Array<{ step: string; ok: boolean; detail: string; at: string }>;
+}
+
+/** Everything `status` shows; also the source of the evidence files. */
+export interface ReleaseStatus {
+  workflowId: string;
+  version: string;
+  kind: ReleaseKind;
+  commitSha: string;
+  requestedBy: string;
+  ciRunId: string | null;
+  stage: ReleaseStage;
+  outcome: ReleaseOutcome | null;
+  outcomeReason: string | null;
+  startedAt: string;
+  gates: GateResult[];
+  soak: SoakState;
+  approval: ApprovalState;
+  canary: CanaryState;
+  rollback: RollbackState | null;
+  /** Production version before this release, restored on failure. */
+  previousProductionVersion: string | null;
+  history: StageTransition[];
+  waitingFor: string | null;
+  policy: ReleasePolicy;
+}
+
+export interface ReleaseResult {
+  version: string;
+  outcome: ReleaseOutcome;
+  reason: string;
+  stage: ReleaseStage;
+  finishedAt: string;
+}
