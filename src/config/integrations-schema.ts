@@ -6,11 +6,17 @@ import { durationMs } from './duration';
 
 const serviceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a service name is a DNS label, like api-gateway');
 
-export const simulatedTargetSchema = z.object({
-  type: z.literal('simulated'),
-  /** Directory holding the simulated environments' state (one JSON file per environment). */
-  stateDir: z.string().default('.release-promote/simulated'),
-});
+export const simulatedTargetSchema = z.object({ type: z.literal('simulated') });
+
+/** The simulated world: environments kept in local files, metrics and health scripted by a scenario. */
+export const simulationSchema = z
+  .object({
+    /** A built-in scenario (healthy, error-rate-regression, ...) or the path of a scenario JSON file. */
+    scenario: z.string().default('healthy'),
+    /** Directory holding the simulated environments' state, one JSON file per environment. */
+    stateDir: z.string().default('.release-promote/simulated'),
+  })
+  .prefault({});
 
 export const kubernetesTargetSchema = z.object({
   type: z.literal('kubernetes'),
@@ -33,56 +39,83 @@ export const environmentSchema = z.object({
 });
 
 export const promQueriesSchema = z.object({
-  /** PromQL templates; {service}, {track} and {window} are substituted. Each must return one number. */
-  requests: z.string(),
-  errorRatePct: z.string(),
-  p99Ms: z.string(),
-  availabilityPct: z.string(),
+  /**
+   * PromQL templates, each returning one number (a one-element vector or a scalar). Substituted:
+   * {selector} (the default label matchers: service, track and environment), {service} (a regex
+   * matching the services), {track} ("stable" or "canary"), {environment} and {window} (like 5m).
+   * An empty answer or NaN is "no data", never zero. Defaults: src/activities/metrics/promql-defaults.ts.
+   */
+  requests: z.string().min(1),
+  errorRatePct: z.string().min(1),
+  p99Ms: z.string().min(1),
+  availabilityPct: z.string().min(1),
 });
 
 export const metricsSchema = z
   .discriminatedUnion('provider', [
-    z.object({
-      provider: z.literal('simulated'),
-      /** Scenario name (healthy, error-rate-regression, latency-regression, ...) or a path to a scenario JSON file. */
-      scenario: z.string().default('healthy'),
-    }),
+    z.object({ provider: z.literal('simulated') }),
     z.object({
       provider: z.literal('prometheus'),
       baseUrl: z.string().url(),
       /** Name of an environment variable holding the Authorization header value, e.g. "Bearer …". */
-      authHeaderEnv: z.string().optional(),
+      authHeaderEnv: z.string().min(1).optional(),
+      /**
+       * Label that holds the environment name (e.g. production) in your metrics; null when this
+       * Prometheus only sees one environment and the default queries should not filter on it.
+       */
+      environmentLabel: z
+        .string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a Prometheus label name, like environment or namespace')
+        .nullable()
+        .default('environment'),
+      /** The range every query looks back over, e.g. the rate of the last 5 minutes. */
       window: durationMs.prefault('5m'),
+      /** How long one query may take before the measurement fails (and is retried). */
       timeout: durationMs.prefault('10s'),
       queries: promQueriesSchema.partial().prefault({}),
     }),
   ])
   .prefault({ provider: 'simulated' });
 
+/** A Flagger-style test webhook: POSTed JSON about the release; a 2xx answer means the suite passed. */
 export const webhookSchema = z.object({
   url: z.string().url(),
+  /** How long the suite may run before the call is abandoned (and the activity retried). */
   timeout: durationMs.prefault('60s'),
+  /** Name of an environment variable holding the Authorization header value to send, if any. */
+  authHeaderEnv: z.string().min(1).optional(),
 });
 
 export const gatesSchema = z
   .discriminatedUnion('provider', [
-    z.object({
-      provider: z.literal('simulated'),
-      /** Gate facts keyed by commit SHA prefix; commits not listed pass every gate. See README. */
-      failing: z.record(z.string(), z.array(z.string())).default({}),
-    }),
+    z.object({ provider: z.literal('simulated') }),
     z.object({
       provider: z.literal('github'),
+      /** GitHub Enterprise Server: https://HOST/api/v3 */
       apiBaseUrl: z.string().url().default('https://api.github.com'),
       repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected owner/name'),
-      tokenEnv: z.string().default('GITHUB_TOKEN'),
+      /** Name of the environment variable holding the token (checks, statuses, pulls, code scanning: read). */
+      tokenEnv: z.string().min(1).default('GITHUB_TOKEN'),
+      /** How long one GitHub API request may take. */
+      timeout: durationMs.prefault('30s'),
+      /**
+       * Where the unit-test coverage percentage is read (formats: src/activities/gates/coverage.ts):
+       * a commit status's description ("84.2% (+0.1%)"), a check run's output title or summary, or
+       * a JSON document ({"coveragePct": 84.2} or Istanbul's json-summary) at a URL where {sha}
+       * is replaced by the commit. The GitHub token is never sent to that URL.
+       */
       coverage: z
         .discriminatedUnion('from', [
-          z.object({ from: z.literal('commit-status'), context: z.string() }),
-          z.object({ from: z.literal('check-run'), name: z.string() }),
+          z.object({ from: z.literal('commit-status'), context: z.string().min(1) }),
+          z.object({ from: z.literal('check-run'), name: z.string().min(1) }),
           z.object({ from: z.literal('url'), url: z.string().url() }),
         ])
         .prefault({ from: 'commit-status', context: 'coverage' }),
+      /**
+       * The ref whose open code-scanning alerts are the release's security findings (GitHub lists
+       * alerts per ref, not per commit). {version} is replaced, e.g. refs/tags/v{version}.
+       */
+      codeScanningRef: z.string().min(1).default('refs/heads/main'),
       e2e: webhookSchema.optional(),
       load: webhookSchema.optional(),
       securityScan: webhookSchema.optional(),
@@ -95,9 +128,12 @@ export const notificationsSchema = z
     z.object({ provider: z.literal('console') }),
     z.object({
       provider: z.literal('slack'),
+      /** The Web API base; a fake Slack's URL in tests. */
       apiBaseUrl: z.string().url().default('https://slack.com/api/'),
-      channel: z.string().min(1),
-      botTokenEnv: z.string().default('SLACK_BOT_TOKEN'),
+      /** Channel ID (C0123ABCD) the bot is a member of; each release gets one thread there. */
+      channel: z.string().regex(/^(#?[a-z0-9][a-z0-9._-]*|[CGD][A-Z0-9]+)$/, 'a Slack channel ID like C0123ABCD (or a name like #releases)'),
+      /** Name of the environment variable holding the bot token (xoxb-…); the token never goes in the file. */
+      botTokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name, like SLACK_BOT_TOKEN').default('SLACK_BOT_TOKEN'),
     }),
   ])
   .prefault({ provider: 'console' });
@@ -105,8 +141,19 @@ export const notificationsSchema = z
 export const slackGatewaySchema = z
   .object({
     port: z.number().int().min(1).max(65535).default(3000),
-    signingSecretEnv: z.string().default('SLACK_SIGNING_SECRET'),
-    /** Slack user ID → identity, e.g. U012AB3CD: "@alice". Unmapped users cannot approve. */
-    users: z.record(z.string(), z.string().regex(/^@/, 'identities start with @')).default({}),
+    /** Interface the gateway listens on; Slack (or the proxy in front of it) must reach it. */
+    host: z.string().min(1).default('0.0.0.0'),
+    /** Name of the environment variable holding the Slack app's signing secret. */
+    signingSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name, like SLACK_SIGNING_SECRET').default('SLACK_SIGNING_SECRET'),
+    /** Slack user ID → identity, e.g. U012AB3CD: "@alice". Unmapped users cannot act on releases from Slack. */
+    users: z
+      .record(z.string(), z.string().regex(/^@[A-Za-z0-9][A-Za-z0-9._-]*$/, 'identities look like @username'))
+      // Checked here rather than as the record's key schema, whose failure hides this message.
+      .superRefine((users, ctx) => {
+        for (const id of Object.keys(users)) {
+          if (!/^[UW][A-Z0-9]+$/.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: `"${id}" is not a Slack user ID, like U012AB3CD (profile → ⋮ → Copy member ID)` });
+        }
+      })
+      .default({}),
   })
   .prefault({});

@@ -2,7 +2,7 @@
 // empty file describes the documented process exactly.
 import { z } from 'zod';
 import { durationMs } from './duration';
-import { environmentSchema, gatesSchema, metricsSchema, notificationsSchema, slackGatewaySchema } from './integrations-schema';
+import { environmentSchema, gatesSchema, metricsSchema, notificationsSchema, simulationSchema, slackGatewaySchema } from './integrations-schema';
 
 const identity = z.string().regex(/^@[A-Za-z0-9][A-Za-z0-9._-]*$/, 'identities look like @username');
 const percent = z.number().min(0).max(100);
@@ -71,6 +71,7 @@ export const configSchema = z
     environments: z
       .record(z.string(), environmentSchema)
       .prefault({ staging: {}, production: {} }),
+    simulation: simulationSchema,
     metrics: metricsSchema,
     gates: gatesSchema,
     notifications: notificationsSchema,
@@ -79,7 +80,8 @@ export const configSchema = z
       .object({
         auditDir: z.string().default('operational_audit/releases'),
         evidenceDir: z.string().default('TEST/release'),
-        sotFile: z.string().default('operational_audit/sot.json'),
+        /** Export of the version records (source of truth), one JSON file per environment. */
+        sotDir: z.string().default('operational_audit/sot'),
       })
       .prefault({}),
   })

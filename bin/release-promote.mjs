@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Entry point of the release-promote CLI. From a source checkout it runs the TypeScript directly
+// (through tsx, so there is no build step to forget); an installed build runs the compiled code.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const source = join(root, 'src', 'client', 'cli.ts');
+const require = createRequire(import.meta.url);
+
+if (existsSync(source)) {
+  const { register } = require('tsx/cjs/api');
+  register();
+  await require(source).main(process.argv);
+} else {
+  await require(join(root, 'dist', 'client', 'cli.js')).main(process.argv);
+}

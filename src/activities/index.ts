@@ -1,0 +1,187 @@
+// The activities a release runs, built over the ports. Each is idempotent: deploys converge on a
+// version, gate and metric reads have no side effects, audit appends carry an idempotency key,
+// ledger updates are keyed by workflow ID and evidence is rewritten whole.
+import { Context } from '@temporalio/activity';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { evaluateDevGates, evaluateStagingGates } from '../shared/gates';
+import type { DevGatePolicy } from '../shared/policy';
+import type { GateResult, MetricSample, ReleaseStatus, ServiceHealth } from '../shared/release';
+import type { AuditEntry } from '../shared/audit';
+import { statusQuery } from '../shared/messages';
+import {
+  acquireEnvironmentUpdate,
+  environmentRecordsQuery,
+  recordVersionUpdate,
+  releaseEnvironmentUpdate,
+  type EnvironmentRecords,
+  type LeaseAnswer,
+  type LeaseRequest,
+  type VersionRecord,
+} from '../shared/ledger';
+import { environmentWorkflowId } from '../shared/identifiers';
+import type { DeploymentTarget, GateProvider, MetricsSource, Notification, NotificationReceipt, Notifier } from './ports';
+import { appendAuditEntry, readAuditEntries, type AppendResult } from './records/audit-log';
+import { exportVersionRecords } from './records/version-records';
+import { renderEvidence, writeEvidenceFiles } from './records/evidence';
+
+export interface ActivityDeps {
+  client: Client;
+  taskQueue: string;
+  /** The deployment target of an environment; `now` is the workflow timeline's clock (simulation only). */
+  target(environment: string, now: () => number): DeploymentTarget;
+  metrics(environment: string, now: () => number): MetricsSource;
+  services(environment: string): string[];
+  gates(now: () => number): GateProvider;
+  notifier: Notifier;
+  auditDir: string;
+  evidenceDir: string;
+  sotDir: string;
+}
+
+export interface VerificationLine {
+  service: string;
+  version: string | null;
+  healthy: boolean;
+  ok: boolean;
+  /** As the seed prints it: "✓ api-gateway: v1.2.2 (healthy)". */
+  line: string;
+}
+
+export interface VerificationReport {
+  environment: string;
+  expectedVersion: string;
+  ok: boolean;
+  services: VerificationLine[];
+}
+
+/** The server's time for this attempt: the workflow's timeline, which time-skipping tests move. */
+function timeline(): () => number {
+  const info = Context.current().info;
+  const scheduled = info.currentAttemptScheduledTimestampMs;
+  const startedLocally = Date.now();
+  return () => scheduled + (Date.now() - startedLocally);
+}
+
+function heartbeat(detail: string): void {
+  Context.current().heartbeat(detail);
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const ledger = (environment: string) => deps.client.workflow.getHandle(environmentWorkflowId(environment));
+  const startLedger = (environment: string) =>
+    new WithStartWorkflowOperation('environmentLedger', {
+      workflowId: environmentWorkflowId(environment),
+      taskQueue: deps.taskQueue,
+      args: [{ environment }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `Ledger of the ${environment} environment: lease queue and version records`,
+    });
+
+  return {
+    async checkDevGates(input: { version: string; commitSha: string; policy: DevGatePolicy }): Promise<GateResult[]> {
+      const facts = await deps.gates(timeline()).devGateFacts(input);
+      return evaluateDevGates(facts, input.policy);
+    },
+
+    async checkStagingGates(input: { version: string; commitSha: string; environment: string }): Promise<GateResult[]> {
+      return evaluateStagingGates(await deps.gates(timeline()).stagingGateFacts(input));
+    },
+
+    async deployStable(input: { environment: string; version: string }): Promise<ServiceHealth[]> {
+      return deps.target(input.environment, timeline()).deploy(input.version, heartbeat);
+    },
+
+    async deployCanary(input: { environment: string; version: string; weightPercent: number }): Promise<ServiceHealth[]> {
+      return deps.target(input.environment, timeline()).deployCanary(input.version, input.weightPercent, heartbeat);
+    },
+
+    async removeCanary(input: { environment: string }): Promise<void> {
+      await deps.target(input.environment, timeline()).removeCanary(heartbeat);
+    },
+
+    async checkHealth(input: { environment: string; track: 'stable' | 'canary' }): Promise<ServiceHealth[]> {
+      return deps.target(input.environment, timeline()).health(input.track);
+    },
+
+    /** Every service of the environment runs `expectedVersion` and is healthy. */
+    async verifyEnvironment(input: { environment: string; expectedVersion: string }): Promise<VerificationReport> {
+      const health = await deps.target(input.environment, timeline()).health('stable');
+      const services = deps.services(input.environment).map((service): VerificationLine => {
+        const h = health.find((x) => x.service === service);
+        const version = h?.version ?? null;
+        const healthy = h?.healthy ?? false;
+        const ok = healthy && version === input.expectedVersion;
+        const state = h ? (healthy ? 'healthy' : `unhealthy: ${h.detail}`) : 'not found';
+        const mismatch = version !== null && version !== input.expectedVersion ? `, expected ${input.expectedVersion}` : '';
+        return { service, version, healthy, ok, line: `${ok ? '✓' : '✗'} ${service}: ${version ?? '-'} (${state}${mismatch})` };
+      });
+      return { environment: input.environment, expectedVersion: input.expectedVersion, ok: services.every((s) => s.ok), services };
+    },
+
+    async currentStableVersion(input: { environment: string }): Promise<string | null> {
+      const health = await deps.target(input.environment, timeline()).health('stable');
+      const versions = [...new Set(health.map((h) => h.version).filter((v): v is string => v !== null))];
+      return versions.length === 1 ? versions[0]! : null;
+    },
+
+    async sampleCanaryMetrics(input: { environment: string }): Promise<{ baseline: MetricSample; canary: MetricSample }> {
+      return deps.metrics(input.environment, timeline()).sample(deps.services(input.environment));
+    },
+
+    async notify(notification: Notification): Promise<NotificationReceipt> {
+      return deps.notifier.send(notification);
+    },
+
+    async appendAudit(entry: AuditEntry): Promise<AppendResult> {
+      return appendAuditEntry(deps.auditDir, entry);
+    },
+
+    /** Rewrites the release's evidence files from its current state (queried, so the history stays small). */
+    async writeEvidence(input: { workflowId: string; version: string }): Promise<string> {
+      const status: ReleaseStatus = await deps.client.workflow.getHandle(input.workflowId).query(statusQuery);
+      return writeEvidenceFiles(deps.evidenceDir, input.version, renderEvidence(status, readAuditEntries(deps.auditDir, input.version)));
+    },
+
+    async acquireEnvironment(input: { environment: string } & LeaseRequest): Promise<LeaseAnswer> {
+      const { environment, ...request } = input;
+      return deps.client.workflow.executeUpdateWithStart(acquireEnvironmentUpdate, { args: [request], startWorkflowOperation: startLedger(environment) });
+    },
+
+    async releaseEnvironment(input: { environment: string; workflowId: string }): Promise<void> {
+      await deps.client.workflow.executeUpdateWithStart(releaseEnvironmentUpdate, {
+        args: [{ workflowId: input.workflowId }],
+        startWorkflowOperation: startLedger(input.environment),
+      });
+    },
+
+    async recordVersion(input: { environment: string; record: VersionRecord }): Promise<EnvironmentRecords> {
+      return deps.client.workflow.executeUpdateWithStart(recordVersionUpdate, { args: [input.record], startWorkflowOperation: startLedger(input.environment) });
+    },
+
+    async environmentRecords(input: { environment: string }): Promise<EnvironmentRecords> {
+      try {
+        return await ledger(input.environment).query(environmentRecordsQuery);
+      } catch (err) {
+        if ((err as Error).name === 'WorkflowNotFoundError') {
+          return { environment: input.environment, revision: 0, current: null, previous: [], lease: null, queue: [] };
+        }
+        throw err;
+      }
+    },
+
+    async exportVersionRecords(records: EnvironmentRecords): Promise<boolean> {
+      return exportVersionRecords(deps.sotDir, records);
+    },
+
+    /** Cancels a release that holds an environment a rollback needs; its compensations then run. */
+    async cancelHolder(input: { workflowId: string }): Promise<void> {
+      try {
+        await deps.client.workflow.getHandle(input.workflowId).cancel();
+      } catch (err) {
+        if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+      }
+    },
+  };
+}
+
+export type ReleaseActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,21 @@
+// The exported copy of an environment's version records (the source of truth lives in the
+// environment's ledger workflow). Written atomically, and never replaced by an older revision, so
+// concurrent exporters and crashes leave the newest complete file.
+import { join } from 'node:path';
+import type { EnvironmentRecords } from '../../shared/ledger';
+import { readJson, writeJsonAtomic } from '../atomic-json';
+import { withFileLock } from './file-lock';
+
+export function versionRecordsPath(sotDir: string, environment: string): string {
+  return join(sotDir, `${environment}.json`);
+}
+
+export async function exportVersionRecords(sotDir: string, records: EnvironmentRecords): Promise<boolean> {
+  const path = versionRecordsPath(sotDir, records.environment);
+  return withFileLock(path, () => {
+    const existing = readJson<EnvironmentRecords>(path);
+    if (existing && existing.revision >= records.revision) return false;
+    writeJsonAtomic(path, { environment: records.environment, revision: records.revision, current: records.current, previous: records.previous });
+    return true;
+  });
+}

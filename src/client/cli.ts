@@ -1,0 +1,255 @@
+// release-promote: start and steer releases from a terminal. Every command validates its input
+// before touching Temporal, and every error is one line with what to do about it.
+import { userInfo } from 'node:os';
+import { Command, Option } from 'commander';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { loadConfig, ConfigError } from '../config/load';
+import type { Config } from '../config/schema';
+import { connectClient, TemporalUnreachableError } from './connection';
+import { findReleaseHandle, ReleaseNotFoundError } from './releases';
+import { InvalidInputError, startRelease } from './start-release';
+import { renderStatus } from './render-status';
+import { watchRelease } from './watch';
+import { approveUpdate, pauseDecisionUpdate, rejectUpdate, requestCanaryUpdate, statusQuery } from '../shared/messages';
+import { commitProblem, identityProblem, versionProblem } from '../shared/identifiers';
+import { registerOperationsCommands } from './commands/operations';
+import { registerRecordsCommands } from './commands/records';
+import { registerServiceCommands } from './commands/services';
+
+export interface Globals {
+  config?: string;
+}
+
+export interface CliContext {
+  config(): Config;
+  client(): Promise<{ client: Client; namespace: string }>;
+  close(): Promise<void>;
+  out(line: string): void;
+}
+
+export function defaultIdentity(): string {
+  return process.env.RELEASE_PROMOTE_USER ?? `@${userInfo().username}`;
+}
+
+export function requireValid(...problems: Array<string | null>): void {
+  const problem = problems.find((p) => p !== null);
+  if (problem) throw new InvalidInputError(problem);
+}
+
+export function buildCli(): { program: Command; ctx: CliContext } {
+  const program = new Command('release-promote')
+    .description('Durable release promotion on Temporal: Dev → Staging (2h soak) → 10% Canary (30 min) → Production, with gates, approvals, automatic rollback and an audit trail.')
+    .option('-c, --config <file>', 'config file (default: $RELEASE_PROMOTE_CONFIG or ./release-promote.yaml, else built-in defaults)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nConnection: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE, as for the temporal CLI.\nIdentity: --approver/--requested-by, default $RELEASE_PROMOTE_USER or @<login>.',
+    );
+
+  let connected: { client: Client; namespace: string; close: () => Promise<void> } | null = null;
+  let config: Config | null = null;
+  const ctx: CliContext = {
+    config: () => (config ??= loadConfig(program.opts<Globals>().config)),
+    client: async () => {
+      if (!connected) {
+        const { client, connection, namespace } = await connectClient();
+        connected = { client, namespace, close: () => connection.close() };
+      }
+      return connected;
+    },
+    close: async () => {
+      await connected?.close();
+    },
+    out: (line) => process.stdout.write(`${line}\n`),
+  };
+
+  program
+    .command('start')
+    .description('start promoting a release: dev gates, then staging, soak, approval, canary and production')
+    .argument('<version>', 'release version, like v1.2.3')
+    .requiredOption('--commit <sha>', 'commit the release was built from')
+    .option('--requested-by <identity>', 'who starts the release (may not approve it)', defaultIdentity())
+    .option('--ci-run-id <id>', 'CI run that built the release')
+    .action(async (version: string, o: { commit: string; requestedBy: string; ciRunId?: string }) => {
+      requireValid(versionProblem(version), commitProblem(o.commit), identityProblem(o.requestedBy));
+      const { client, namespace } = await ctx.client();
+      const handle = await startRelease(client, ctx.config(), namespace, { version, commitSha: o.commit, requestedBy: o.requestedBy, ciRunId: o.ciRunId });
+      ctx.out(`started ${handle.workflowId}; follow it with "release-promote watch ${version}"`);
+    });
+
+  program
+    .command('hotfix')
+    .description('fast-track a hotfix to canary and production, skipping staging; needs two approvals from different approvers')
+    .argument('<version>', 'hotfix version, like v1.2.4')
+    .option('--commit <sha>', 'commit of the hotfix (default: the tag, resolved by git)')
+    .addOption(new Option('--skip-staging', 'required: acknowledges that staging and its soak are skipped').makeOptionMandatory())
+    .option('--approver1 <identity>', 'first approver to ask (each confirms with "approve")')
+    .option('--approver2 <identity>', 'second approver to ask')
+    .option('--requested-by <identity>', 'who requests the hotfix (may not approve it)', defaultIdentity())
+    .option('--ci-run-id <id>', 'CI run that built the hotfix')
+    .action(async (version: string, o: { commit?: string; approver1?: string; approver2?: string; requestedBy: string; ciRunId?: string }) => {
+      requireValid(versionProblem(version), o.approver1 ? identityProblem(o.approver1) : null, o.approver2 ? identityProblem(o.approver2) : null);
+      if (Boolean(o.approver1) !== Boolean(o.approver2)) throw new InvalidInputError('name both --approver1 and --approver2, or neither (then any two approvers may approve)');
+      const commitSha = o.commit ?? (await resolveTag(version));
+      const { client, namespace } = await ctx.client();
+      const asked = o.approver1 && o.approver2 ? [o.approver1, o.approver2] : [];
+      const handle = await startRelease(client, ctx.config(), namespace, { version, commitSha, requestedBy: o.requestedBy, ciRunId: o.ciRunId, kind: 'hotfix', hotfixApprovers: asked });
+      ctx.out(`started ${handle.workflowId}; approval requested from ${asked.length ? asked.join(' and ') : 'two RELEASE_APPROVERs'} — each confirms with "release-promote approve ${version} --approver=@them"`);
+    });
+
+  program
+    .command('request-canary')
+    .description('ask the approvers to approve canary promotion of a release')
+    .argument('<version>')
+    .option('--requested-by <identity>', 'who asks', defaultIdentity())
+    .action(async (version: string, o: { requestedBy: string }) => {
+      requireValid(versionProblem(version), identityProblem(o.requestedBy));
+      const ack = await update(ctx, version, (h) => h.executeUpdate(requestCanaryUpdate, { args: [{ requestedBy: o.requestedBy, channel: 'cli' }] }));
+      ctx.out(ack.message);
+    });
+
+  program
+    .command('approve')
+    .description('approve a release for canary (or a hotfix); requires the RELEASE_APPROVER role')
+    .argument('<version>')
+    .requiredOption('--approver <identity>', 'who approves, like @alice')
+    .option('--not-before <time>', 'do not start the canary before this ISO time (a scheduled promotion)')
+    .option('--note <text>', 'a note kept with the approval')
+    .action(async (version: string, o: { approver: string; notBefore?: string; note?: string }) => {
+      requireValid(versionProblem(version), identityProblem(o.approver), o.notBefore && Number.isNaN(Date.parse(o.notBefore)) ? `"${o.notBefore}" is not an ISO time` : null);
+      const ack = await update(ctx, version, (h) => h.executeUpdate(approveUpdate, { args: [{ approver: o.approver, channel: 'cli', notBefore: o.notBefore ?? null, note: o.note ?? null }] }));
+      ctx.out(ack.message);
+    });
+
+  program
+    .command('reject')
+    .description('reject a release waiting for approval; it ends without reaching the canary')
+    .argument('<version>')
+    .requiredOption('--approver <identity>', 'who rejects')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (version: string, o: { approver: string; reason: string }) => {
+      requireValid(versionProblem(version), identityProblem(o.approver));
+      const ack = await update(ctx, version, (h) => h.executeUpdate(rejectUpdate, { args: [{ approver: o.approver, channel: 'cli', reason: o.reason }] }));
+      ctx.out(ack.message);
+    });
+
+  for (const decision of ['resume', 'abort'] as const) {
+    program
+      .command(decision)
+      .description(decision === 'resume' ? 'resume a paused canary (paused time does not count toward its minimum)' : 'roll back a paused canary')
+      .argument('<version>')
+      .requiredOption('--approver <identity>', 'who decides (RELEASE_APPROVER)')
+      .option('--reason <text>', 'why')
+      .action(async (version: string, o: { approver: string; reason?: string }) => {
+        requireValid(versionProblem(version), identityProblem(o.approver));
+        const ack = await update(ctx, version, (h) =>
+          h.executeUpdate(pauseDecisionUpdate, { args: [{ approver: o.approver, channel: 'cli', decision: decision === 'resume' ? 'resume' : 'rollback', reason: o.reason ?? null }] }),
+        );
+        ctx.out(ack.message);
+      });
+  }
+
+  program
+    .command('cancel')
+    .description('cancel a release; anything it deployed to production is undone first')
+    .argument('<version>')
+    .action(async (version: string) => {
+      requireValid(versionProblem(version));
+      const { client } = await ctx.client();
+      const handle = await findReleaseHandle(client, version);
+      await handle.cancel();
+      ctx.out(`cancellation requested for ${handle.workflowId}; compensations run before it ends ("release-promote watch ${version}")`);
+    });
+
+  program
+    .command('status')
+    .description("show a release's stage, gates, approvals, soak and canary")
+    .argument('<version>')
+    .option('--json', 'machine-readable output')
+    .action(async (version: string, o: { json?: boolean }) => {
+      requireValid(versionProblem(version));
+      const { client } = await ctx.client();
+      const status = await (await findReleaseHandle(client, version)).query(statusQuery);
+      ctx.out(o.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+    });
+
+  program
+    .command('list')
+    .description('list releases (newest first) with their stage')
+    .option('--stage <stage>', 'only releases in this stage, like CANARY')
+    .option('--limit <n>', 'at most this many', '20')
+    .action(async (o: { stage?: string; limit: string }) => {
+      const { client } = await ctx.client();
+      const filter = [`ReleaseVersion IS NOT NULL`, o.stage ? `ReleaseStage = '${o.stage.replace(/'/g, '')}'` : null].filter(Boolean).join(' AND ');
+      let n = 0;
+      for await (const wf of client.workflow.list({ query: filter })) {
+        const attrs = wf.typedSearchAttributes;
+        const get = (name: string) => String(attrs.getAll().find((p) => p.key.name === name)?.value ?? '-');
+        ctx.out(`${get('ReleaseVersion').padEnd(12)} ${get('ReleaseKind').padEnd(9)} ${get('ReleaseStage').padEnd(20)} ${wf.status.name.padEnd(10)} ${wf.workflowId}  ${wf.startTime.toISOString()}`);
+        if (++n >= Number(o.limit)) break;
+      }
+      if (n === 0) ctx.out('no releases found');
+    });
+
+  program
+    .command('watch')
+    .description('follow a release live until it ends (exit 0 when promoted)')
+    .argument('<version>')
+    .action(async (version: string) => {
+      requireValid(versionProblem(version));
+      const { client } = await ctx.client();
+      const status = await watchRelease(await findReleaseHandle(client, version), ctx.out);
+      process.exitCode = status.outcome === 'PROMOTED' ? 0 : 1;
+    });
+
+  registerOperationsCommands(program, ctx);
+  registerRecordsCommands(program, ctx);
+  registerServiceCommands(program, ctx);
+  return { program, ctx };
+}
+
+async function update<T>(ctx: CliContext, version: string, send: (h: Awaited<ReturnType<typeof findReleaseHandle>>) => Promise<T>): Promise<T> {
+  const { client } = await ctx.client();
+  const handle = await findReleaseHandle(client, version);
+  try {
+    return await send(handle);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new InvalidInputError(`refused: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+    throw err;
+  }
+}
+
+async function resolveTag(version: string): Promise<string> {
+  const { execFileSync } = await import('node:child_process');
+  try {
+    return execFileSync('git', ['rev-list', '-n', '1', version], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    throw new InvalidInputError(`cannot resolve tag ${version} with git; pass --commit <sha>`);
+  }
+}
+
+/** Errors people can act on are printed as one line; anything else is a bug and keeps its stack. */
+export function describeError(err: unknown): { message: string; expected: boolean } {
+  const expected = [InvalidInputError, ConfigError, TemporalUnreachableError, ReleaseNotFoundError].some((t) => err instanceof t);
+  return { message: (err as Error).message ?? String(err), expected };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { program, ctx } = buildCli();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('commander.')) {
+      process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
+      return;
+    }
+    const { message, expected } = describeError(err);
+    process.stderr.write(`release-promote: ${message}\n`);
+    if (!expected && process.env.RELEASE_PROMOTE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    process.exitCode = expected ? 2 : 1;
+  } finally {
+    await ctx.close();
+  }
+}

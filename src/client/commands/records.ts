@@ -1,0 +1,93 @@
+// Commands over the records: the audit trail, the evidence files and the version records (SoT).
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { readAuditEntries } from '../../activities/records/audit-log';
+import { renderEvidence, writeEvidenceFiles } from '../../activities/records/evidence';
+import { statusQuery } from '../../shared/messages';
+import { environmentRecordsQuery, recordVersionUpdate, type EnvironmentRecords } from '../../shared/ledger';
+import { environmentWorkflowId, identityProblem, versionProblem } from '../../shared/identifiers';
+import { findReleaseHandle } from '../releases';
+import { requireValid, defaultIdentity, type CliContext } from '../cli';
+import { InvalidInputError } from '../start-release';
+
+export function registerRecordsCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('audit')
+    .description("print a release's audit trail (one JSON object per action)")
+    .argument('<version>')
+    .action((version: string) => {
+      requireValid(versionProblem(version));
+      const entries = readAuditEntries(resolve(ctx.config().records.auditDir), version);
+      if (entries.length === 0) throw new InvalidInputError(`no audit entries for ${version} in ${ctx.config().records.auditDir}`);
+      for (const e of entries) ctx.out(JSON.stringify(e));
+    });
+
+  program
+    .command('collect-evidence')
+    .description('regenerate TEST/release/<version>/{promotion.log,metrics.json,approval.json} from the release workflow')
+    .argument('<version>')
+    .action(async (version: string) => {
+      requireValid(versionProblem(version));
+      const { client } = await ctx.client();
+      const status = await (await findReleaseHandle(client, version)).query(statusQuery);
+      const config = ctx.config();
+      const dir = writeEvidenceFiles(resolve(config.records.evidenceDir), version, renderEvidence(status, readAuditEntries(resolve(config.records.auditDir), version)));
+      for (const f of ['promotion.log', 'metrics.json', 'approval.json']) ctx.out(`${dir}/${f}`);
+    });
+
+  program
+    .command('sot')
+    .description('show the version records: what runs in each environment, and what ran before')
+    .argument('[environment]')
+    .option('--json', 'machine-readable output')
+    .action(async (environment: string | undefined, o: { json?: boolean }) => {
+      const config = ctx.config();
+      const names = environment ? [environment] : Object.keys(config.environments);
+      if (environment && !(environment in config.environments)) throw new InvalidInputError(`unknown environment "${environment}" (known: ${Object.keys(config.environments).join(', ')})`);
+      const { client } = await ctx.client();
+      const all: EnvironmentRecords[] = [];
+      for (const name of names) {
+        try {
+          all.push(await client.workflow.getHandle(environmentWorkflowId(name)).query(environmentRecordsQuery));
+        } catch {
+          all.push({ environment: name, revision: 0, current: null, previous: [], lease: null, queue: [] });
+        }
+      }
+      if (o.json) return ctx.out(JSON.stringify(all, null, 2));
+      for (const r of all) {
+        ctx.out(`${r.environment}: ${r.current ? `${r.current.version} (${r.current.action} by ${r.current.promotedBy} at ${r.current.promotedAt})` : 'no recorded version'}`);
+        for (const p of r.previous.slice(0, 5)) ctx.out(`  before: ${p.version} (${p.action} by ${p.promotedBy} at ${p.promotedAt})`);
+        if (r.lease) ctx.out(`  held by ${r.lease.workflowId}: ${r.lease.purpose}`);
+        for (const [i, q] of r.queue.entries()) ctx.out(`  queued ${i + 1}: ${q.workflowId} (${q.purpose})`);
+      }
+    });
+
+  program
+    .command('update-sot')
+    .description('record by hand that a version runs in an environment (the seed\'s manual SoT step)')
+    .argument('<version>')
+    .requiredOption('--environment <name>')
+    .option('--promoted-by <identity>', 'who promoted it', defaultIdentity())
+    .option('--promotion-time <iso>', 'when (default now)')
+    .action(async (version: string, o: { environment: string; promotedBy: string; promotionTime?: string }) => {
+      const config = ctx.config();
+      requireValid(
+        versionProblem(version),
+        identityProblem(o.promotedBy),
+        o.environment in config.environments ? null : `unknown environment "${o.environment}" (known: ${Object.keys(config.environments).join(', ')})`,
+        o.promotionTime && Number.isNaN(Date.parse(o.promotionTime)) ? `"${o.promotionTime}" is not an ISO time like 2025-10-05T12:00:00Z` : null,
+      );
+      const { client } = await ctx.client();
+      const records = await client.workflow.executeUpdateWithStart(recordVersionUpdate, {
+        args: [{ version, promotedBy: o.promotedBy, promotedAt: new Date(o.promotionTime ?? Date.now()).toISOString(), action: 'manual', workflowId: null }],
+        startWorkflowOperation: new WithStartWorkflowOperation('environmentLedger', {
+          workflowId: environmentWorkflowId(o.environment),
+          taskQueue: config.temporal.taskQueue,
+          args: [{ environment: o.environment }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      });
+      ctx.out(`${o.environment}: ${records.current?.version} recorded (revision ${records.revision})`);
+    });
+}

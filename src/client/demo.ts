@@ -1,0 +1,115 @@
+// The demo: a real Temporal dev server with its Web UI, a worker in this process, and one release
+// driven through every stage on the simulated target, approving as a configured demo approver.
+// Durations are scaled down (and said so on screen); everything else is the production code path.
+import { rmSync } from 'node:fs';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { parseConfig } from '../config/load';
+import { startDevServer, type DevServer } from '../servers/dev-server';
+import { createWorker } from '../worker/create-worker';
+import { startRelease } from './start-release';
+import { watchRelease } from './watch';
+import { approveUpdate, pauseDecisionUpdate, requestCanaryUpdate } from '../shared/messages';
+import { BUILT_IN_SCENARIOS } from '../activities/simulated/scenarios';
+import { InvalidInputError } from './start-release';
+import { ConsoleNotifier } from '../activities/notify/console';
+
+export const DEMO_APPROVER = '@alice';
+export const DEMO_REQUESTER = '@release-bot';
+const DEMO_STATE = '.release-promote/demo';
+
+export function demoConfig(scenario: string, webUiUrl: string) {
+  return parseConfig(
+    {
+      temporal: { taskQueue: 'release-promote-demo', webUiUrl },
+      roles: { RELEASE_APPROVER: [DEMO_APPROVER, '@bob'] },
+      stages: {
+        staging: { soak: '20s', healthCheckInterval: '5s', maxTotalSoak: '2m' },
+        approval: { reminderInterval: '30s' },
+        canary: { minDuration: '30s', analysisInterval: '5s', pauseReminderInterval: '30s' },
+      },
+      simulation: { scenario, stateDir: `${DEMO_STATE}/simulated` },
+    },
+    'demo settings',
+  );
+}
+
+export async function runDemo(o: { scenario: string; version: string; keepOpen: boolean; out: (line: string) => void }): Promise<number> {
+  const { out } = o;
+  const scenario = BUILT_IN_SCENARIOS[o.scenario];
+  if (!scenario) throw new InvalidInputError(`unknown scenario "${o.scenario}" (choose from ${Object.keys(BUILT_IN_SCENARIOS).join(', ')})`);
+  const expected = o.scenario === 'healthy' ? 'PROMOTED' : o.scenario === 'failing-gates' ? 'GATES_FAILED' : 'ROLLED_BACK';
+
+  // Retried activities and the like are the worker's business; the demo shows the release itself.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  out(`release-promote demo — scenario "${scenario.name}": ${scenario.description}`);
+  out('Durations are scaled for the demo: staging soak 20s (real default 2h), health checks every 5s (5m),');
+  out('canary minimum 30s (30m), canary analysis every 5s (1m). Everything else is the production code path.');
+  out('Starting the Temporal dev server (first run builds it with Go; later runs reuse it)...');
+
+  let server: DevServer | null = null;
+  let worker: Awaited<ReturnType<typeof createWorker>> | null = null;
+  let running: Promise<void> | null = null;
+  try {
+    server = await startDevServer({ port: 7233, uiPort: 8233 });
+    const uiUrl = server.uiUrl ?? 'http://localhost:8233';
+    out(`Temporal dev server on ${server.address}, Web UI ${uiUrl}`);
+    rmSync(DEMO_STATE, { recursive: true, force: true });
+    const config = demoConfig(o.scenario, uiUrl);
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const notifier = new ConsoleNotifier((line) => {
+      const n = JSON.parse(line) as { notification: string; message: string };
+      out(`  ✉ ${n.notification}: ${n.message}`);
+    });
+    worker = await createWorker({ config, connection: nativeConnection, client, namespace: 'default', shutdownGraceTime: '5s', notifier });
+    running = worker.run();
+    out(`worker running on task queue ${config.temporal.taskQueue}`);
+
+    const handle = await startRelease(client, config, 'default', { version: o.version, commitSha: 'a1b2c3d4e5f6a7b8', requestedBy: DEMO_REQUESTER, ciRunId: 'demo-1' });
+    out(`started ${handle.workflowId} — open it in the Web UI: ${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+
+    let requested = false;
+    let approved = false;
+    let decided = false;
+    const status = await watchRelease(handle, out, {
+      intervalMs: 500,
+      onStatus: async (s) => {
+        if (!requested && s.stage === 'STAGING_SOAK') {
+          requested = true;
+          out(`  $ release-promote request-canary ${s.version} --requested-by=${DEMO_REQUESTER}`);
+          const ack = await handle.executeUpdate(requestCanaryUpdate, { args: [{ requestedBy: DEMO_REQUESTER, channel: 'cli' }] });
+          out(`    ${ack.message}`);
+        }
+        if (!approved && requested && s.stage === 'STAGING_SOAK' && s.soak.checks >= 2) {
+          approved = true;
+          out(`  $ release-promote approve ${s.version} --approver=${DEMO_APPROVER}   (the configured demo approver; the canary waits for the soak too)`);
+          const ack = await handle.executeUpdate(approveUpdate, { args: [{ approver: DEMO_APPROVER, channel: 'cli' }] });
+          out(`    ${ack.message}`);
+        }
+        if (!decided && s.stage === 'CANARY_PAUSED') {
+          decided = true;
+          out(`  $ release-promote abort ${s.version} --approver=${DEMO_APPROVER} --reason="regression confirmed"`);
+          const ack = await handle.executeUpdate(pauseDecisionUpdate, { args: [{ approver: DEMO_APPROVER, channel: 'cli', decision: 'rollback', reason: 'regression confirmed' }] });
+          out(`    ${ack.message}`);
+        }
+      },
+    });
+
+    out('');
+    out(`${status.version}: ${status.outcome} — ${status.outcomeReason}`);
+    out(`evidence: ${config.records.evidenceDir}/${status.version}/{promotion.log,metrics.json,approval.json}; audit: ${config.records.auditDir}/${status.version}.jsonl`);
+    out(`Web UI: ${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+    if (o.keepOpen) {
+      out('--keep-open: the dev server and Web UI stay up; Ctrl-C to stop.');
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+    }
+    if (status.outcome !== expected) out(`demo FAILED: expected ${expected} for scenario ${o.scenario}`);
+    return status.outcome === expected ? 0 : 1;
+  } finally {
+    worker?.shutdown();
+    await running?.catch(() => undefined);
+    await server?.stop();
+  }
+}

@@ -1,0 +1,37 @@
+// `watch`: prints each stage change, soak check and canary evaluation as it happens, until the
+// release ends. Polls the status query; the workflow is the only source of truth.
+import type { WorkflowHandle } from '@temporalio/client';
+import { statusQuery } from '../shared/messages';
+import type { ReleaseStatus } from '../shared/release';
+
+export async function watchRelease(handle: WorkflowHandle, out: (line: string) => void, options: { intervalMs?: number; onStatus?: (s: ReleaseStatus) => Promise<void> } = {}): Promise<ReleaseStatus> {
+  let seenTransitions = 0;
+  let seenEvaluations = 0;
+  let seenChecks = 0;
+  let lastWaiting: string | null = null;
+  for (;;) {
+    const s = await queryOrResult(handle);
+    for (const t of s.history.slice(seenTransitions)) out(`${time(t.at)}  ${(t.from ?? '-').padEnd(18)} → ${t.to.padEnd(18)} ${t.reason}`);
+    seenTransitions = s.history.length;
+    if (s.soak.checks > seenChecks && s.soak.lastCheck) {
+      out(`${time(s.soak.lastCheck.at)}    soak check ${s.soak.checks}: ${s.soak.lastCheck.reason} (healthy until ${s.soak.endsAt ? time(s.soak.endsAt) : '?'} needed)`);
+      seenChecks = s.soak.checks;
+    }
+    const evals = s.canary.evaluations;
+    for (const e of evals.slice(seenEvaluations)) out(`${time(e.at)}    canary +${Math.round(e.canaryElapsedMs / 1000)}s ${e.verdict}: ${e.reason}`);
+    seenEvaluations = evals.length;
+    if (s.waitingFor && s.waitingFor !== lastWaiting && !s.outcome) out(`           waiting for ${s.waitingFor}`);
+    lastWaiting = s.waitingFor;
+    if (options.onStatus) await options.onStatus(s);
+    if (s.outcome) return s;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
+  }
+}
+
+async function queryOrResult(handle: WorkflowHandle): Promise<ReleaseStatus> {
+  return handle.query(statusQuery);
+}
+
+function time(iso: string): string {
+  return iso.slice(11, 19);
+}

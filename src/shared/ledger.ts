@@ -1,0 +1,55 @@
+// The per-environment ledger: who may change the environment now (a lease, with a visible queue) and
+// which versions it has run (the version records, or source of truth). One long-lived workflow per
+// environment owns both, so every worker sees the same records and changes are serialized.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+
+export interface VersionRecord {
+  version: string;
+  promotedBy: string;
+  promotedAt: string;
+  /** promote: a release reached production; rollback: a rollback restored it; manual: update-sot. */
+  action: 'promote' | 'rollback' | 'manual';
+  workflowId: string | null;
+}
+
+export interface LeaseHolder {
+  workflowId: string;
+  purpose: string;
+  since: string;
+}
+
+export interface LeaseRequest {
+  workflowId: string;
+  purpose: string;
+  /** Rollbacks go to the front of the queue; their caller then cancels the current holder. */
+  preempt: boolean;
+}
+
+export interface LeaseAnswer {
+  granted: boolean;
+  holder: LeaseHolder | null;
+  /** 1 = next in line; 0 when granted. */
+  position: number;
+}
+
+export interface EnvironmentRecords {
+  environment: string;
+  /** Increases with every change, so an export never overwrites a newer one. */
+  revision: number;
+  current: VersionRecord | null;
+  /** Earlier versions, newest first. */
+  previous: VersionRecord[];
+  lease: LeaseHolder | null;
+  queue: LeaseRequest[];
+}
+
+export const acquireEnvironmentUpdate = defineUpdate<LeaseAnswer, [LeaseRequest]>('acquireEnvironment');
+export const releaseEnvironmentUpdate = defineUpdate<void, [{ workflowId: string }]>('releaseEnvironment');
+export const recordVersionUpdate = defineUpdate<EnvironmentRecords, [VersionRecord]>('recordVersion');
+export const environmentRecordsQuery = defineQuery<EnvironmentRecords>('environmentRecords');
+
+/** Versions a rollback may target: every version that once ran there, except the current one. */
+export function rollbackCandidates(records: EnvironmentRecords): string[] {
+  const current = records.current?.version ?? null;
+  return [...new Set(records.previous.map((r) => r.version))].filter((v) => v !== current);
+}

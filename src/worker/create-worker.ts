@@ -1,0 +1,40 @@
+// The release-promote worker: the workflows (from the prebuilt bundle when there is one, so it
+// starts fast) and the activities built from the config.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/schema';
+import { createActivities } from '../activities';
+import type { Notifier } from '../activities/ports';
+import { activityDeps } from './activity-deps';
+
+export const PREBUILT_BUNDLE = join(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
+
+export interface WorkerSetup {
+  config: Config;
+  connection: NativeConnection;
+  client: Client;
+  namespace: string;
+  notifier?: Notifier;
+  /** How long in-flight activities may run on after SIGTERM before the worker stops. */
+  shutdownGraceTime?: string;
+}
+
+export async function createWorker(setup: WorkerSetup): Promise<Worker> {
+  const activities = createActivities(activityDeps(setup.config, setup.client, { notifier: setup.notifier }));
+  // Running from TypeScript sources (development, tests) always bundles the current workflow code;
+  // a built install uses the bundle made at build time.
+  const fromSource = __filename.endsWith('.ts');
+  const workflows = !fromSource && existsSync(PREBUILT_BUNDLE)
+    ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
+    : { workflowsPath: require.resolve('../workflows') };
+  return Worker.create({
+    connection: setup.connection,
+    namespace: setup.namespace,
+    taskQueue: setup.config.temporal.taskQueue,
+    activities,
+    ...workflows,
+    shutdownGraceTime: setup.shutdownGraceTime ?? '30s',
+  });
+}

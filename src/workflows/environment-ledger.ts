@@ -1,0 +1,109 @@
+// One long-lived workflow per environment (ID environment-<name>): it grants the environment to one
+// release or rollback at a time, queues the others in view of everyone, and keeps the version
+// records. Updates are serialized by the workflow, so concurrent promotions never lose a record.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { environmentGrantedSignal } from '../shared/messages';
+import {
+  acquireEnvironmentUpdate,
+  environmentRecordsQuery,
+  recordVersionUpdate,
+  releaseEnvironmentUpdate,
+  type EnvironmentRecords,
+  type LeaseRequest,
+} from '../shared/ledger';
+import { activities } from './activity-proxies';
+
+const KEEP_PREVIOUS = 50;
+
+export interface EnvironmentLedgerInput {
+  environment: string;
+  /** Carried across continue-as-new. */
+  state?: EnvironmentRecords;
+}
+
+export async function environmentLedger(input: EnvironmentLedgerInput): Promise<void> {
+  const state: EnvironmentRecords = input.state ?? {
+    environment: input.environment,
+    revision: 0,
+    current: null,
+    previous: [],
+    lease: null,
+    queue: [],
+  };
+  const exportRecords = activities('record', `export ${input.environment} version records`);
+  let exportsPending = 0;
+
+  const exportNow = async () => {
+    exportsPending++;
+    try {
+      await exportRecords.exportVersionRecords(JSON.parse(JSON.stringify(state)) as EnvironmentRecords);
+    } finally {
+      exportsPending--;
+    }
+  };
+
+  const grantNext = async () => {
+    while (state.lease === null && state.queue.length > 0) {
+      const next = state.queue.shift()!;
+      state.lease = { workflowId: next.workflowId, purpose: next.purpose, since: new Date().toISOString() };
+      try {
+        await getExternalWorkflowHandle(next.workflowId).signal(environmentGrantedSignal, { environment: input.environment });
+      } catch {
+        // The waiting workflow has ended (cancelled or terminated while queued): offer it to the next one.
+        state.lease = null;
+      }
+    }
+  };
+
+  setHandler(environmentRecordsQuery, () => state);
+
+  setHandler(acquireEnvironmentUpdate, (request: LeaseRequest) => {
+    if (state.lease?.workflowId === request.workflowId) return { granted: true, holder: state.lease, position: 0 };
+    const queued = state.queue.findIndex((q) => q.workflowId === request.workflowId);
+    if (queued >= 0) return { granted: false, holder: state.lease, position: queued + 1 };
+    if (state.lease === null && state.queue.length === 0) {
+      state.lease = { workflowId: request.workflowId, purpose: request.purpose, since: new Date().toISOString() };
+      return { granted: true, holder: state.lease, position: 0 };
+    }
+    if (request.preempt) {
+      const firstOrdinary = state.queue.findIndex((q) => !q.preempt);
+      state.queue.splice(firstOrdinary < 0 ? state.queue.length : firstOrdinary, 0, request);
+    } else {
+      state.queue.push(request);
+    }
+    return { granted: false, holder: state.lease, position: state.queue.findIndex((q) => q.workflowId === request.workflowId) + 1 };
+  });
+
+  setHandler(releaseEnvironmentUpdate, async ({ workflowId }) => {
+    state.queue = state.queue.filter((q) => q.workflowId !== workflowId);
+    if (state.lease?.workflowId === workflowId) {
+      state.lease = null;
+      await grantNext();
+    }
+  });
+
+  setHandler(recordVersionUpdate, async (record) => {
+    const duplicate =
+      record.workflowId !== null &&
+      (state.current?.workflowId === record.workflowId && state.current.version === record.version && state.current.action === record.action);
+    if (!duplicate) {
+      if (state.current) state.previous = [state.current, ...state.previous].slice(0, KEEP_PREVIOUS);
+      state.current = record;
+      state.revision++;
+    }
+    await exportNow();
+    return state;
+  });
+
+  // Keep the history short: hand the state to a fresh run when the server suggests it and nothing is in flight.
+  await condition(() => workflowInfo().continueAsNewSuggested && exportsPending === 0);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof environmentLedger>({ environment: input.environment, state });
+}

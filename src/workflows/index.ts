@@ -1,0 +1,3 @@
+// Every workflow the worker runs.
+export { releasePromotion, hotfixPromotion } from './release-promotion';
+export { environmentLedger } from './environment-ledger';

@@ -1,0 +1,132 @@
+// Stage 3: the canary runs for a minimum duration (30 min by default) on a durable timer, while its
+// metrics and health are judged against the stable baseline every analysis interval. A pause stops
+// that timer (paused time does not count) and keeps evaluating the hard gates; a human resumes it or
+// rolls it back. The canary finishes only on a passing evaluation after the minimum duration.
+import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
+import { canaryComplete, decideCanaryAction, judgeCanary } from '../../shared/canary-verdict';
+import type { CanaryEvaluation, MetricSample, ServiceHealth } from '../../shared/release';
+import { activities } from '../activity-proxies';
+import type { ReleaseContext } from './context';
+import type { Inbox } from './handlers';
+import { formatMs } from './staging-soak';
+import { rootMessage } from './compensation';
+
+export type CanaryResult = { ok: true } | { ok: false; reason: string; decidedBy: string | null };
+
+export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: string): Promise<CanaryResult> {
+  const policy = ctx.input.policy.canary;
+  const canary = ctx.status.canary;
+  let remainingMs = policy.minDurationMs;
+  let windowStartedAt = 0;
+  let windowDone = false;
+  let window: CancellationScope | null = null;
+  let windowPromise: Promise<void> = Promise.resolve();
+  let lastReminderAt = 0;
+
+  const elapsed = () => policy.minDurationMs - remainingMs + (window ? Date.now() - windowStartedAt : 0);
+  const startWindow = () => {
+    window = new CancellationScope();
+    windowStartedAt = Date.now();
+    canary.endsAt = new Date(windowStartedAt + remainingMs).toISOString();
+    windowPromise = window.run(() => sleep(remainingMs, { summary: `canary minimum duration: ${formatMs(remainingMs)} left` })).then(
+      () => void (windowDone = true),
+      (err: unknown) => {
+        if (!isCancellation(err)) throw err;
+      },
+    );
+  };
+  const stopWindow = async () => {
+    if (!window) return;
+    remainingMs = Math.max(0, remainingMs - (Date.now() - windowStartedAt));
+    window.cancel();
+    window = null;
+    canary.endsAt = null;
+    await windowPromise;
+  };
+
+  canary.startedAt = new Date().toISOString();
+  startWindow();
+  ctx.setWaitingFor(`canary at ${policy.weightPercent}% for ${formatMs(policy.minDurationMs)}, judged every ${formatMs(policy.analysisIntervalMs)}`);
+
+  for (let n = 1; ; n++) {
+    await condition(() => inbox.pauseDecision !== null, policy.analysisIntervalMs);
+    const decision = inbox.pauseDecision;
+    if (decision) {
+      inbox.pauseDecision = null;
+      const by = decision.approver;
+      await ctx.audit(decision.decision === 'resume' ? 'resume' : 'rollback', `${decision.decision} by ${by} via ${decision.channel}${decision.reason ? `: ${decision.reason}` : ''}`, {
+        approvedBy: by,
+        channel: decision.channel,
+        from: 'CANARY_PAUSED',
+      });
+      ctx.status.approval.approvals.push({ approver: by, channel: decision.channel, at: new Date().toISOString(), subject: decision.decision, note: decision.reason ?? null, notBefore: null });
+      if (decision.decision === 'rollback') {
+        return { ok: false, reason: `rollback decided by ${by} while paused (${canary.paused?.reason ?? 'paused'})${decision.reason ? `: ${decision.reason}` : ''}`, decidedBy: by };
+      }
+      canary.paused = null;
+      canary.consecutiveBreaches = 0;
+      canary.consecutiveInconclusive = 0;
+      startWindow();
+      await ctx.transition('CANARY', `resumed by ${by}; ${formatMs(remainingMs)} of canary left`);
+      continue;
+    }
+
+    const evaluation = await evaluate(ctx, environment, elapsed());
+    canary.elapsedMs = elapsed();
+    const paused = canary.paused !== null;
+    const action = decideCanaryAction(evaluation.verdict, evaluation.reason, canary, policy, paused);
+    canary.consecutiveBreaches = action.counters.consecutiveBreaches;
+    canary.consecutiveInconclusive = action.counters.consecutiveInconclusive;
+    ctx.keepEvaluation({ ...evaluation, reason: action.reason });
+    ctx.details(`evaluation ${n}: ${evaluation.verdict} — ${action.reason}`);
+
+    if (action.action === 'rollback') return { ok: false, reason: action.reason, decidedBy: null };
+    if (action.action === 'pause') {
+      await stopWindow();
+      canary.paused = { since: new Date().toISOString(), reason: action.reason };
+      lastReminderAt = Date.now();
+      ctx.setWaitingFor(`a decision (resume or rollback) from a RELEASE_APPROVER: ${action.reason}`);
+      await ctx.audit('pause', action.reason, { from: 'CANARY', to: 'CANARY_PAUSED' });
+      await ctx.transition('CANARY_PAUSED', action.reason, { notify: false });
+      await ctx.notify('canary-paused', `${ctx.status.version} canary paused`, action.reason, ['resume', 'rollback']);
+      continue;
+    }
+    if (paused && Date.now() - lastReminderAt >= policy.pauseReminderIntervalMs) {
+      lastReminderAt = Date.now();
+      await ctx.notify('pause-reminder', `${ctx.status.version} canary still paused`, canary.paused!.reason, ['resume', 'rollback']);
+    }
+    if (!paused && windowDone && canaryComplete(canary.elapsedMs, policy, evaluation.verdict)) {
+      canary.endsAt = new Date().toISOString();
+      return { ok: true };
+    }
+  }
+}
+
+async function evaluate(ctx: ReleaseContext, environment: string, canaryElapsedMs: number): Promise<CanaryEvaluation> {
+  const thresholds = ctx.input.policy.canary.thresholds;
+  const [measured, health] = await Promise.all([sample(environment), canaryHealth(environment)]);
+  const judgement = judgeCanary(measured.baseline, measured.canary, health, thresholds);
+  return { at: new Date().toISOString(), canaryElapsedMs, baseline: measured.baseline, canary: measured.canary, health, ...judgement };
+}
+
+/** A measurement that fails after its retries is recorded as an errored (inconclusive) sample, never a pass. */
+async function sample(environment: string): Promise<{ baseline: MetricSample; canary: MetricSample }> {
+  try {
+    return await activities('metrics', 'canary metrics sample').sampleCanaryMetrics({ environment });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const message = rootMessage(err);
+    const failed: MetricSample = { requests: null, errorRatePct: null, p99Ms: null, availabilityPct: null, queryError: message };
+    return { baseline: failed, canary: failed };
+  }
+}
+
+async function canaryHealth(environment: string): Promise<ServiceHealth[]> {
+  try {
+    return await activities('metrics', 'canary health check').checkHealth({ environment, track: 'canary' });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return [];
+  }
+}
+

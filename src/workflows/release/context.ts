@@ -1,0 +1,154 @@
+// The state of one release run and the helpers every stage uses to change it visibly: a stage
+// transition updates the status query, the ReleaseStage search attribute, the Web UI's current
+// details, the audit trail, the evidence files and the release's notification thread together.
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ReleaseStageAttribute } from '../../shared/search-attributes';
+import type { AuditAction } from '../../shared/audit';
+import type { NotificationAction, NotificationKind } from '../../activities/ports';
+import type { ReleaseInput, ReleaseOutcome, ReleaseStage, ReleaseStatus } from '../../shared/release';
+import { approvalProgress } from '../../shared/approval-rules';
+import { activities } from '../activity-proxies';
+
+const MAX_KEPT_EVALUATIONS = 1000;
+
+export class ReleaseContext {
+  readonly status: ReleaseStatus;
+  private auditSeq = 0;
+  private threadTs: string | null = null;
+
+  constructor(readonly input: ReleaseInput) {
+    const info = workflowInfo();
+    const { policy } = input;
+    this.status = {
+      workflowId: info.workflowId,
+      version: input.version,
+      kind: input.kind,
+      commitSha: input.commitSha,
+      requestedBy: input.requestedBy,
+      ciRunId: input.ciRunId,
+      stage: input.kind === 'hotfix' ? 'AWAITING_APPROVAL' : 'DEV_GATES',
+      outcome: null,
+      outcomeReason: null,
+      startedAt: new Date().toISOString(),
+      gates: [],
+      soak: { startedAt: null, endsAt: null, restarts: 0, checks: 0, lastCheck: null, completedAt: null },
+      approval: {
+        requestedAt: null,
+        requestedBy: null,
+        required: input.kind === 'hotfix' ? policy.hotfix.requiredApprovals : 1,
+        asked: input.hotfixApprovers ?? [],
+        approvals: [],
+        rejection: null,
+        notBefore: null,
+        deadlineAt: null,
+      },
+      canary: { startedAt: null, requiredMs: policy.canary.minDurationMs, elapsedMs: 0, endsAt: null, paused: null, evaluations: [], consecutiveBreaches: 0, consecutiveInconclusive: 0 },
+      rollback: null,
+      previousProductionVersion: null,
+      history: [],
+      waitingFor: null,
+      policy,
+    };
+  }
+
+  get stage(): ReleaseStage {
+    return this.status.stage;
+  }
+
+  get url(): string {
+    const { webUiUrl, namespace } = this.input.policy;
+    return `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(this.status.workflowId)}`;
+  }
+
+  /** Moves the release to a new stage, everywhere it is shown. */
+  async transition(to: ReleaseStage, reason: string, options: { notify?: boolean } = {}): Promise<void> {
+    const from = this.status.stage;
+    this.status.stage = to;
+    this.status.history.push({ from, to, at: new Date().toISOString(), reason });
+    upsertSearchAttributes([{ key: ReleaseStageAttribute, value: to }]);
+    this.details(reason);
+    await this.audit('promote', reason, { from, to });
+    if (options.notify !== false) await this.notify('stage-changed', `${this.status.version}: ${from} → ${to}`, reason);
+    await this.writeEvidence();
+  }
+
+  /** What the Web UI shows under "current details". */
+  details(line: string): void {
+    const s = this.status;
+    setCurrentDetails(
+      [`**${s.version}** (${s.kind}) — **${s.stage}**`, line, s.waitingFor ? `Waiting for: ${s.waitingFor}` : null, `Approvals: ${approvalProgress(s.approval)}`]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+  }
+
+  setWaitingFor(what: string | null): void {
+    this.status.waitingFor = what;
+    if (what) this.details(what);
+  }
+
+  async audit(action: AuditAction, reason: string, extra: { from?: ReleaseStage | null; to?: ReleaseStage | null; approvedBy?: string | null; channel?: string | null } = {}): Promise<void> {
+    const info = workflowInfo();
+    const seq = ++this.auditSeq;
+    await activities('record', `audit: ${action}`).appendAudit({
+      key: `${info.workflowId}/${info.runId}/${seq}`,
+      seq,
+      version: this.status.version,
+      timestamp: new Date().toISOString(),
+      action,
+      from_stage: extra.from ?? null,
+      to_stage: extra.to ?? null,
+      approved_by: extra.approvedBy ?? null,
+      ci_run_id: this.status.ciRunId,
+      commit_sha: this.status.commitSha,
+      workflow_id: info.workflowId,
+      run_id: info.runId,
+      kind: this.status.kind,
+      reason,
+      channel: extra.channel ?? null,
+    });
+  }
+
+  async notify(kind: NotificationKind, title: string, reason: string, actions: NotificationAction[] = []): Promise<void> {
+    try {
+      const receipt = await activities('notify', `notify: ${kind}`).notify({
+        kind,
+        workflowId: this.status.workflowId,
+        version: this.status.version,
+        releaseKind: this.status.kind,
+        stage: this.status.stage,
+        title,
+        reason,
+        url: this.url,
+        threadTs: this.threadTs,
+        actions,
+        asked: this.status.approval.asked,
+        approvalProgress: approvalProgress(this.status.approval),
+        gates: this.status.gates,
+      });
+      this.threadTs ??= receipt.threadTs;
+    } catch {
+      // A notification that cannot be delivered after its retries must not stop the release; the
+      // audit trail and the status query still carry everything the message would have said.
+    }
+  }
+
+  async writeEvidence(): Promise<void> {
+    await activities('record', 'write evidence files').writeEvidence({ workflowId: this.status.workflowId, version: this.status.version });
+  }
+
+  keepEvaluation(evaluation: ReleaseStatus['canary']['evaluations'][number]): void {
+    const list = this.status.canary.evaluations;
+    list.push(evaluation);
+    if (list.length > MAX_KEPT_EVALUATIONS) list.splice(0, list.length - MAX_KEPT_EVALUATIONS);
+  }
+
+  async finish(outcome: ReleaseOutcome, reason: string): Promise<void> {
+    this.status.outcome = outcome;
+    this.status.outcomeReason = reason;
+    this.status.waitingFor = null;
+    await this.audit('finish', reason, { from: this.status.stage, to: outcome });
+    await this.transition(outcome, reason, { notify: false });
+    await this.notify('release-finished', `${this.status.version} ${outcome}`, reason);
+  }
+}

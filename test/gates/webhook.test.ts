@@ -1,0 +1,178 @@
+// Flagger-style staging webhooks (src/activities/gates/webhook.ts) against a local HTTP server, and
+// GitHubGates.stagingGateFacts wiring them into the three staging suites.
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { GitHubGates } from '../../src/activities/gates/github';
+import { callWebhook, runSuiteWebhook, type WebhookConfig, type WebhookPayload } from '../../src/activities/gates/webhook';
+import { gatesSchema, webhookSchema } from '../../src/config/integrations-schema';
+import { evaluateStagingGates } from '../../src/shared/gates';
+
+const PAYLOAD: WebhookPayload = { name: 'e2e-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging', phase: 'pre-rollout' };
+
+interface Received {
+  method: string;
+  path: string;
+  contentType: string | undefined;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+void describe('staging webhooks', () => {
+  let server: Server;
+  let base: string;
+  let received: Received[] = [];
+  // What the suite behind each path answers; set per test.
+  const answers = new Map<string, (res: ServerResponse) => void>();
+
+  before(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      req.on('end', () => {
+        const path = new URL(req.url ?? '/', 'http://x').pathname;
+        received.push({ method: req.method ?? '', path, contentType: req.headers['content-type'], authorization: req.headers.authorization, body: JSON.parse(raw || 'null') });
+        const answer = answers.get(path);
+        if (answer === undefined) {
+          res.writeHead(404);
+          res.end('no such suite');
+        } else answer(res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  beforeEach(() => {
+    received = [];
+    answers.clear();
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const hook = (path: string, extra: Record<string, unknown> = {}): WebhookConfig => webhookSchema.parse({ url: `${base}${path}`, ...extra });
+  const reply = (status: number, body: string, type = 'text/plain') => (res: ServerResponse) => {
+    res.writeHead(status, { 'content-type': type });
+    res.end(body);
+  };
+
+  void test('2xx passes, with the trimmed body as the detail; the release is POSTed as JSON', async () => {
+    answers.set('/e2e', reply(200, '  142 scenarios passed in 6m12s\n'));
+    const outcome = await callWebhook('e2e', hook('/e2e'), PAYLOAD);
+    assert.deepEqual(outcome, { passed: true, detail: '142 scenarios passed in 6m12s', evidence: null });
+    assert.equal(received.length, 1);
+    assert.equal(received[0]?.method, 'POST');
+    assert.match(received[0]?.contentType ?? '', /^application\/json/);
+    assert.deepEqual(received[0]?.body, PAYLOAD);
+  });
+
+  void test('a JSON answer may give the detail and a link to the evidence', async () => {
+    answers.set('/load', reply(202, JSON.stringify({ detail: 'p95 180 ms at 500 rps', evidence: 'https://grafana.example/d/load?run=77' }), 'application/json'));
+    const outcome = await callWebhook('load', hook('/load'), { ...PAYLOAD, name: 'load-tests' });
+    assert.deepEqual(outcome, { passed: true, detail: 'p95 180 ms at 500 rps', evidence: 'https://grafana.example/d/load?run=77' });
+  });
+
+  void test('an empty 2xx passes with the status as the detail', async () => {
+    answers.set('/e2e', reply(204, ''));
+    const outcome = await callWebhook('e2e', hook('/e2e'), PAYLOAD);
+    assert.deepEqual(outcome, { passed: true, detail: `HTTP 204 from ${base}/e2e`, evidence: null });
+  });
+
+  void test('any other status fails with the body as the reason', async () => {
+    answers.set('/e2e', reply(500, 'checkout.spec.ts: expected 200, got 503\n  at line 42'));
+    const outcome = await callWebhook('e2e', hook('/e2e'), PAYLOAD);
+    assert.equal(outcome.passed, false);
+    assert.equal(outcome.detail, `HTTP 500 from ${base}/e2e: checkout.spec.ts: expected 200, got 503 at line 42`);
+
+    answers.set('/scan', reply(422, 'x'.repeat(1_000)));
+    const long = await callWebhook('security scan', hook('/scan'), PAYLOAD);
+    assert.equal(long.passed, false);
+    assert.ok(long.detail.length < 400 && long.detail.endsWith('…'), 'a long body is trimmed');
+
+    const missing = await callWebhook('e2e', hook('/nowhere'), PAYLOAD);
+    assert.deepEqual(missing, { passed: false, detail: `HTTP 404 from ${base}/nowhere: no such suite`, evidence: null });
+  });
+
+  void test('a suite that does not answer within the timeout is a retryable error, not a verdict', async () => {
+    answers.set('/slow', () => undefined); // never answers
+    const started = Date.now();
+    const err = await callWebhook('load', hook('/slow', { timeout: '200ms' }), PAYLOAD).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof Error && !(err instanceof ApplicationFailure), `expected a plain retryable Error, got ${String(err)}`);
+    assert.match(err.message, new RegExp(`the load webhook at ${base}/slow could not be called: no answer within 200 ms`));
+    assert.ok(Date.now() - started < 2_000);
+  });
+
+  void test('an unreachable webhook is a retryable error; the URL query (often a secret) is not in it', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const err = await callWebhook('e2e', webhookSchema.parse({ url: `http://127.0.0.1:${closed}/run?token=sekrit` }), PAYLOAD).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof Error && !(err instanceof ApplicationFailure));
+    assert.match(err.message, /ECONNREFUSED/);
+    assert.ok(!err.message.includes('sekrit'));
+  });
+
+  void test('the Authorization header comes from the named variable; an unset one is a non-retryable failure', async () => {
+    answers.set('/e2e', reply(200, 'ok'));
+    process.env.TEST_WEBHOOK_AUTH = 'Bearer hook-secret';
+    try {
+      await callWebhook('e2e', hook('/e2e', { authHeaderEnv: 'TEST_WEBHOOK_AUTH' }), PAYLOAD);
+      assert.equal(received[0]?.authorization, 'Bearer hook-secret');
+    } finally {
+      delete process.env.TEST_WEBHOOK_AUTH;
+    }
+    const err = await callWebhook('e2e', hook('/e2e', { authHeaderEnv: 'TEST_WEBHOOK_AUTH' }), PAYLOAD).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ApplicationFailure && err.nonRetryable);
+    assert.equal(err.type, 'WebhookAuthMissing');
+  });
+
+  void test('a suite without a webhook fails as not configured, without calling anything', async () => {
+    assert.deepEqual(await runSuiteWebhook('load', undefined, PAYLOAD), { passed: false, detail: 'no load webhook configured', evidence: null });
+    assert.equal(received.length, 0);
+  });
+
+  void test('GitHubGates.stagingGateFacts asks each configured suite about the release, in turn', async () => {
+    answers.set('/e2e', reply(200, 'all green'));
+    answers.set('/load', reply(500, 'p99 1.8 s > 1 s budget'));
+    const config = gatesSchema.parse({
+      provider: 'github',
+      repository: 'acme/shop',
+      e2e: { url: `${base}/e2e` },
+      load: { url: `${base}/load` },
+    });
+    assert.equal(config.provider, 'github');
+    if (config.provider !== 'github') return;
+    const facts = await new GitHubGates(config).stagingGateFacts({ version: '2.4.0', commitSha: 'abc1234', environment: 'staging' });
+    assert.deepEqual(
+      received.map((r) => [r.path, r.body]),
+      [
+        ['/e2e', { name: 'e2e-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging', phase: 'pre-rollout' }],
+        ['/load', { name: 'load-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging', phase: 'pre-rollout' }],
+      ],
+    );
+    assert.deepEqual(
+      evaluateStagingGates(facts).map((r) => [r.gate, r.passed, r.reason]),
+      [
+        ['e2e-tests', true, 'E2E tests passed: all green'],
+        ['load-tests', false, `load tests failed: HTTP 500 from ${base}/load: p99 1.8 s > 1 s budget`],
+        ['security-scan', false, 'security scan failed: no security scan webhook configured'],
+      ],
+    );
+  });
+});
