@@ -15,7 +15,7 @@ import { realIntegrations } from './real-integrations';
 export function activityDeps(config: Config, client: Client, options: { notifier?: Notifier } = {}): ActivityDeps {
   const scenario = loadScenario(config.simulation.scenario);
   const stateDir = resolve(config.simulation.stateDir);
-  const real = realIntegrations(config);
+  const real = realIntegrations;
   const environment = (name: string) => {
     const env = config.environments[name];
     if (!env) throw new Error(`environment "${name}" is not defined in the config (defined: ${Object.keys(config.environments).join(', ')})`);

@@ -1,27 +1,30 @@
 // The real integrations (Kubernetes, Prometheus, GitHub, Slack), constructed from their config
-// sections. Kept apart from the simulated ones so a config that does not use them never loads them.
+// sections. Kept apart from the simulated ones so a config that does not use them never builds them.
 import type { Config, EnvironmentConfig } from '../config/schema';
+import { ConfigError } from '../config/load';
 import type { DeploymentTarget, GateProvider, MetricsSource, Notifier } from '../activities/ports';
+import { PrometheusMetrics, type PrometheusConfig } from '../activities/metrics/prometheus';
+import { GitHubGates, type GitHubGatesConfig } from '../activities/gates/github';
+import { SlackNotifier } from '../activities/notify/slack';
 
-type PrometheusConfig = Extract<Config['metrics'], { provider: 'prometheus' }>;
-type GitHubConfig = Extract<Config['gates'], { provider: 'github' }>;
 type SlackConfig = Extract<Config['notifications'], { provider: 'slack' }>;
 
 export interface RealIntegrations {
   kubernetesTarget(environment: string, env: EnvironmentConfig): DeploymentTarget;
   prometheusMetrics(environment: string, config: PrometheusConfig): MetricsSource;
-  githubGates(config: GitHubConfig): GateProvider;
+  githubGates(config: GitHubGatesConfig): GateProvider;
   slackNotifier(config: SlackConfig): Notifier;
 }
 
-export function realIntegrations(_config: Config): RealIntegrations {
-  const notYet = (what: string): never => {
-    throw new Error(`${what} is not available in this build`);
-  };
-  return {
-    kubernetesTarget: () => notYet('the Kubernetes target'),
-    prometheusMetrics: () => notYet('the Prometheus metrics source'),
-    githubGates: () => notYet('the GitHub gate provider'),
-    slackNotifier: () => notYet('the Slack notifier'),
-  };
-}
+export const realIntegrations: RealIntegrations = {
+  kubernetesTarget: () => {
+    throw new ConfigError('the Kubernetes target is not available in this build; use target: { type: simulated }');
+  },
+  prometheusMetrics: (environment, config) => new PrometheusMetrics(config, { environment }),
+  githubGates: (config) => new GitHubGates(config),
+  slackNotifier: (config) => {
+    const token = process.env[config.botTokenEnv];
+    if (!token) throw new ConfigError(`notifications.botTokenEnv names ${config.botTokenEnv}, which is not set: export the Slack bot token (xoxb-…) there`);
+    return new SlackNotifier({ apiBaseUrl: config.apiBaseUrl, channel: config.channel, token, tokenHint: config.botTokenEnv });
+  },
+};

@@ -1,0 +1,62 @@
+// The `/release` slash command's language: what a person may type, and what each line means.
+//   /release status v1.2.3
+//   /release approve v1.2.3 [note]
+//   /release reject v1.2.3 <reason>
+//   /release rollback production [v1.2.2]
+//   /release help
+import { versionProblem } from '../../shared/identifiers';
+
+export type ReleaseCommand =
+  | { verb: 'status'; version: string }
+  | { verb: 'approve'; version: string; note: string | null }
+  | { verb: 'reject'; version: string; reason: string }
+  | { verb: 'rollback'; environment: string; version: string | null }
+  | { verb: 'help' };
+
+const ENVIRONMENT = /^[a-z][a-z0-9-]*$/;
+
+export function usage(command: string): string {
+  return [
+    `*${command}* usage:`,
+    `• \`${command} status v1.2.3\`: where the release is and what it waits for`,
+    `• \`${command} approve v1.2.3 [note]\`: approve the canary (or the hotfix)`,
+    `• \`${command} reject v1.2.3 <reason>\`: stop the release before the canary`,
+    `• \`${command} rollback production [v1.2.2]\`: roll an environment back (to its previous version, or the one named)`,
+  ].join('\n');
+}
+
+/** The command a person typed, or what is wrong with it (followed by the usage). */
+export function parseReleaseCommand(text: string): ReleaseCommand | { problem: string } {
+  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  const [verb, first, ...rest] = words;
+  const restText = rest.join(' ');
+  switch (verb?.toLowerCase()) {
+    case undefined:
+    case 'help':
+      return { verb: 'help' };
+    case 'status':
+    case 'approve':
+    case 'reject': {
+      if (first === undefined) return { problem: `${verb} needs a version, like v1.2.3` };
+      const problem = versionProblem(first);
+      if (problem !== null) return { problem };
+      if (verb.toLowerCase() === 'status') return rest.length ? { problem: `status takes only a version (got "${restText}" too)` } : { verb: 'status', version: first };
+      if (verb.toLowerCase() === 'approve') return { verb: 'approve', version: first, note: restText === '' ? null : restText };
+      if (restText === '') return { problem: `a rejection needs a reason: reject ${first} <why>` };
+      return { verb: 'reject', version: first, reason: restText };
+    }
+    case 'rollback': {
+      if (first === undefined) return { problem: 'rollback needs an environment, like production' };
+      if (!ENVIRONMENT.test(first)) return { problem: `"${first}" is not an environment name (lowercase, like production)` };
+      if (rest.length > 1) return { problem: `rollback takes an environment and at most one version (got "${restText}")` };
+      const version = rest[0] ?? null;
+      if (version !== null) {
+        const problem = versionProblem(version);
+        if (problem !== null) return { problem };
+      }
+      return { verb: 'rollback', environment: first, version };
+    }
+    default:
+      return { problem: `unknown subcommand "${verb}"` };
+  }
+}
