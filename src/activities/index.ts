@@ -67,10 +67,10 @@ function heartbeat(detail: string): void {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const ledger = (environment: string) => deps.client.workflow.getHandle(environmentWorkflowId(environment));
+  const ledger = (environment: string) => deps.client.workflow.getHandle(environmentWorkflowId(environment, deps.taskQueue));
   const startLedger = (environment: string) =>
     new WithStartWorkflowOperation('environmentLedger', {
-      workflowId: environmentWorkflowId(environment),
+      workflowId: environmentWorkflowId(environment, deps.taskQueue),
       taskQueue: deps.taskQueue,
       args: [{ environment }],
       workflowIdConflictPolicy: 'USE_EXISTING',

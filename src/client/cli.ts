@@ -198,7 +198,7 @@ export function buildCli(): { program: Command; ctx: CliContext } {
     .action(async (version: string) => {
       requireValid(versionProblem(version));
       const { client } = await ctx.client();
-      const status = await watchRelease(await findReleaseHandle(client, version), ctx.out);
+      const status = await watchRelease(await findReleaseHandle(client, version), (line) => ctx.out(line));
       process.exitCode = status.outcome === 'PROMOTED' ? 0 : 1;
     });
 
@@ -214,7 +214,7 @@ async function update<T>(ctx: CliContext, version: string, send: (h: Awaited<Ret
   try {
     return await send(handle);
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new InvalidInputError(`refused: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+    if (err instanceof WorkflowUpdateFailedError) throw new InvalidInputError(`refused: ${err.cause?.message ?? err.message}`);
     throw err;
   }
 }

@@ -21,7 +21,7 @@ const DEMO_STATE = '.release-promote/demo';
 export function demoConfig(scenario: string, webUiUrl: string) {
   return parseConfig(
     {
-      temporal: { taskQueue: 'release-promote-demo', webUiUrl },
+      temporal: { webUiUrl },
       roles: { RELEASE_APPROVER: [DEMO_APPROVER, '@bob'] },
       stages: {
         staging: { soak: '20s', healthCheckInterval: '5s', maxTotalSoak: '2m' },

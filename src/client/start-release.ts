@@ -7,7 +7,7 @@ import { commitProblem, hotfixWorkflowId, identityProblem, releaseWorkflowId, ve
 import type { ReleaseInput } from '../shared/release';
 import { CommitShaAttribute, ReleaseKindAttribute, ReleaseStageAttribute, ReleaseVersionAttribute, RequestedByAttribute } from '../shared/search-attributes';
 import { approverRoleProblem } from '../shared/approval-rules';
-import { formatDuration } from '../config/duration';
+import { formatDuration } from '../shared/duration-format';
 
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError';

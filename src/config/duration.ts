@@ -12,12 +12,6 @@ export function parseDuration(text: string): number | null {
   return total;
 }
 
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1_000 === 0) return `${ms / 1_000}s`;
-  return `${ms}ms`;
-}
 
 /** A duration like "2h" or "30m", parsed to milliseconds. */
 export const durationMs = z.string().transform((text, ctx) => {

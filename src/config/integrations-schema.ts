@@ -18,17 +18,29 @@ export const simulationSchema = z
   })
   .prefault({});
 
-export const kubernetesTargetSchema = z.object({
-  type: z.literal('kubernetes'),
-  /** Path to a kubeconfig; omitted means the default loading rules (KUBECONFIG, ~/.kube/config). */
-  kubeconfig: z.string().optional(),
-  context: z.string().optional(),
-  /** Use the pod's service account (running inside the cluster). */
-  inCluster: z.boolean().default(false),
-  namespace: z.string().min(1),
-  /** How long one rollout may take before the deploy fails. */
-  rolloutTimeout: durationMs.prefault('10m'),
-});
+/**
+ * Each service is a Deployment of that name in `namespace`; its container's image tag is the version.
+ * Canaries are `<name>-canary` Deployments labelled track=canary (src/activities/kubernetes/target.ts).
+ */
+export const kubernetesTargetSchema = z
+  .object({
+    type: z.literal('kubernetes'),
+    /** Path to a kubeconfig; omitted means the default loading rules (KUBECONFIG, ~/.kube/config). */
+    kubeconfig: z.string().min(1).optional(),
+    /** Kubeconfig context to use; omitted means the kubeconfig's current context. */
+    context: z.string().min(1).optional(),
+    /** Use the pod's service account (running inside the cluster). */
+    inCluster: z.boolean().default(false),
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name is a DNS label, like agentaskit-production').max(63),
+    /** How long one Deployment's rollout may take before the deploy fails (RolloutStuck). */
+    rolloutTimeout: durationMs.prefault('10m'),
+  })
+  .superRefine((target, ctx) => {
+    if (!target.inCluster) return;
+    for (const key of ['kubeconfig', 'context'] as const) {
+      if (target[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'inCluster: true uses the pod\'s service account; remove kubeconfig and context' });
+    }
+  });
 
 export const environmentSchema = z.object({
   target: z.discriminatedUnion('type', [simulatedTargetSchema, kubernetesTargetSchema]).prefault({ type: 'simulated' }),

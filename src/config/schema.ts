@@ -2,6 +2,7 @@
 // empty file describes the documented process exactly.
 import { z } from 'zod';
 import { durationMs } from './duration';
+import { DEFAULT_TASK_QUEUE } from '../shared/identifiers';
 import { environmentSchema, gatesSchema, metricsSchema, notificationsSchema, simulationSchema, slackGatewaySchema } from './integrations-schema';
 
 const identity = z.string().regex(/^@[A-Za-z0-9][A-Za-z0-9._-]*$/, 'identities look like @username');
@@ -11,7 +12,7 @@ export const configSchema = z
   .object({
     temporal: z
       .object({
-        taskQueue: z.string().min(1).default('release-promote'),
+        taskQueue: z.string().min(1).default(DEFAULT_TASK_QUEUE),
         /** Base URL of the Temporal Web UI, used for links in notifications and the CLI. */
         webUiUrl: z.string().url().default('http://localhost:8233'),
       })

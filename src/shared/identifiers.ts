@@ -20,6 +20,9 @@ export function identityProblem(identity: string): string | null {
 
 export const releaseWorkflowId = (version: string): string => `release-${version}`;
 export const hotfixWorkflowId = (version: string): string => `hotfix-${version}`;
-export const environmentWorkflowId = (environment: string): string => `environment-${environment}`;
+export const DEFAULT_TASK_QUEUE = 'release-promote';
+/** The ledger of an environment. Deployments on other task queues are separate systems with separate ledgers. */
+export const environmentWorkflowId = (environment: string, taskQueue: string): string =>
+  taskQueue === DEFAULT_TASK_QUEUE ? `environment-${environment}` : `environment-${environment}-${taskQueue}`;
 export const rollbackWorkflowId = (environment: string, at: Date): string =>
   `rollback-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;

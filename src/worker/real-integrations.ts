@@ -6,6 +6,7 @@ import type { DeploymentTarget, GateProvider, MetricsSource, Notifier } from '..
 import { PrometheusMetrics, type PrometheusConfig } from '../activities/metrics/prometheus';
 import { GitHubGates, type GitHubGatesConfig } from '../activities/gates/github';
 import { SlackNotifier } from '../activities/notify/slack';
+import { KubernetesTarget } from '../activities/kubernetes/target';
 
 type SlackConfig = Extract<Config['notifications'], { provider: 'slack' }>;
 
@@ -17,8 +18,18 @@ export interface RealIntegrations {
 }
 
 export const realIntegrations: RealIntegrations = {
-  kubernetesTarget: () => {
-    throw new ConfigError('the Kubernetes target is not available in this build; use target: { type: simulated }');
+  kubernetesTarget: (environment, env) => {
+    const target = env.target;
+    if (target.type !== 'kubernetes') throw new ConfigError(`environments.${environment}.target is not a Kubernetes target`);
+    return new KubernetesTarget({
+      environment,
+      namespace: target.namespace,
+      services: env.services,
+      kubeconfig: target.kubeconfig,
+      context: target.context,
+      inCluster: target.inCluster,
+      rolloutTimeoutMs: target.rolloutTimeout,
+    });
   },
   prometheusMetrics: (environment, config) => new PrometheusMetrics(config, { environment }),
   githubGates: (config) => new GitHubGates(config),

@@ -9,7 +9,8 @@ import type { ReleaseInput, ReleaseOutcome, ReleaseResult } from '../shared/rele
 import { activities } from './activity-proxies';
 import { ReleaseContext } from './release/context';
 import { installHandlers, type Inbox } from './release/handlers';
-import { formatMs, soakStaging } from './release/staging-soak';
+import { soakStaging } from './release/staging-soak';
+import { formatDuration as formatMs } from '../shared/duration-format';
 import { runCanary } from './release/canary-analysis';
 import { rootMessage, Saga } from './release/compensation';
 

@@ -18,7 +18,7 @@
 // 5xx series at all, which means 0 errors, not "no data". The denominator has no such fallback, so
 // no traffic at all still yields no data (an empty answer) and idle traffic yields NaN (0/0): both
 // are read as null, never as 0% errors.
-import { formatDuration } from '../../config/duration';
+import { formatDuration } from '../../shared/duration-format';
 
 export type QueryName = 'requests' | 'errorRatePct' | 'p99Ms' | 'availabilityPct';
 export type Track = 'stable' | 'canary';

@@ -82,7 +82,7 @@ function stageChange(e: AuditEntry): string {
 export function writeEvidenceFiles(evidenceDir: string, version: string, files: EvidenceFiles): string {
   const dir = join(evidenceDir, version);
   mkdirSync(dir, { recursive: true });
-  for (const [name, content] of Object.entries(files)) {
+  for (const [name, content] of Object.entries(files) as Array<[string, string]>) {
     const tmp = join(dir, `.${name}.tmp`);
     writeFileSync(tmp, content);
     renameSync(tmp, join(dir, name));

@@ -94,20 +94,20 @@ export class SimulatedTarget implements DeploymentTarget {
     await pause();
   }
 
-  async health(track: 'stable' | 'canary'): Promise<ServiceHealth[]> {
+  health(track: 'stable' | 'canary'): Promise<ServiceHealth[]> {
     const state = this.load();
     const since = track === 'stable' ? state.stableDeployedAt : state.canaryDeployedAt;
-    if (since === null) return [];
+    if (since === null) return Promise.resolve([]);
     const minute = (this.o.now() - since) / 60_000;
     const steps = track === 'stable' ? (this.o.environment === 'staging' ? this.o.scenario.stagingUnhealthy : []) : this.o.scenario.canaryUnhealthy;
     const sick = unhealthyAt(steps, minute);
-    return this.o.services.flatMap((service) => {
+    return Promise.resolve(this.o.services.flatMap((service) => {
       const svc = state.services[service];
       const version = track === 'stable' ? svc?.stable ?? null : svc?.canary ?? null;
       if (version === null) return [];
       const problem = sick.find((s) => s.service === service);
       return [{ service, version, healthy: !problem, detail: problem ? problem.detail : 'ready' }];
-    });
+    }));
   }
 
   private failing(operation: string): boolean {

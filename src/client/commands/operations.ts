@@ -20,7 +20,7 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
       const { client } = await connectClient();
       let expected = o.version;
       if (!expected) {
-        const records = await client.workflow.getHandle(environmentWorkflowId(environment)).query(environmentRecordsQuery).catch(() => null);
+        const records = await client.workflow.getHandle(environmentWorkflowId(environment, config.temporal.taskQueue)).query(environmentRecordsQuery).catch(() => null);
         expected = records?.current?.version;
       }
       if (!expected) throw new InvalidInputError(`no version is recorded for ${environment}; pass --version`);

@@ -49,7 +49,7 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
       const all: EnvironmentRecords[] = [];
       for (const name of names) {
         try {
-          all.push(await client.workflow.getHandle(environmentWorkflowId(name)).query(environmentRecordsQuery));
+          all.push(await client.workflow.getHandle(environmentWorkflowId(name, config.temporal.taskQueue)).query(environmentRecordsQuery));
         } catch {
           all.push({ environment: name, revision: 0, current: null, previous: [], lease: null, queue: [] });
         }
@@ -82,7 +82,7 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
       const records = await client.workflow.executeUpdateWithStart(recordVersionUpdate, {
         args: [{ version, promotedBy: o.promotedBy, promotedAt: new Date(o.promotionTime ?? Date.now()).toISOString(), action: 'manual', workflowId: null }],
         startWorkflowOperation: new WithStartWorkflowOperation('environmentLedger', {
-          workflowId: environmentWorkflowId(o.environment),
+          workflowId: environmentWorkflowId(o.environment, config.temporal.taskQueue),
           taskQueue: config.temporal.taskQueue,
           args: [{ environment: o.environment }],
           workflowIdConflictPolicy: 'USE_EXISTING',

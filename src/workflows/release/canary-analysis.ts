@@ -8,7 +8,7 @@ import type { CanaryEvaluation, MetricSample, ServiceHealth } from '../../shared
 import { activities } from '../activity-proxies';
 import type { ReleaseContext } from './context';
 import type { Inbox } from './handlers';
-import { formatMs } from './staging-soak';
+import { formatDuration as formatMs } from '../../shared/duration-format';
 import { rootMessage } from './compensation';
 
 export type CanaryResult = { ok: true } | { ok: false; reason: string; decidedBy: string | null };

@@ -5,6 +5,9 @@ import { approvalProblem, approvalProgress, approvalsComplete, approverRoleProbl
 import { identityProblem } from '../../shared/identifiers';
 import {
   approveUpdate,
+  type ApproveRequest,
+  type CanaryRequest,
+  type RejectRequest,
   environmentGrantedSignal,
   pauseDecisionUpdate,
   rejectUpdate,
@@ -47,7 +50,7 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, requestApprov
       const done = approvalsComplete(s.approval);
       return { stage: s.stage, message: done ? `approved: ${progress}; the canary starts when every other condition holds` : `approval recorded: ${progress}` };
     },
-    { validator: (req) => throwIf(approvalProblem(approvalContext(), { approver: req.approver, notBefore: req.notBefore ?? null })) },
+    { validator: (req: ApproveRequest) => throwIf(approvalProblem(approvalContext(), { approver: req.approver, notBefore: req.notBefore ?? null })) },
   );
 
   setHandler(
@@ -58,7 +61,7 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, requestApprov
       return { stage: s.stage, message: `rejected: ${s.version} will not be promoted (${req.reason})` };
     },
     {
-      validator: (req) => {
+      validator: (req: RejectRequest) => {
         throwIf(approverRoleProblem(s.policy.approval.approvers, req.approver));
         if (!req.reason?.trim()) throw new Error('a rejection needs a reason');
         const open = ['DEV_GATES', 'WAITING_FOR_ENVIRONMENT', 'DEPLOYING_STAGING', 'STAGING_SOAK', 'AWAITING_APPROVAL'];
@@ -75,7 +78,7 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, requestApprov
       return { stage: s.stage, message: req.decision === 'resume' ? 'resuming the canary; paused time does not count toward its minimum duration' : 'rolling back the canary' };
     },
     {
-      validator: (req) => {
+      validator: (req: PauseDecisionRequest) => {
         throwIf(approverRoleProblem(s.policy.approval.approvers, req.approver));
         if (req.decision !== 'resume' && req.decision !== 'rollback') throw new Error(`decision must be resume or rollback, not "${String(req.decision)}"`);
         if (s.stage !== 'CANARY_PAUSED') throw new Error(`the canary is not paused (stage ${s.stage})`);
@@ -91,7 +94,7 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, requestApprov
       return { stage: s.stage, message: `approval requested from ${s.approval.asked.length ? s.approval.asked.join(' and ') : 'holders of RELEASE_APPROVER'}` };
     },
     {
-      validator: (req) => {
+      validator: (req: CanaryRequest) => {
         throwIf(identityProblem(req.requestedBy));
         if (!['DEV_GATES', 'WAITING_FOR_ENVIRONMENT', 'DEPLOYING_STAGING', 'STAGING_SOAK', 'AWAITING_APPROVAL'].includes(s.stage)) {
           throw new Error(`the release is ${s.stage}; a canary can no longer be requested`);

@@ -4,6 +4,7 @@
 // can no longer fit in the maximum total soak time, and ends early if the release is rejected.
 import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import { activities } from '../activity-proxies';
+import { formatDuration as formatMs } from '../../shared/duration-format';
 import type { ReleaseContext } from './context';
 
 export type SoakResult = { ok: true } | { ok: false; reason: string } | { rejected: true };
@@ -66,8 +67,3 @@ export async function soakStaging(ctx: ReleaseContext, environment: string): Pro
   }
 }
 
-export function formatMs(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${Math.round(ms / 1000)}s`;
-}

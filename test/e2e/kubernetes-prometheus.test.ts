@@ -1,0 +1,194 @@
+// One release promoted end to end on real infrastructure: the Temporal dev server, the release
+// workflow and its activities, the Kubernetes target against a real kube-apiserver (staging and
+// production namespaces, three services each; the test plays the Deployment controller), and the
+// canary judged on metrics from a real Prometheus holding a recorded history. Gates and
+// notifications are the simulated/recording ones; policy durations are shortened through the config.
+// Run: node --import tsx --test test/e2e/kubernetes-prometheus.test.ts
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type * as K8sModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import type { AppsV1Api } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import { parseConfig } from '../../src/config/load';
+import { createActivities, type ActivityDeps } from '../../src/activities';
+import type { Notification } from '../../src/activities/ports';
+import { PrometheusMetrics } from '../../src/activities/metrics/prometheus';
+import { activityDeps } from '../../src/worker/activity-deps';
+import { startRelease } from '../../src/client/start-release';
+import { approveUpdate, statusQuery } from '../../src/shared/messages';
+import type { ReleaseResult, ReleaseStatus } from '../../src/shared/release';
+import { createDevEnv } from '../helpers/temporal-env';
+import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver';
+import { startFakeDeploymentController, type FakeDeploymentController } from '../helpers/fake-deployment-controller';
+import { startPrometheus, type RunningPrometheus } from '../helpers/prometheus';
+
+type K8s = typeof K8sModule;
+
+const NAMESPACES = { staging: 'agentaskit-staging', production: 'agentaskit-production' } as const;
+const SERVICES = ['api-gateway', 'orchestrator', 'workers'];
+const REPLICAS: Record<string, number> = { 'api-gateway': 10, orchestrator: 2, workers: 3 };
+const IMAGE = (service: string, version: string) => `registry.example/agentaskit/${service}:${version}`;
+/** The recorded Prometheus history labels each scenario as an environment; production reads the healthy one. */
+const METRICS_ENVIRONMENT = 'healthy';
+
+void describe('a release promoted on Kubernetes with Prometheus canary analysis', () => {
+  let k8s: K8s;
+  let kube: KubeApiServer;
+  let controller: FakeDeploymentController;
+  let prometheus: RunningPrometheus;
+  let env: TestWorkflowEnvironment;
+  let apps: AppsV1Api;
+  let dir: string;
+  const timings: string[] = [];
+  const t0 = Date.now();
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'release-promote-e2e-'));
+    [kube, prometheus, env] = await Promise.all([startKubeApiServer(), startPrometheus(), createDevEnv()]);
+    timings.push(`servers up after ${Date.now() - t0} ms (kube-apiserver ${kube.startupMs} ms)`);
+    k8s = await import('@kubernetes/client-node');
+    apps = kube.kubeConfig.makeApiClient(k8s.AppsV1Api);
+    controller = await startFakeDeploymentController(kube.kubeConfig, { namespaces: Object.values(NAMESPACES), rolloutDelayMs: 200 });
+    const core = kube.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    for (const namespace of Object.values(NAMESPACES)) {
+      await core.createNamespace({ body: { metadata: { name: namespace } } });
+      for (const service of SERVICES) {
+        const labels = { app: service, track: 'stable' };
+        await apps.createNamespacedDeployment({
+          namespace,
+          body: {
+            metadata: { name: service, labels: { app: service } },
+            spec: {
+              replicas: REPLICAS[service],
+              selector: { matchLabels: labels },
+              template: { metadata: { labels }, spec: { containers: [{ name: service, image: IMAGE(service, 'v1.0.0') }] } },
+            },
+          },
+        });
+      }
+    }
+  });
+
+  after(async () => {
+    await controller?.stop();
+    await Promise.allSettled([kube?.stop(), prometheus?.stop(), env?.teardown()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    console.log(timings.join('\n'));
+  });
+
+  void test('v1.1.0 goes Dev → Staging → 10% canary → Production and is PROMOTED', async () => {
+    const taskQueue = 'release-promote-e2e-kubernetes';
+    const target = (namespace: string) => ({ type: 'kubernetes', kubeconfig: kube.kubeconfigPath, namespace, rolloutTimeout: '30s' });
+    const config = parseConfig(
+      {
+        temporal: { taskQueue },
+        roles: { RELEASE_APPROVER: ['@alice'] },
+        stages: {
+          staging: { soak: '3s', healthCheckInterval: '1s', maxTotalSoak: '1m' },
+          approval: { reminderInterval: '1m' },
+          canary: { minDuration: '3s', analysisInterval: '1s', pauseReminderInterval: '1m' },
+        },
+        environments: {
+          staging: { target: target(NAMESPACES.staging), services: SERVICES.map((name) => ({ name })) },
+          production: { target: target(NAMESPACES.production), services: SERVICES.map((name) => ({ name })) },
+        },
+        metrics: { provider: 'prometheus', baseUrl: prometheus.baseUrl },
+        simulation: { scenario: 'healthy', stateDir: join(dir, 'simulated') },
+        records: { auditDir: join(dir, 'audit'), evidenceDir: join(dir, 'evidence'), sotDir: join(dir, 'sot') },
+      },
+      'e2e config',
+    );
+    assert.equal(config.metrics.provider, 'prometheus');
+    const metricsConfig = config.metrics;
+
+    const notifications: Notification[] = [];
+    const base = activityDeps(config, env.client, {
+      notifier: {
+        send: (n) => {
+          notifications.push(n);
+          return Promise.resolve({ threadTs: n.threadTs ?? 'thread-1' });
+        },
+      },
+    });
+    // The worker's own deps, except that Prometheus is read at the recorded history's instant.
+    const deps: ActivityDeps = {
+      ...base,
+      metrics: () => new PrometheusMetrics(metricsConfig, { environment: METRICS_ENVIRONMENT, evaluationTime: () => prometheus.evaluationTime }),
+    };
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath: require.resolve('../../src/workflows'),
+      activities: createActivities(deps),
+    });
+    timings.push(`worker created (workflow bundle) after ${Date.now() - t0} ms`);
+
+    const canaryObserved = new Map<string, { replicas: number | undefined; image: string | undefined }>();
+    let approvedAt: string | null = null;
+    const started = Date.now();
+    const { result, status } = await worker.runUntil(async (): Promise<{ result: ReleaseResult; status: ReleaseStatus }> => {
+      const handle = await startRelease(env.client, config, 'default', { version: 'v1.1.0', commitSha: 'abc1234def5678', requestedBy: '@dev', ciRunId: 'e2e-1' });
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const s: ReleaseStatus = await handle.query(statusQuery);
+        if (s.stage === 'AWAITING_APPROVAL' && approvedAt === null) {
+          const ack = await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
+          approvedAt = s.stage;
+          assert.match(ack.message, /^approved/);
+        }
+        if (s.stage === 'CANARY') {
+          // The stage begins before the canaries are created; keep looking while it lasts.
+          const canaries = (await apps.listNamespacedDeployment({ namespace: NAMESPACES.production })).items.filter((d) => d.metadata?.name?.endsWith('-canary'));
+          for (const d of canaries) canaryObserved.set(d.metadata?.name ?? '', { replicas: d.spec?.replicas, image: d.spec?.template.spec?.containers[0]?.image });
+        }
+        if (s.outcome !== null) break;
+        assert.ok(Date.now() < deadline, `the release stayed in ${s.stage} (${s.waitingFor ?? ''})`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // Queried while the worker still runs: a closed workflow's query is answered by replaying it.
+      const result = (await handle.result()) as ReleaseResult;
+      return { result, status: await handle.query(statusQuery) };
+    });
+    timings.push(`release ${result.outcome} in ${Date.now() - started} ms (soak 3s, canary 3s)`);
+
+    assert.equal(result.outcome, 'PROMOTED', result.reason);
+    assert.equal(approvedAt, 'AWAITING_APPROVAL');
+
+    // Both environments run the new version; production has no canary left.
+    for (const namespace of Object.values(NAMESPACES)) {
+      const deployments = (await apps.listNamespacedDeployment({ namespace })).items;
+      assert.deepEqual(deployments.map((d) => d.metadata?.name).sort(), SERVICES, `only the stable Deployments remain in ${namespace}`);
+      for (const d of deployments) {
+        assert.equal(d.spec?.template.spec?.containers[0]?.image, IMAGE(d.metadata?.name ?? '', 'v1.1.0'), `${namespace}/${d.metadata?.name}`);
+        assert.equal(d.status?.availableReplicas, REPLICAS[d.metadata?.name ?? '']);
+      }
+    }
+
+    // The canary really ran in production at 10% (rounded up, at least one replica) before the rollout.
+    assert.deepEqual(Object.fromEntries(canaryObserved), {
+      'api-gateway-canary': { replicas: 1, image: IMAGE('api-gateway', 'v1.1.0') },
+      'orchestrator-canary': { replicas: 1, image: IMAGE('orchestrator', 'v1.1.0') },
+      'workers-canary': { replicas: 1, image: IMAGE('workers', 'v1.1.0') },
+    });
+
+    // The canary was judged on the Prometheus measurements, and every service's canary was healthy.
+    assert.equal(status.previousProductionVersion, 'v1.0.0', 'read from the running production Deployments');
+    assert.ok(status.soak.checks >= 1, 'staging health was checked on the Kubernetes target');
+    const last = status.canary.evaluations.at(-1);
+    assert.ok(last, 'at least one canary evaluation');
+    assert.equal(last.verdict, 'pass', last.reason);
+    assert.equal(last.baseline.requests, 42_321, 'the recorded stable traffic of the healthy history');
+    assert.ok(last.canary.requests !== null && last.canary.requests > 4_000, `canary requests ${last.canary.requests}`);
+    assert.deepEqual(
+      last.health.map((h) => [h.service, h.version, h.healthy]),
+      SERVICES.map((s) => [s, 'v1.1.0', true]),
+      'canary health read from the -canary Deployments',
+    );
+    assert.ok(notifications.some((n) => n.kind === 'release-finished'));
+    assert.deepEqual(controller.errors.map((e) => e.message), []);
+  });
+});

@@ -1,0 +1,96 @@
+// A worker over the simulated target in a fresh temporary directory, for workflow tests on either
+// Temporal server. Notifications are recorded instead of sent; everything else is production code.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { parseConfig } from '../../src/config/load';
+import type { Config } from '../../src/config/schema';
+import { createActivities } from '../../src/activities';
+import type { Notification } from '../../src/activities/ports';
+import { activityDeps } from '../../src/worker/activity-deps';
+import { startRelease, type StartRequest } from '../../src/client/start-release';
+import { statusQuery } from '../../src/shared/messages';
+import type { ReleaseStatus, ReleaseStage } from '../../src/shared/release';
+import { workflowBundle } from './workflow-bundle';
+
+export interface Harness {
+  config: Config;
+  dir: string;
+  client: Client;
+  worker: Worker;
+  notifications: Notification[];
+  start(req?: Partial<StartRequest>): ReturnType<typeof startRelease>;
+  status(handle: WorkflowHandle): Promise<ReleaseStatus>;
+  /** Polls the status query (real time) until the release reaches one of the stages. */
+  waitForStage(handle: WorkflowHandle, ...stages: ReleaseStage[]): Promise<ReleaseStatus>;
+  cleanup(): void;
+}
+
+export const APPROVERS = ['@alice', '@bob', '@carol'];
+
+export async function createHarness(env: TestWorkflowEnvironment, options: { scenario?: string; config?: Record<string, unknown>; taskQueue?: string } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'release-promote-test-'));
+  const taskQueue = options.taskQueue ?? `release-promote-test-${Math.random().toString(36).slice(2, 8)}`;
+  const config = parseConfig(
+    {
+      temporal: { taskQueue },
+      roles: { RELEASE_APPROVER: APPROVERS },
+      simulation: { scenario: options.scenario ?? 'healthy', stateDir: join(dir, 'simulated') },
+      records: { auditDir: join(dir, 'audit'), evidenceDir: join(dir, 'evidence'), sotDir: join(dir, 'sot') },
+      ...options.config,
+    },
+    'test config',
+  );
+  const notifications: Notification[] = [];
+  const deps = activityDeps(config, env.client, {
+    notifier: {
+      send: (n) => {
+        notifications.push(n);
+        return Promise.resolve({ threadTs: n.threadTs ?? `${n.workflowId}-thread` });
+      },
+    },
+  });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(deps),
+  });
+  return {
+    config,
+    dir,
+    client: env.client,
+    worker,
+    notifications,
+    start: (req = {}) =>
+      startRelease(env.client, config, env.namespace ?? 'default', {
+        version: 'v1.2.3',
+        commitSha: 'abc1234def5678',
+        requestedBy: '@dev',
+        ciRunId: '12345',
+        ...req,
+      }),
+    status: (handle) => handle.query(statusQuery),
+    async waitForStage(handle, ...stages) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const s = await handle.query(statusQuery);
+        if (stages.includes(s.stage)) return s;
+        if (Date.now() > deadline) throw new Error(`release stayed in ${s.stage}; expected ${stages.join(' or ')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Time between two stage transitions of a release, on the workflow's clock. */
+export function stageGapMs(status: ReleaseStatus, from: ReleaseStage, to: ReleaseStage): number {
+  const a = status.history.find((t) => t.to === from);
+  const b = status.history.find((t) => t.to === to);
+  if (!a || !b) throw new Error(`no transition to ${!a ? from : to} in ${status.history.map((t) => t.to).join(' → ')}`);
+  return Date.parse(b.at) - Date.parse(a.at);
+}
