@@ -19,6 +19,7 @@ import {
   type VersionRecord,
 } from '../shared/ledger';
 import { environmentWorkflowId } from '../shared/identifiers';
+import { verifyServices, type VerificationReport } from '../shared/verification';
 import type { DeploymentTarget, GateProvider, MetricsSource, Notification, NotificationReceipt, Notifier } from './ports';
 import { appendAuditEntry, readAuditEntries, type AppendResult } from './records/audit-log';
 import { exportVersionRecords } from './records/version-records';
@@ -36,22 +37,6 @@ export interface ActivityDeps {
   auditDir: string;
   evidenceDir: string;
   sotDir: string;
-}
-
-export interface VerificationLine {
-  service: string;
-  version: string | null;
-  healthy: boolean;
-  ok: boolean;
-  /** As the seed prints it: "✓ api-gateway: v1.2.2 (healthy)". */
-  line: string;
-}
-
-export interface VerificationReport {
-  environment: string;
-  expectedVersion: string;
-  ok: boolean;
-  services: VerificationLine[];
 }
 
 /** The server's time for this attempt: the workflow's timeline, which time-skipping tests move. */
@@ -106,16 +91,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Every service of the environment runs `expectedVersion` and is healthy. */
     async verifyEnvironment(input: { environment: string; expectedVersion: string }): Promise<VerificationReport> {
       const health = await deps.target(input.environment, timeline()).health('stable');
-      const services = deps.services(input.environment).map((service): VerificationLine => {
-        const h = health.find((x) => x.service === service);
-        const version = h?.version ?? null;
-        const healthy = h?.healthy ?? false;
-        const ok = healthy && version === input.expectedVersion;
-        const state = h ? (healthy ? 'healthy' : `unhealthy: ${h.detail}`) : 'not found';
-        const mismatch = version !== null && version !== input.expectedVersion ? `, expected ${input.expectedVersion}` : '';
-        return { service, version, healthy, ok, line: `${ok ? '✓' : '✗'} ${service}: ${version ?? '-'} (${state}${mismatch})` };
-      });
-      return { environment: input.environment, expectedVersion: input.expectedVersion, ok: services.every((s) => s.ok), services };
+      return verifyServices(input.environment, input.expectedVersion, deps.services(input.environment), health);
     },
 
     async currentStableVersion(input: { environment: string }): Promise<string | null> {
@@ -171,6 +147,15 @@ export function createActivities(deps: ActivityDeps) {
 
     async exportVersionRecords(records: EnvironmentRecords): Promise<boolean> {
       return exportVersionRecords(deps.sotDir, records);
+    },
+
+    async isWorkflowRunning(input: { workflowId: string }): Promise<boolean> {
+      try {
+        return (await deps.client.workflow.getHandle(input.workflowId).describe()).status.name === 'RUNNING';
+      } catch (err) {
+        if ((err as Error).name === 'WorkflowNotFoundError') return false;
+        throw err;
+      }
     },
 
     /** Cancels a release that holds an environment a rollback needs; its compensations then run. */

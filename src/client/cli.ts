@@ -15,6 +15,7 @@ import { commitProblem, identityProblem, versionProblem } from '../shared/identi
 import { registerOperationsCommands } from './commands/operations';
 import { registerRecordsCommands } from './commands/records';
 import { registerServiceCommands } from './commands/services';
+import { registerSlackCommands } from './commands/slack';
 
 export interface Globals {
   config?: string;
@@ -205,6 +206,7 @@ export function buildCli(): { program: Command; ctx: CliContext } {
   registerOperationsCommands(program, ctx);
   registerRecordsCommands(program, ctx);
   registerServiceCommands(program, ctx);
+  registerSlackCommands(program, ctx);
   return { program, ctx };
 }
 

@@ -21,6 +21,7 @@ import {
 import { activities } from './activity-proxies';
 
 const KEEP_PREVIOUS = 50;
+const LEASE_CHECK_INTERVAL = '1h';
 
 export interface EnvironmentLedgerInput {
   environment: string;
@@ -38,6 +39,7 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
     queue: [],
   };
   const exportRecords = activities('record', `export ${input.environment} version records`);
+  const checks = activities('check', `is the ${input.environment} lease holder still running?`);
   let exportsPending = 0;
 
   const exportNow = async () => {
@@ -102,8 +104,19 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
     return state;
   });
 
-  // Keep the history short: hand the state to a fresh run when the server suggests it and nothing is in flight.
-  await condition(() => workflowInfo().continueAsNewSuggested && exportsPending === 0);
+  // Hourly, free a lease whose holder ended without releasing it (terminated, or failed hard), so the
+  // queue behind it moves on. Keep the history short: hand the state to a fresh run when the server
+  // suggests it and nothing is in flight.
+  const readyToContinue = () => workflowInfo().continueAsNewSuggested && exportsPending === 0;
+  while (!(await condition(readyToContinue, LEASE_CHECK_INTERVAL))) {
+    const holder = state.lease?.workflowId;
+    if (!holder) continue;
+    const running = await checks.isWorkflowRunning({ workflowId: holder });
+    if (!running && state.lease?.workflowId === holder) {
+      state.lease = null;
+      await grantNext();
+    }
+  }
   await condition(allHandlersFinished);
   await continueAsNew<typeof environmentLedger>({ environment: input.environment, state });
 }

@@ -1,3 +1,4 @@
 // Every workflow the worker runs.
 export { releasePromotion, hotfixPromotion } from './release-promotion';
 export { environmentLedger } from './environment-ledger';
+export { manualRollback } from './manual-rollback';

@@ -2,7 +2,7 @@
 // carries it Dev → Staging → Canary (10%) → Production as RELEASE-PROMOTE.md describes, with gates,
 // human approval, automatic rollback and an audit trail. Hotfixes skip staging and its soak but need
 // two distinct approvers; from the canary on both paths are the same.
-import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import { approvalsComplete } from '../shared/approval-rules';
 import { failedGatesSummary } from '../shared/gates';
 import type { ReleaseInput, ReleaseOutcome, ReleaseResult } from '../shared/release';
@@ -142,8 +142,11 @@ async function stagingSoakAndApproval(ctx: ReleaseContext, requestApproval: (by:
   const soak = await soakStaging(ctx, policy.stagingEnvironment);
   if ('rejected' in soak) throw rejected(ctx);
   if (!soak.ok) throw new ReleaseEnded('SOAK_FAILED', soak.reason);
-  if (s.approval.requestedAt === null) await requestApproval(s.requestedBy, `staging was healthy for ${formatMs(policy.soak.durationMs)}; canary promotion needs approval`);
-  if (!approvalsComplete(s.approval)) await ctx.transition('AWAITING_APPROVAL', `staging soak complete after ${s.soak.checks} health checks; waiting for a RELEASE_APPROVER`, { notify: false });
+  ctx.setWaitingFor(null);
+  if (!approvalsComplete(s.approval)) {
+    await ctx.transition('AWAITING_APPROVAL', `staging soak complete after ${s.soak.checks} health checks; waiting for a RELEASE_APPROVER`, { notify: false });
+    if (s.approval.requestedAt === null) await requestApproval(s.requestedBy, `staging was healthy for ${formatMs(policy.soak.durationMs)}; canary promotion needs approval`);
+  }
   await waitForApprovals(ctx);
 }
 
@@ -164,6 +167,8 @@ async function waitForApprovals(ctx: ReleaseContext): Promise<void> {
     await ctx.notify('approval-reminder', `${s.version} is still waiting for approval`, ctx.status.waitingFor ?? '', ['approve', 'reject']);
   }
   if (s.approval.rejection) throw rejected(ctx);
+  // Let the approval handlers finish their audit entry and message before the canary's come.
+  await condition(allHandlersFinished);
 }
 
 async function waitUntilNotBefore(ctx: ReleaseContext): Promise<void> {

@@ -1,5 +1,7 @@
 // A worker over the simulated target in a fresh temporary directory, for workflow tests on either
-// Temporal server. Notifications are recorded instead of sent; everything else is production code.
+// Temporal server. Notifications are recorded instead of sent (or, with `notifier`, recorded and
+// then sent through it, e.g. a real SlackNotifier pointed at a fake Slack); everything else is
+// production code.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +11,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { createActivities } from '../../src/activities';
-import type { Notification } from '../../src/activities/ports';
+import type { Notification, Notifier } from '../../src/activities/ports';
 import { activityDeps } from '../../src/worker/activity-deps';
 import { startRelease, type StartRequest } from '../../src/client/start-release';
 import { statusQuery } from '../../src/shared/messages';
+import { environmentWorkflowId } from '../../src/shared/identifiers';
 import type { ReleaseStatus, ReleaseStage } from '../../src/shared/release';
 import { workflowBundle } from './workflow-bundle';
 
@@ -26,12 +29,16 @@ export interface Harness {
   status(handle: WorkflowHandle): Promise<ReleaseStatus>;
   /** Polls the status query (real time) until the release reaches one of the stages. */
   waitForStage(handle: WorkflowHandle, ...stages: ReleaseStage[]): Promise<ReleaseStatus>;
-  cleanup(): void;
+  /** Ends this harness's environment ledgers (they outlive its worker) and removes its directory. */
+  cleanup(): Promise<void>;
 }
 
 export const APPROVERS = ['@alice', '@bob', '@carol'];
 
-export async function createHarness(env: TestWorkflowEnvironment, options: { scenario?: string; config?: Record<string, unknown>; taskQueue?: string } = {}): Promise<Harness> {
+export async function createHarness(
+  env: TestWorkflowEnvironment,
+  options: { scenario?: string; config?: Record<string, unknown>; taskQueue?: string; notifier?: Notifier } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'release-promote-test-'));
   const taskQueue = options.taskQueue ?? `release-promote-test-${Math.random().toString(36).slice(2, 8)}`;
   const config = parseConfig(
@@ -45,10 +52,12 @@ export async function createHarness(env: TestWorkflowEnvironment, options: { sce
     'test config',
   );
   const notifications: Notification[] = [];
+  const { notifier } = options;
   const deps = activityDeps(config, env.client, {
     notifier: {
       send: (n) => {
         notifications.push(n);
+        if (notifier !== undefined) return notifier.send(n);
         return Promise.resolve({ threadTs: n.threadTs ?? `${n.workflowId}-thread` });
       },
     },
@@ -83,7 +92,16 @@ export async function createHarness(env: TestWorkflowEnvironment, options: { sce
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    async cleanup() {
+      // A ledger left running without its worker would hold up time skipping for later tests.
+      for (const environment of Object.keys(config.environments)) {
+        await env.client.workflow
+          .getHandle(environmentWorkflowId(environment, taskQueue))
+          .terminate('test finished')
+          .catch(() => undefined);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -27,7 +27,7 @@ async function withHarness(options: Parameters<typeof createHarness>[1], fn: (h:
   try {
     await h.worker.runUntil(fn(h));
   } finally {
-    h.cleanup();
+    await h.cleanup();
   }
 }
 

@@ -1,13 +1,41 @@
-// Operations on environments: verification of what runs there.
+// Operations on environments: manual rollback and verification of what runs there.
 import type { Command } from 'commander';
-import { connectClient } from '../connection';
+import type { Config } from '../../config/schema';
 import { activityDeps } from '../../worker/activity-deps';
 import { environmentRecordsQuery } from '../../shared/ledger';
 import { environmentWorkflowId, versionProblem } from '../../shared/identifiers';
-import { requireValid, type CliContext } from '../cli';
+import { verifyServices } from '../../shared/verification';
+import type { ManualRollbackResult } from '../../shared/rollback';
+import { defaultIdentity, requireValid, type CliContext } from '../cli';
 import { InvalidInputError } from '../start-release';
+import { startManualRollback } from '../start-rollback';
+
+function requireEnvironment(config: Config, environment: string): void {
+  if (!(environment in config.environments)) throw new InvalidInputError(`unknown environment "${environment}" (known: ${Object.keys(config.environments).join(', ')})`);
+}
 
 export function registerOperationsCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('rollback')
+    .description('roll an environment back to its previous version (or --version), cancelling a promotion in flight there first; ends with verification')
+    .argument('<environment>', 'environment, like production')
+    .option('--version <version>', 'a version that once ran there (default: the one before the current)')
+    .option('--requested-by <identity>', 'who asks', defaultIdentity())
+    .option('--no-wait', 'return once the rollback has started')
+    .action(async (environment: string, o: { version?: string; requestedBy: string; wait: boolean }) => {
+      const config = ctx.config();
+      requireEnvironment(config, environment);
+      if (o.version) requireValid(versionProblem(o.version));
+      const { client, namespace } = await ctx.client();
+      const started = await startManualRollback(client, config, namespace, { environment, version: o.version, requestedBy: o.requestedBy });
+      ctx.out(started.message);
+      if (!o.wait) return;
+      const result = (await started.handle.result()) as ManualRollbackResult;
+      for (const line of result.verification) ctx.out(line);
+      ctx.out(result.reason);
+      process.exitCode = result.ok ? 0 : 1;
+    });
+
   program
     .command('verify')
     .description('check that every service of an environment runs the expected version and is healthy (exit 1 if not)')
@@ -15,24 +43,18 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
     .option('--version <version>', 'expected version (default: the current one in the version records)')
     .action(async (environment: string, o: { version?: string }) => {
       const config = ctx.config();
-      if (!(environment in config.environments)) throw new InvalidInputError(`unknown environment "${environment}" (known: ${Object.keys(config.environments).join(', ')})`);
+      requireEnvironment(config, environment);
       if (o.version) requireValid(versionProblem(o.version));
-      const { client } = await connectClient();
+      const { client } = await ctx.client();
       let expected = o.version;
       if (!expected) {
         const records = await client.workflow.getHandle(environmentWorkflowId(environment, config.temporal.taskQueue)).query(environmentRecordsQuery).catch(() => null);
         expected = records?.current?.version;
       }
       if (!expected) throw new InvalidInputError(`no version is recorded for ${environment}; pass --version`);
-      const health = await activityDeps(config, client).target(environment, Date.now).health('stable');
-      let ok = true;
-      for (const svc of config.environments[environment]!.services) {
-        const h = health.find((x) => x.service === svc.name);
-        const good = !!h && h.healthy && h.version === expected;
-        ok &&= good;
-        const state = !h ? 'not found' : h.healthy ? 'healthy' : `unhealthy: ${h.detail}`;
-        ctx.out(`${good ? '✓' : '✗'} ${svc.name}: ${h?.version ?? '-'} (${state}${h && h.version !== expected ? `, expected ${expected}` : ''})`);
-      }
-      process.exitCode = ok ? 0 : 1;
+      const services = config.environments[environment]!.services.map((s) => s.name);
+      const report = verifyServices(environment, expected, services, await activityDeps(config, client).target(environment, Date.now).health('stable'));
+      for (const s of report.services) ctx.out(s.line);
+      process.exitCode = report.ok ? 0 : 1;
     });
 }

@@ -1,7 +1,11 @@
 // Long-running commands: the worker, the local dev server and the demo.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { connectClient, connectWorker, temporalSettings } from '../connection';
 import { createWorker } from '../../worker/create-worker';
+import { portFromEnv, ReleaseMetrics, releaseMetricsPlugin, startHealthServer, visibilityStageCounter } from '../../worker/health-server';
+import { createJsonLogger, releaseLogAttributesPlugin } from '../../worker/logging';
 import { startDevServer } from '../../servers/dev-server';
 import { runDemo } from '../demo';
 import type { CliContext } from '../cli';
@@ -11,16 +15,68 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
   program
     .command('worker')
     .description('run a worker: executes release workflows and their activities (stops gracefully on SIGTERM/SIGINT)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Logs are JSON lines on stdout (level: RELEASE_PROMOTE_LOG_LEVEL, default INFO).',
+        'HTTP on RELEASE_PROMOTE_HEALTH_PORT (default 8080): /healthz, /readyz (200 while RUNNING), /metrics (release metrics).',
+        'SDK metrics (Prometheus) on RELEASE_PROMOTE_SDK_METRICS_PORT (default 9464).',
+        'On SIGTERM/SIGINT in-flight activities get RELEASE_PROMOTE_SHUTDOWN_GRACE (default 30s) to finish; then exit 0.',
+      ].join('\n'),
+    )
     .action(async () => {
       const config = ctx.config();
+      const healthPort = portFromEnv('RELEASE_PROMOTE_HEALTH_PORT', 8080);
+      const sdkMetricsPort = portFromEnv('RELEASE_PROMOTE_SDK_METRICS_PORT', 9464);
+      const shutdownGraceTime = process.env.RELEASE_PROMOTE_SHUTDOWN_GRACE || '30s';
+      // The Runtime must be installed before the first NativeConnection: it owns logging and the
+      // SDK's metrics exporter. Its shutdownSignals (SIGINT, SIGTERM, ...) stop the worker gracefully.
+      const logger = createJsonLogger();
+      Runtime.install({
+        logger,
+        telemetryOptions: {
+          logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) },
+          metrics: { prometheus: { bindAddress: `0.0.0.0:${sdkMetricsPort}` } },
+        },
+      });
+      if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+        logger.warn('OTEL_EXPORTER_OTLP_ENDPOINT is set, but this build has no OTLP exporter: traces are not exported (see docs/operators.md)');
+      }
       const settings = temporalSettings();
-      const connection = await connectWorker(settings);
-      const { client } = await connectClient(settings);
-      const worker = await createWorker({ config, connection, client, namespace: settings.namespace });
-      ctx.out(`worker polling task queue "${config.temporal.taskQueue}" on ${settings.address} (namespace ${settings.namespace})`);
-      await worker.run();
-      await connection.close();
-      ctx.out('worker stopped');
+      const { client, connection: clientConnection } = await connectClient(settings);
+      let state = (): string => 'INITIALIZED';
+      const metrics = new ReleaseMetrics({
+        countStage: visibilityStageCounter(client),
+        ready: () => state() === 'RUNNING',
+        warn: (message, meta) => {
+          logger.warn(message, meta);
+        },
+      });
+      let connection: Awaited<ReturnType<typeof connectWorker>> | undefined;
+      let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+      try {
+        // Plugins given to the connection are applied to every worker created on it.
+        const plugins = [releaseLogAttributesPlugin(), releaseMetricsPlugin(metrics, resolve(config.records.auditDir))];
+        connection = await connectWorker({ ...settings, options: { ...settings.options, plugins } });
+        // Up before the worker: liveness answers while it starts; readiness waits for RUNNING.
+        health = await startHealthServer({ port: healthPort, state: () => state(), metrics });
+        const worker = await createWorker({ config, connection, client, namespace: settings.namespace, shutdownGraceTime });
+        state = () => worker.getState();
+        logger.info(`worker polling task queue "${config.temporal.taskQueue}" on ${settings.address} (namespace ${settings.namespace})`, {
+          taskQueue: config.temporal.taskQueue,
+          namespace: settings.namespace,
+          healthPort: health.port,
+          sdkMetricsPort,
+          shutdownGraceTime,
+        });
+        await worker.run();
+        logger.info('worker stopped');
+      } finally {
+        await health?.close();
+        await connection?.close();
+        await clientConnection.close();
+      }
     });
 
   program
@@ -46,6 +102,6 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
     .option('--version <version>', 'version to promote', 'v1.2.3')
     .option('--keep-open', 'keep the dev server and its Web UI running after the release ends (Ctrl-C to stop)')
     .action(async (o: { scenario: string; version: string; keepOpen?: boolean }) => {
-      process.exitCode = await runDemo({ scenario: o.scenario, version: o.version, keepOpen: Boolean(o.keepOpen), out: ctx.out });
+      process.exitCode = await runDemo({ scenario: o.scenario, version: o.version, keepOpen: Boolean(o.keepOpen), out: (line) => ctx.out(line) });
     });
 }

@@ -52,7 +52,8 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
     await condition(() => inbox.pauseDecision !== null, policy.analysisIntervalMs);
     const decision = inbox.pauseDecision;
     if (decision) {
-      inbox.pauseDecision = null;
+      // The decision stays in the inbox until it has been carried out, so the validator refuses a
+      // second one meanwhile (the stage is still CANARY_PAUSED while the audit entry is written).
       const by = decision.approver;
       await ctx.audit(decision.decision === 'resume' ? 'resume' : 'rollback', `${decision.decision} by ${by} via ${decision.channel}${decision.reason ? `: ${decision.reason}` : ''}`, {
         approvedBy: by,
@@ -68,6 +69,7 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       canary.consecutiveInconclusive = 0;
       startWindow();
       await ctx.transition('CANARY', `resumed by ${by}; ${formatMs(remainingMs)} of canary left`);
+      inbox.pauseDecision = null;
       continue;
     }
 

@@ -40,6 +40,7 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, requestApprov
   setHandler(
     approveUpdate,
     async (req) => {
+      const stage = s.stage;
       const subject = s.kind === 'hotfix' ? 'hotfix' : 'canary';
       s.approval.approvals.push({ approver: req.approver, channel: req.channel, at: new Date().toISOString(), subject, note: req.note ?? null, notBefore: req.notBefore ?? null });
       if (req.notBefore) s.approval.notBefore = req.notBefore;
@@ -48,7 +49,7 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, requestApprov
       await ctx.audit(s.kind === 'hotfix' ? 'hotfix_approve' : 'approve', `approved via ${req.channel}: ${progress}`, { approvedBy: req.approver, channel: req.channel, from: s.stage });
       await ctx.notify('approval-recorded', `${s.version} approved by ${req.approver}`, progress);
       const done = approvalsComplete(s.approval);
-      return { stage: s.stage, message: done ? `approved: ${progress}; the canary starts when every other condition holds` : `approval recorded: ${progress}` };
+      return { stage, message: done ? `approved: ${progress}; the canary starts when every other condition holds` : `approval recorded: ${progress}` };
     },
     { validator: (req: ApproveRequest) => throwIf(approvalProblem(approvalContext(), { approver: req.approver, notBefore: req.notBefore ?? null })) },
   );

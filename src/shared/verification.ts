@@ -1,0 +1,31 @@
+// Verification of an environment, printed as the seed shows it: "✓ api-gateway: v1.2.2 (healthy)".
+import type { ServiceHealth } from './release';
+
+export interface VerificationLine {
+  service: string;
+  version: string | null;
+  healthy: boolean;
+  ok: boolean;
+  line: string;
+}
+
+export interface VerificationReport {
+  environment: string;
+  expectedVersion: string;
+  ok: boolean;
+  services: VerificationLine[];
+}
+
+/** Every configured service must run `expectedVersion` and be healthy; a missing service fails. */
+export function verifyServices(environment: string, expectedVersion: string, services: string[], health: ServiceHealth[]): VerificationReport {
+  const lines = services.map((service): VerificationLine => {
+    const h = health.find((x) => x.service === service);
+    const version = h?.version ?? null;
+    const healthy = h?.healthy ?? false;
+    const ok = healthy && version === expectedVersion;
+    const state = h ? (healthy ? 'healthy' : `unhealthy: ${h.detail}`) : 'not found';
+    const mismatch = version !== null && version !== expectedVersion ? `, expected ${expectedVersion}` : '';
+    return { service, version, healthy, ok, line: `${ok ? '✓' : '✗'} ${service}: ${version ?? '-'} (${state}${mismatch})` };
+  });
+  return { environment, expectedVersion, ok: lines.every((l) => l.ok), services: lines };
+}
