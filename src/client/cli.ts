@@ -170,7 +170,10 @@ export function buildCli(): { program: Command; ctx: CliContext } {
     .action(async (version: string, o: { json?: boolean }) => {
       requireValid(versionProblem(version));
       const { client } = await ctx.client();
-      const status = await (await findReleaseHandle(client, version)).query(statusQuery);
+      const handle = await findReleaseHandle(client, version);
+      const status = await handle.query(statusQuery).catch((err: Error) => {
+        throw new InvalidInputError(`could not read ${handle.workflowId} (${err.message}): is a worker running on task queue "${ctx.config().temporal.taskQueue}"? Start one with "release-promote worker"`);
+      });
       ctx.out(o.json ? JSON.stringify(status, null, 2) : renderStatus(status));
     });
 

@@ -1,0 +1,95 @@
+// Records the event histories the replay test checks every workflow change against. Run it when a
+// workflow change is intentionally incompatible and patched: `node --import tsx scripts/record-histories.ts`.
+// Each history is one representative run on the time-skipping server (short policy durations keep the
+// files small; the code paths are the production ones).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { createTimeSkippingEnv } from '../test/helpers/temporal-env';
+import { createHarness, type Harness } from '../test/helpers/release-harness';
+import { approveUpdate, pauseDecisionUpdate, rejectUpdate, requestCanaryUpdate } from '../src/shared/messages';
+import { startManualRollback } from '../src/client/start-rollback';
+import { environmentWorkflowId } from '../src/shared/identifiers';
+
+const OUT = join(__dirname, '..', 'test', 'histories');
+const SHORT = { stages: { staging: { soak: '10m' }, canary: { minDuration: '15m' } } };
+
+async function save(name: string, handle: WorkflowHandle): Promise<void> {
+  writeFileSync(join(OUT, `${name}.binpb`), temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+  console.log(`recorded ${name}`);
+}
+
+async function promote(h: Harness, version: string): Promise<WorkflowHandle> {
+  const handle = await h.start({ version });
+  await h.waitForStage(handle, 'STAGING_SOAK');
+  await handle.executeUpdate(requestCanaryUpdate, { args: [{ requestedBy: '@dev', channel: 'cli' }] });
+  await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
+  await handle.result();
+  return handle;
+}
+
+async function main(): Promise<void> {
+  const env = await createTimeSkippingEnv();
+  const run = async (scenario: string, fn: (h: Harness) => Promise<void>) => {
+    const h = await createHarness(env, { scenario, config: SHORT });
+    try {
+      await h.worker.runUntil(fn(h));
+    } finally {
+      await h.cleanup();
+    }
+  };
+  try {
+    await run('healthy', async (h) => {
+      await save('release-promoted', await promote(h, 'v1.1.0'));
+      await promote(h, 'v1.2.0');
+      const rollback = await startManualRollback(h.client, h.config, 'default', { environment: 'production', requestedBy: '@oncall' });
+      await rollback.handle.result();
+      await save('manual-rollback', rollback.handle);
+      await save('environment-ledger', h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue)));
+    });
+    await run('error-rate-regression', async (h) => save('release-rolled-back', await promote(h, 'v1.3.0')));
+    await run('healthy', async (h) => {
+      const handle = await h.start({ version: 'v1.4.0' });
+      await h.waitForStage(handle, 'STAGING_SOAK');
+      await handle.executeUpdate(rejectUpdate, { args: [{ approver: '@bob', channel: 'slack', reason: 'wrong build' }] });
+      await handle.result();
+      await save('release-rejected', handle);
+    });
+    await run('latency-regression', async (h) => {
+      const handle = await h.start({ version: 'v1.5.0' });
+      await h.waitForStage(handle, 'STAGING_SOAK');
+      await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
+      await env.sleep('2h');
+      await h.waitForStage(handle, 'CANARY_PAUSED');
+      await handle.executeUpdate(pauseDecisionUpdate, { args: [{ approver: '@bob', channel: 'cli', decision: 'rollback', reason: 'P99 regression confirmed' }] });
+      await handle.result();
+      await save('release-paused-then-rolled-back', handle);
+    });
+    await run('healthy', async (h) => {
+      const handle = await h.start({ version: 'v1.6.0', kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'] });
+      await h.waitForStage(handle, 'AWAITING_APPROVAL');
+      await handle.executeUpdate(approveUpdate, { args: [{ approver: '@bob', channel: 'slack' }] });
+      await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
+      await handle.result();
+      await save('hotfix-promoted', handle);
+    });
+    await run('healthy', async (h) => {
+      const handle = await h.start({ version: 'v1.7.0' });
+      await h.waitForStage(handle, 'STAGING_SOAK');
+      await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
+      await env.sleep('15m');
+      await h.waitForStage(handle, 'CANARY');
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+      await save('release-cancelled-in-canary', handle);
+    });
+  } finally {
+    await env.teardown();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
