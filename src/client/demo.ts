@@ -15,6 +15,13 @@ import { InvalidInputError } from './start-release';
 import { ConsoleNotifier } from '../activities/notify/console';
 
 export const DEMO_APPROVER = '@alice';
+/** What each scenario ends in at demo scale (the soak is shorter than unhealthy-staging's outage, so it passes). */
+const DEMO_OUTCOMES: Record<string, string> = {
+  healthy: 'PROMOTED',
+  'unhealthy-staging': 'PROMOTED',
+  'failing-gates': 'GATES_FAILED',
+  'rollback-failure': 'ROLLBACK_FAILED',
+};
 export const DEMO_REQUESTER = '@release-bot';
 const DEMO_STATE = '.release-promote/demo';
 
@@ -28,7 +35,8 @@ export function demoConfig(scenario: string, webUiUrl: string) {
         approval: { reminderInterval: '30s' },
         canary: { minDuration: '30s', analysisInterval: '5s', pauseReminderInterval: '30s' },
       },
-      simulation: { scenario, stateDir: `${DEMO_STATE}/simulated` },
+      // Scenarios are scripted in minutes of a real canary; at demo scale a minute passes in a second.
+      simulation: { scenario, stateDir: `${DEMO_STATE}/simulated`, timeScale: 60 },
     },
     'demo settings',
   );
@@ -38,20 +46,25 @@ export async function runDemo(o: { scenario: string; version: string; keepOpen: 
   const { out } = o;
   const scenario = BUILT_IN_SCENARIOS[o.scenario];
   if (!scenario) throw new InvalidInputError(`unknown scenario "${o.scenario}" (choose from ${Object.keys(BUILT_IN_SCENARIOS).join(', ')})`);
-  const expected = o.scenario === 'healthy' ? 'PROMOTED' : o.scenario === 'failing-gates' ? 'GATES_FAILED' : 'ROLLED_BACK';
+  const expected = DEMO_OUTCOMES[o.scenario] ?? 'ROLLED_BACK';
 
   // Retried activities and the like are the worker's business; the demo shows the release itself.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   out(`release-promote demo — scenario "${scenario.name}": ${scenario.description}`);
   out('Durations are scaled for the demo: staging soak 20s (real default 2h), health checks every 5s (5m),');
-  out('canary minimum 30s (30m), canary analysis every 5s (1m). Everything else is the production code path.');
+  out("canary minimum 30s (30m), canary analysis every 5s (1m); the scenario's scripted minutes pass in seconds.");
+  out('Everything else is the production code path.');
   out('Starting the Temporal dev server (first run builds it with Go; later runs reuse it)...');
 
   let server: DevServer | null = null;
   let worker: Awaited<ReturnType<typeof createWorker>> | null = null;
   let running: Promise<void> | null = null;
   try {
-    server = await startDevServer({ port: 7233, uiPort: 8233 });
+    server = await startDevServer({ port: 7233, uiPort: 8233 }).catch((err: Error) => {
+      if (!/already in use/.test(err.message)) throw err;
+      out('ports 7233/8233 are taken (another Temporal server?); using free ports instead');
+      return startDevServer({ port: 0 });
+    });
     const uiUrl = server.uiUrl ?? 'http://localhost:8233';
     out(`Temporal dev server on ${server.address}, Web UI ${uiUrl}`);
     rmSync(DEMO_STATE, { recursive: true, force: true });

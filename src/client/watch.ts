@@ -23,7 +23,8 @@ export async function watchRelease(handle: WorkflowHandle, out: (line: string) =
     if (s.waitingFor && s.waitingFor !== lastWaiting && !s.outcome) out(`           waiting for ${s.waitingFor}`);
     lastWaiting = s.waitingFor;
     if (options.onStatus) await options.onStatus(s);
-    if (s.outcome) return s;
+    // The outcome is set a moment before its transition is recorded; end once both are visible.
+    if (s.outcome && s.history.at(-1)?.to === s.outcome) return s;
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
   }
 }

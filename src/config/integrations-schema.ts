@@ -15,6 +15,8 @@ export const simulationSchema = z
     scenario: z.string().default('healthy'),
     /** Directory holding the simulated environments' state, one JSON file per environment. */
     stateDir: z.string().default('.release-promote/simulated'),
+    /** How many scenario minutes pass per real minute: the demo runs at 60, so a scripted minute 12 comes after 12 s. */
+    timeScale: z.number().positive().default(1),
   })
   .prefault({});
 

@@ -124,7 +124,10 @@ export function decideCanaryAction(verdict: CanaryVerdict, reason: string, befor
     if (!paused && counters.consecutiveInconclusive >= policy.inconclusiveLimit) {
       return { action: 'pause', counters, reason: `${counters.consecutiveInconclusive} inconclusive evaluations in a row (limit ${policy.inconclusiveLimit}): ${reason}` };
     }
-    return { action: 'continue', counters, reason: `inconclusive (${counters.consecutiveInconclusive} of ${policy.inconclusiveLimit} before asking a human): ${reason}` };
+    const count = paused
+      ? `${counters.consecutiveInconclusive} in a row, while paused`
+      : `${counters.consecutiveInconclusive} of ${policy.inconclusiveLimit} before asking a human`;
+    return { action: 'continue', counters, reason: `inconclusive (${count}): ${reason}` };
   }
   const counters = { consecutiveBreaches: before.consecutiveBreaches + 1, consecutiveInconclusive: 0 };
   if (counters.consecutiveBreaches < policy.failureLimit) {

@@ -30,11 +30,11 @@ export function activityDeps(config: Config, client: Client, options: { notifier
     target(name: string, now: () => number): DeploymentTarget {
       const env = environment(name);
       if (env.target.type === 'kubernetes') return real.kubernetesTarget(name, env);
-      return new SimulatedTarget({ environment: name, services: services(name), stateDir, scenario, now });
+      return new SimulatedTarget({ environment: name, services: services(name), stateDir, scenario, now, timeScale: config.simulation.timeScale });
     },
     metrics(name: string, now: () => number): MetricsSource {
       if (config.metrics.provider === 'prometheus') return real.prometheusMetrics(name, config.metrics);
-      return new SimulatedMetrics({ environment: name, stateDir, scenario, now });
+      return new SimulatedMetrics({ environment: name, stateDir, scenario, now, timeScale: config.simulation.timeScale });
     },
     gates(): GateProvider {
       if (config.gates.provider === 'github') return real.githubGates(config.gates);

@@ -79,7 +79,9 @@ test('decision: inconclusive evaluations never pass and pause at the limit, neve
 test('decision: while paused only hard breaches act', () => {
   assert.equal(decideCanaryAction('rollback', 'err', zero, policy, true).action, 'rollback');
   assert.equal(decideCanaryAction('pause', 'p99', zero, policy, true).action, 'continue');
-  assert.equal(decideCanaryAction('inconclusive', 'no data', { consecutiveBreaches: 0, consecutiveInconclusive: 5 }, policy, true).action, 'continue');
+  const pausedInconclusive = decideCanaryAction('inconclusive', 'no data', { consecutiveBreaches: 0, consecutiveInconclusive: 5 }, policy, true);
+  assert.equal(pausedInconclusive.action, 'continue');
+  assert.equal(pausedInconclusive.reason, 'inconclusive (6 in a row, while paused): no data');
 });
 
 test('completion needs the minimum duration and a passing last evaluation', () => {

@@ -6,7 +6,7 @@ import { simulatedStatePath, type SimulatedEnvironmentState } from './target';
 import { canarySampleAt, type Scenario } from './scenarios';
 
 export class SimulatedMetrics implements MetricsSource {
-  constructor(private readonly o: { environment: string; stateDir: string; scenario: Scenario; now: () => number }) {}
+  constructor(private readonly o: { environment: string; stateDir: string; scenario: Scenario; now: () => number; timeScale?: number }) {}
 
   sample(_services: string[]): Promise<{ baseline: MetricSample; canary: MetricSample }> {
     const state = readJson<SimulatedEnvironmentState>(simulatedStatePath(this.o.stateDir, this.o.environment));
@@ -15,6 +15,6 @@ export class SimulatedMetrics implements MetricsSource {
     if (since === null) {
       return Promise.resolve({ baseline, canary: { requests: null, errorRatePct: null, p99Ms: null, availabilityPct: null, queryError: null } });
     }
-    return Promise.resolve({ baseline, canary: canarySampleAt(this.o.scenario, (this.o.now() - since) / 60_000) });
+    return Promise.resolve({ baseline, canary: canarySampleAt(this.o.scenario, ((this.o.now() - since) / 60_000) * (this.o.timeScale ?? 1)) });
   }
 }

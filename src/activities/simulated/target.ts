@@ -31,6 +31,8 @@ export interface SimulatedTargetOptions {
   now: () => number;
   /** What runs in a fresh environment before any release. */
   initialVersion?: string;
+  /** Scenario minutes per real minute (1 in tests, 60 in the demo). */
+  timeScale?: number;
 }
 
 export const SIMULATED_INITIAL_VERSION = 'v1.0.0';
@@ -98,7 +100,7 @@ export class SimulatedTarget implements DeploymentTarget {
     const state = this.load();
     const since = track === 'stable' ? state.stableDeployedAt : state.canaryDeployedAt;
     if (since === null) return Promise.resolve([]);
-    const minute = (this.o.now() - since) / 60_000;
+    const minute = ((this.o.now() - since) / 60_000) * (this.o.timeScale ?? 1);
     const steps = track === 'stable' ? (this.o.environment === 'staging' ? this.o.scenario.stagingUnhealthy : []) : this.o.scenario.canaryUnhealthy;
     const sick = unhealthyAt(steps, minute);
     return Promise.resolve(this.o.services.flatMap((service) => {
