@@ -217,7 +217,8 @@ export async function startFakeDeploymentController(kubeConfig: KubeConfig, opti
 }
 
 function isNotFound(e: unknown): boolean {
-  return (e as { code?: number }).code === 404 || /"code":404/.test(String((e as { body?: unknown }).body ?? (e as Error).message ?? ''));
+  const { code, body, message } = e as { code?: number; body?: unknown; message?: string };
+  return code === 404 || /"code":404/.test(typeof body === 'string' ? body : JSON.stringify(body ?? message ?? ''));
 }
 
 function asError(e: unknown): Error {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
@@ -111,4 +111,34 @@ export function stageGapMs(status: ReleaseStatus, from: ReleaseStage, to: Releas
   const b = status.history.find((t) => t.to === to);
   if (!a || !b) throw new Error(`no transition to ${!a ? from : to} in ${status.history.map((t) => t.to).join(' → ')}`);
   return Date.parse(b.at) - Date.parse(a.at);
+}
+
+/** Runs `fn` with a fresh harness whose worker runs meanwhile, and cleans up after. */
+export async function withHarness(env: TestWorkflowEnvironment, options: Parameters<typeof createHarness>[1], fn: (h: Harness) => Promise<void>): Promise<void> {
+  const h = await createHarness(env, options);
+  try {
+    await h.worker.runUntil(fn(h));
+  } finally {
+    await h.cleanup();
+  }
+}
+
+/** The reason an update's validator gave for refusing it; fails if the update was accepted. */
+export async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (!(err instanceof WorkflowUpdateFailedError)) throw new Error(`expected a refused update, got ${String(err)}`);
+    return (err.cause as Error).message;
+  }
+  throw new Error('the update was accepted');
+}
+
+/** The durations of every timer the workflow started, from its history. */
+export async function timerDurationsMs(handle: WorkflowHandle): Promise<number[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? [])
+    .map((e) => e.timerStartedEventAttributes?.startToFireTimeout)
+    .filter((t) => t != null)
+    .map((t) => Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6));
 }

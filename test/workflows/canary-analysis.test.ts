@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { createHarness, stageGapMs, type Harness } from '../helpers/release-harness';
+import { refusal, stageGapMs, timerDurationsMs, withHarness, type Harness } from '../helpers/release-harness';
 import { approveUpdate, pauseDecisionUpdate, type PauseDecisionRequest } from '../../src/shared/messages';
 import type { ReleaseResult, ReleaseStage, ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
@@ -47,14 +47,6 @@ function scenarioFile(name: string, canary: Scenario['canary']): string {
   return path;
 }
 
-async function withHarness(options: Parameters<typeof createHarness>[1], fn: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await createHarness(env, options);
-  try {
-    await h.worker.runUntil(fn(h));
-  } finally {
-    await h.cleanup();
-  }
-}
 
 /** Starts a release and approves it during the soak, so the canary starts right after the 2 h soak. */
 async function startApproved(h: Harness, version: string): Promise<WorkflowHandle> {
@@ -82,23 +74,7 @@ async function skipUntil(h: Harness, handle: WorkflowHandle, stages: ReleaseStag
 const decide = (handle: WorkflowHandle, approver: string, decision: PauseDecisionRequest['decision'], reason?: string) =>
   handle.executeUpdate(pauseDecisionUpdate, { args: [{ approver, channel: 'cli', decision, reason: reason ?? null }] });
 
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof WorkflowUpdateFailedError, `expected a refused update, got ${String(err)}`);
-    return (err.cause as Error).message;
-  }
-  assert.fail('the update was accepted');
-}
 
-async function timerDurationsMs(handle: WorkflowHandle): Promise<number[]> {
-  const history = await handle.fetchHistory();
-  return (history.events ?? [])
-    .map((e) => e.timerStartedEventAttributes?.startToFireTimeout)
-    .filter((t) => t != null)
-    .map((t) => Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6));
-}
 
 function productionState(h: Harness): SimulatedEnvironmentState {
   return JSON.parse(readFileSync(join(h.dir, 'simulated', 'production.json'), 'utf8')) as SimulatedEnvironmentState;
@@ -131,7 +107,7 @@ function assertGapMinutes(status: ReleaseStatus, from: ReleaseStage, to: Release
 }
 
 test('a healthy canary is promoted after exactly its 30 minutes', async () => {
-  await withHarness({}, async (h) => {
+  await withHarness(env, {}, async (h) => {
     const handle = await startApproved(h, 'v3.0.0');
     const result = (await handle.result()) as ReleaseResult;
     assert.equal(result.outcome, 'PROMOTED', result.reason);
@@ -147,7 +123,7 @@ test('a healthy canary is promoted after exactly its 30 minutes', async () => {
 });
 
 test('an error-rate breach at minute 12 rolls back at minute 12, restores v1.0.0 and is audited', async () => {
-  await withHarness({ scenario: 'error-rate-regression' }, async (h) => {
+  await withHarness(env, { scenario: 'error-rate-regression' }, async (h) => {
     const handle = await startApproved(h, 'v3.1.0');
     const result = (await handle.result()) as ReleaseResult;
     assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
@@ -181,7 +157,7 @@ for (const c of [
   { scenario: 'unhealthy-canary', version: 'v3.2.1', minute: 8, reason: /^health check failed: orchestrator \(readiness probe failing: 0\/1 ready\)/ },
 ]) {
   test(`${c.scenario} rolls back at minute ${c.minute} with the matching reason`, async () => {
-    await withHarness({ scenario: c.scenario }, async (h) => {
+    await withHarness(env, { scenario: c.scenario }, async (h) => {
       const handle = await startApproved(h, c.version);
       const result = (await handle.result()) as ReleaseResult;
       assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
@@ -196,7 +172,7 @@ for (const c of [
 test('a P99 regression pauses the canary; only an approver may resume it, and paused time does not count', async () => {
   // P99 +28% from minute 5 until minute 10, healthy again afterwards.
   const scenario = scenarioFile('p99-recovers', [{ fromMinute: 5, untilMinute: 10, p99Ms: 230 }]);
-  await withHarness({ scenario }, async (h) => {
+  await withHarness(env, { scenario }, async (h) => {
     const handle = await startApproved(h, 'v3.3.0');
     const paused = await skipUntil(h, handle, ['CANARY_PAUSED']);
     assertGapMinutes(paused, 'CANARY', 'CANARY_PAUSED', 5, 6);
@@ -250,7 +226,7 @@ test('a P99 regression pauses the canary; only an approver may resume it, and pa
 });
 
 test('a rollback decision on a paused canary rolls back, naming the decider', async () => {
-  await withHarness({ scenario: 'latency-regression' }, async (h) => {
+  await withHarness(env, { scenario: 'latency-regression' }, async (h) => {
     const handle = await startApproved(h, 'v3.4.0');
     await skipUntil(h, handle, ['CANARY_PAUSED']);
     await decide(handle, '@carol', 'rollback', 'P99 too high for checkout');
@@ -269,7 +245,7 @@ test('hard gates still roll back a paused canary', async () => {
     { fromMinute: 5, p99Ms: 230 },
     { fromMinute: 20, errorRatePct: 2.4 },
   ]);
-  await withHarness({ scenario }, async (h) => {
+  await withHarness(env, { scenario }, async (h) => {
     const handle = await startApproved(h, 'v3.5.0');
     const result = (await handle.result()) as ReleaseResult;
     assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
@@ -288,7 +264,7 @@ for (const c of [
   { scenario: 'query-errors', version: 'v3.6.2', why: /canary metrics query failed: metrics backend returned HTTP 503/, end: 'resume' },
 ] as const) {
   test(`${c.scenario}: never a pass, pauses after 3 inconclusive evaluations and never rolls back on its own`, async () => {
-    await withHarness({ scenario: c.scenario }, async (h) => {
+    await withHarness(env, { scenario: c.scenario }, async (h) => {
       const handle = await startApproved(h, c.version);
       const paused = await skipUntil(h, handle, ['CANARY_PAUSED', 'ROLLING_BACK', 'PRODUCTION_ROLLOUT']);
       assert.equal(paused.stage, 'CANARY_PAUSED');
@@ -329,7 +305,7 @@ for (const c of [
 }
 
 test('a failed production rollout restores and verifies the previous version', async () => {
-  await withHarness({ scenario: 'production-rollout-failure' }, async (h) => {
+  await withHarness(env, { scenario: 'production-rollout-failure' }, async (h) => {
     const handle = await startApproved(h, 'v3.7.0');
     const result = (await handle.result()) as ReleaseResult;
     assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
@@ -345,7 +321,7 @@ test('a failed production rollout restores and verifies the previous version', a
 });
 
 test('cancelling mid-canary removes the canary and verifies the stable version', async () => {
-  await withHarness({}, async (h) => {
+  await withHarness(env, {}, async (h) => {
     const handle = await startApproved(h, 'v3.8.0');
     await skipUntil(h, handle, ['CANARY']);
     await env.sleep(10 * MINUTE);
@@ -364,7 +340,7 @@ test('cancelling mid-canary removes the canary and verifies the stable version',
 });
 
 test('a compensation that fails ends ROLLBACK_FAILED, visible in the status query', async () => {
-  await withHarness({ scenario: 'rollback-failure' }, async (h) => {
+  await withHarness(env, { scenario: 'rollback-failure' }, async (h) => {
     const handle = await startApproved(h, 'v3.9.0');
     const result = (await handle.result()) as ReleaseResult;
     assert.equal(result.outcome, 'ROLLBACK_FAILED', result.reason);

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { createHarness, type Harness } from '../helpers/release-harness';
+import { withHarness, type Harness } from '../helpers/release-harness';
 import { approveUpdate } from '../../src/shared/messages';
 import { environmentRecordsQuery } from '../../src/shared/ledger';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
@@ -22,14 +22,6 @@ after(async () => {
 
 const SHORT = { stages: { staging: { soak: '10m' }, canary: { minDuration: '5m' } } };
 
-async function withHarness(fn: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await createHarness(env, { config: SHORT });
-  try {
-    await h.worker.runUntil(fn(h));
-  } finally {
-    await h.cleanup();
-  }
-}
 
 async function promote(h: Harness, version: string): Promise<ReleaseResult> {
   const handle = await h.start({ version });
@@ -42,7 +34,7 @@ const rollback = (h: Harness, version?: string) => startManualRollback(h.client,
 const records = (h: Harness) => h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue)).query(environmentRecordsQuery);
 
 test('rolls production back to the previous version, then to a named one, and verifies every service', async () => {
-  await withHarness(async (h) => {
+  await withHarness(env, { config: SHORT }, async (h) => {
     for (const v of ['v3.0.0', 'v3.1.0', 'v3.2.0']) assert.equal((await promote(h, v)).outcome, 'PROMOTED');
 
     const toPrevious = (await (await rollback(h)).handle.result()) as ManualRollbackResult;
@@ -63,7 +55,7 @@ test('rolls production back to the previous version, then to a named one, and ve
 });
 
 test('a version that never ran there is refused with the list of valid ones', async () => {
-  await withHarness(async (h) => {
+  await withHarness(env, { config: SHORT }, async (h) => {
     for (const v of ['v4.0.0', 'v4.1.0']) await promote(h, v);
     await assert.rejects(rollback(h, 'v9.9.9'), /v9\.9\.9 cannot be rolled back to in production: it never ran there or runs there now; valid versions: v4\.0\.0/);
     await assert.rejects(rollback(h, 'v4.1.0'), /runs there now/);
@@ -72,7 +64,7 @@ test('a version that never ran there is refused with the list of valid ones', as
 });
 
 test('a rollback takes precedence over a promotion in its canary: the release is cancelled and compensated first', async () => {
-  await withHarness(async (h) => {
+  await withHarness(env, { config: SHORT }, async (h) => {
     await promote(h, 'v5.0.0');
     await promote(h, 'v5.1.0');
     const release = await h.start({ version: 'v5.2.0' });

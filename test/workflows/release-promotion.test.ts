@@ -4,10 +4,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { createHarness, stageGapMs, type Harness } from '../helpers/release-harness';
+import { refusal, stageGapMs, timerDurationsMs, withHarness } from '../helpers/release-harness';
 import { approveUpdate, rejectUpdate } from '../../src/shared/messages';
 import type { ReleaseResult } from '../../src/shared/release';
 
@@ -22,37 +22,13 @@ after(async () => {
   await env?.teardown();
 });
 
-async function withHarness(options: Parameters<typeof createHarness>[1], fn: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await createHarness(env, options);
-  try {
-    await h.worker.runUntil(fn(h));
-  } finally {
-    await h.cleanup();
-  }
-}
 
 const approve = (handle: WorkflowHandle, approver: string) => handle.executeUpdate(approveUpdate, { args: [{ approver, channel: 'cli' }] });
 
-async function timerDurationsMs(handle: WorkflowHandle): Promise<number[]> {
-  const history = await handle.fetchHistory();
-  return (history.events ?? [])
-    .map((e) => e.timerStartedEventAttributes?.startToFireTimeout)
-    .filter((t) => t != null)
-    .map((t) => Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6));
-}
 
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof WorkflowUpdateFailedError, `expected a refused update, got ${String(err)}`);
-    return (err.cause as Error).message;
-  }
-  assert.fail('the update was accepted');
-}
 
 test('promotes with a 2 h staging soak timer and a 30 min canary, measured on the workflow clock', async () => {
-  await withHarness({}, async (h) => {
+  await withHarness(env, {}, async (h) => {
     const handle = await h.start({ version: 'v2.0.0' });
     await h.waitForStage(handle, 'STAGING_SOAK');
     await approve(handle, '@alice');
@@ -76,7 +52,7 @@ test('promotes with a 2 h staging soak timer and a 30 min canary, measured on th
 });
 
 test('the canary waits for both the soak and the approval', async () => {
-  await withHarness({}, async (h) => {
+  await withHarness(env, {}, async (h) => {
     const handle = await h.start({ version: 'v2.1.0' });
     await h.waitForStage(handle, 'STAGING_SOAK');
     await env.sleep(3.5 * HOUR);
@@ -96,7 +72,7 @@ test('the canary waits for both the soak and the approval', async () => {
 });
 
 test('an unhealthy staging check restarts the 2-hour clock', async () => {
-  await withHarness({ scenario: 'unhealthy-staging' }, async (h) => {
+  await withHarness(env, { scenario: 'unhealthy-staging' }, async (h) => {
     const handle = await h.start({ version: 'v2.2.0' });
     await h.waitForStage(handle, 'STAGING_SOAK');
     await approve(handle, '@alice');
@@ -113,7 +89,7 @@ test('an unhealthy staging check restarts the 2-hour clock', async () => {
 });
 
 test('the soak fails when staging cannot stay healthy within the maximum total soak', async () => {
-  await withHarness({ scenario: 'unhealthy-staging', config: { stages: { staging: { maxTotalSoak: '2h30m' } } } }, async (h) => {
+  await withHarness(env, { scenario: 'unhealthy-staging', config: { stages: { staging: { maxTotalSoak: '2h30m' } } } }, async (h) => {
     const handle = await h.start({ version: 'v2.2.1' });
     const result = (await handle.result()) as ReleaseResult;
     assert.equal(result.outcome, 'SOAK_FAILED');
@@ -122,7 +98,7 @@ test('the soak fails when staging cannot stay healthy within the maximum total s
 });
 
 test('approvals from a non-approver or from the requester are refused and change nothing', async () => {
-  await withHarness({}, async (h) => {
+  await withHarness(env, {}, async (h) => {
     const handle = await h.start({ version: 'v2.3.0', requestedBy: '@alice' });
     await h.waitForStage(handle, 'STAGING_SOAK');
     assert.match(await refusal(approve(handle, '@mallory')), /@mallory does not hold the RELEASE_APPROVER role/);
@@ -142,7 +118,7 @@ test('approvals from a non-approver or from the requester are refused and change
 });
 
 test('a rejection ends the release before the canary', async () => {
-  await withHarness({}, async (h) => {
+  await withHarness(env, {}, async (h) => {
     const handle = await h.start({ version: 'v2.4.0' });
     await h.waitForStage(handle, 'STAGING_SOAK');
     assert.match(await refusal(handle.executeUpdate(rejectUpdate, { args: [{ approver: '@mallory', channel: 'cli', reason: 'no' }] })), /RELEASE_APPROVER/);
@@ -157,7 +133,7 @@ test('a rejection ends the release before the canary', async () => {
 });
 
 test('a failed dev gate stops the release before staging', async () => {
-  await withHarness({ scenario: 'failing-gates' }, async (h) => {
+  await withHarness(env, { scenario: 'failing-gates' }, async (h) => {
     const handle = await h.start({ version: 'v2.5.0' });
     const result = (await handle.result()) as ReleaseResult;
     assert.equal(result.outcome, 'GATES_FAILED');
@@ -168,7 +144,7 @@ test('a failed dev gate stops the release before staging', async () => {
 });
 
 test('a second promotion of a running version is refused; after it ends the version can be promoted again', async () => {
-  await withHarness({}, async (h) => {
+  await withHarness(env, {}, async (h) => {
     const first = await h.start({ version: 'v2.6.0' });
     await assert.rejects(h.start({ version: 'v2.6.0' }), /v2\.6\.0 is already being promoted \(release-v2\.6\.0 is running\)/);
     await h.waitForStage(first, 'STAGING_SOAK');

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { createHarness, type Harness } from '../helpers/release-harness';
+import { withHarness, type Harness } from '../helpers/release-harness';
 import { approveUpdate } from '../../src/shared/messages';
 import type { ReleaseResult } from '../../src/shared/release';
 
@@ -16,17 +16,9 @@ after(async () => {
   await env?.teardown();
 });
 
-async function withHarness(config: Record<string, unknown>, fn: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await createHarness(env, { config });
-  try {
-    await h.worker.runUntil(fn(h));
-  } finally {
-    await h.cleanup();
-  }
-}
 
 test('nobody deciding before the approval deadline rejects the release, after reminders', async () => {
-  await withHarness({ stages: { approval: { deadline: '24h' } } }, async (h) => {
+  await withHarness(env, { config: { stages: { approval: { deadline: '24h' } } } }, async (h) => {
     const handle = await h.start({ version: 'v8.0.0' });
     const result = (await handle.result()) as ReleaseResult;
     assert.equal(result.outcome, 'REJECTED');
@@ -38,7 +30,7 @@ test('nobody deciding before the approval deadline rejects the release, after re
 });
 
 test('a second promotion waits in a visible queue while the first holds production', async () => {
-  await withHarness({ stages: { staging: { soak: '10m' }, canary: { minDuration: '30m' } } }, async (h) => {
+  await withHarness(env, { config: { stages: { staging: { soak: '10m' }, canary: { minDuration: '30m' } } } }, async (h) => {
     const approve = (v: Awaited<ReturnType<Harness['start']>>) => v.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
     const first = await h.start({ version: 'v8.1.0' });
     await h.waitForStage(first, 'STAGING_SOAK');

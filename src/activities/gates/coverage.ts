@@ -13,9 +13,10 @@
 // JSON document of another shape) is a non-retryable MalformedCoverageReport naming what was read,
 // because asking again reads the same text.
 import { ApplicationFailure } from '@temporalio/common';
-import axios, { AxiosError } from 'axios';
+import axios from 'axios';
 import { z } from 'zod';
 import type { CheckRun, CommitStatus } from './github-schemas';
+import { describeNetworkError, oneLine, snippet } from '../http-error-text';
 
 export interface CoverageFact {
   coveragePct: number | null;
@@ -85,7 +86,7 @@ export async function coverageFromUrl(template: string, commitSha: string, timeo
     status = response.status;
     body = typeof response.data === 'string' ? response.data : String(response.data);
   } catch (err) {
-    const reason = err instanceof AxiosError && (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') ? `no answer within ${timeoutMs} ms` : errorText(err);
+    const reason = describeNetworkError(err, timeoutMs);
     throw new Error(`the coverage report at ${where} could not be fetched: ${reason}`);
   }
   if (status === 404) return { coveragePct: null, coverageSource: where };
@@ -118,17 +119,5 @@ function safeAddress(url: string): string {
   }
 }
 
-function errorText(err: unknown): string {
-  if (err instanceof AxiosError && err.code !== undefined) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
-}
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
 
-function snippet(text: string): string {
-  const line = oneLine(text);
-  if (line === '') return '(empty body)';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}

@@ -7,8 +7,9 @@
 // The token is only ever put in the Authorization header: errors are built from scratch, without
 // the AxiosError (whose config holds the headers), so it cannot reach a log or the workflow history.
 import { ApplicationFailure } from '@temporalio/common';
-import axios, { AxiosError } from 'axios';
+import axios from 'axios';
 import { z } from 'zod';
+import { describeNetworkError, oneLine, snippet } from '../http-error-text';
 
 export interface GitHubClientOptions {
   /** https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. */
@@ -110,7 +111,7 @@ export class GitHubClient {
       body = typeof response.data === 'string' ? response.data : String(response.data);
       headers = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v : undefined]));
     } catch (err) {
-      throw new Error(`GitHub ${what} could not be reached: ${describeNetworkError(err, this.options.timeoutMs)}`);
+      throw new Error(`GitHub ${what} could not be reached: ${describeNetworkError(err, this.options.timeoutMs, 'gates.timeout')}`);
     }
 
     if (status >= 200 && status < 300) {
@@ -196,20 +197,5 @@ function githubMessage(body: string): string {
   return snippet(body);
 }
 
-function describeNetworkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof AxiosError) {
-    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') return `no answer within ${timeoutMs} ms (gates.timeout)`;
-    return err.code === undefined ? err.message : `${err.code}: ${err.message}`;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
 
-function snippet(text: string): string {
-  const line = oneLine(text);
-  if (line === '') return '(empty body)';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}

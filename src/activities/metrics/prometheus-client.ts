@@ -8,8 +8,9 @@
 // - the answer is not Prometheus's API shape, or authentication / the URL is wrong: a non-retryable
 //   ApplicationFailure, because asking again gets the same answer.
 import { ApplicationFailure } from '@temporalio/common';
-import axios, { AxiosError } from 'axios';
+import axios from 'axios';
 import { z } from 'zod';
+import { describeNetworkError, oneLine, snippet } from '../http-error-text';
 
 /** [unix seconds, value as text: "12.5", "NaN", "+Inf"] */
 const sampleValueSchema = z.tuple([z.number(), z.string()]);
@@ -70,7 +71,7 @@ export async function instantQuery(endpoint: PrometheusEndpoint, query: string, 
     body = typeof response.data === 'string' ? response.data : String(response.data);
   } catch (err) {
     // A fresh Error without the AxiosError attached: its config carries the Authorization header.
-    throw new Error(`${where} could not be queried for ${label}: ${describeNetworkError(err, endpoint.timeoutMs)}`);
+    throw new Error(`${where} could not be queried for ${label}: ${describeNetworkError(err, endpoint.timeoutMs, 'metrics.timeout')}`);
   }
 
   if (status === 401 || status === 403) {
@@ -141,21 +142,5 @@ function numberOf(text: string, where: string, label: string): QueryOutcome {
   return { value };
 }
 
-function describeNetworkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof AxiosError) {
-    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') return `no answer within ${timeoutMs} ms (metrics.timeout)`;
-    return err.code === undefined ? err.message : `${err.code}: ${err.message}`;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
 
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
 
-/** The start of a body, on one line, for error messages. */
-function snippet(text: string): string {
-  const line = oneLine(text);
-  if (line === '') return '(empty body)';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}
