@@ -100,7 +100,10 @@ function p99Check(baseline: MetricSample, canary: MetricSample, t: CanaryThresho
 export type CanaryAction = 'continue' | 'rollback' | 'pause';
 
 export interface CanaryCounters {
+  /** Evaluations in a row with a hard breach (error rate, availability, health): these roll back. */
   consecutiveBreaches: number;
+  /** Evaluations in a row with a P99 regression and no hard breach: these pause. */
+  consecutiveSlowdowns: number;
   consecutiveInconclusive: number;
 }
 
@@ -117,7 +120,7 @@ export interface CanaryDecision {
  */
 export function decideCanaryAction(verdict: CanaryVerdict, reason: string, before: CanaryCounters, policy: CanaryPolicy, paused: boolean): CanaryDecision {
   if (verdict === 'pass') {
-    return { action: 'continue', counters: { consecutiveBreaches: 0, consecutiveInconclusive: 0 }, reason };
+    return { action: 'continue', counters: { consecutiveBreaches: 0, consecutiveSlowdowns: 0, consecutiveInconclusive: 0 }, reason };
   }
   if (verdict === 'inconclusive') {
     const counters = { ...before, consecutiveInconclusive: before.consecutiveInconclusive + 1 };
@@ -129,11 +132,17 @@ export function decideCanaryAction(verdict: CanaryVerdict, reason: string, befor
       : `${counters.consecutiveInconclusive} of ${policy.inconclusiveLimit} before asking a human`;
     return { action: 'continue', counters, reason: `inconclusive (${count}): ${reason}` };
   }
-  const counters = { consecutiveBreaches: before.consecutiveBreaches + 1, consecutiveInconclusive: 0 };
-  if (counters.consecutiveBreaches < policy.failureLimit) {
-    return { action: 'continue', counters, reason: `breach ${counters.consecutiveBreaches} of ${policy.failureLimit} tolerated: ${reason}` };
+  // Each kind of breach has its own row: a P99 regression between two error-rate breaches breaks
+  // the error-rate row, and the other way round.
+  const hard = verdict === 'rollback';
+  const counters = hard
+    ? { consecutiveBreaches: before.consecutiveBreaches + 1, consecutiveSlowdowns: 0, consecutiveInconclusive: 0 }
+    : { consecutiveBreaches: 0, consecutiveSlowdowns: before.consecutiveSlowdowns + 1, consecutiveInconclusive: 0 };
+  const inARow = hard ? counters.consecutiveBreaches : counters.consecutiveSlowdowns;
+  if (inARow < policy.failureLimit) {
+    return { action: 'continue', counters, reason: `breach ${inARow} of ${policy.failureLimit} tolerated: ${reason}` };
   }
-  if (verdict === 'rollback') return { action: 'rollback', counters, reason };
+  if (hard) return { action: 'rollback', counters, reason };
   return { action: paused ? 'continue' : 'pause', counters, reason };
 }
 

@@ -150,6 +150,7 @@ export interface CanaryState {
   paused: { since: string; reason: string } | null;
   evaluations: CanaryEvaluation[];
   consecutiveBreaches: number;
+  consecutiveSlowdowns: number;
   consecutiveInconclusive: number;
 }
 

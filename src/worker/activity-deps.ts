@@ -40,7 +40,7 @@ export function activityDeps(config: Config, client: Client, options: { notifier
       if (config.gates.provider === 'github') return real.githubGates(config.gates);
       return new SimulatedGates(scenario);
     },
-    notifier: options.notifier ?? (config.notifications.provider === 'slack' ? real.slackNotifier(config.notifications) : new ConsoleNotifier()),
+    notifier: options.notifier ?? (config.notifications.provider === 'slack' ? real.slackNotifier(config.notifications, config.slack.users) : new ConsoleNotifier()),
     auditDir: resolve(config.records.auditDir),
     evidenceDir: resolve(config.records.evidenceDir),
     sotDir: resolve(config.records.sotDir),

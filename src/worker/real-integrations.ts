@@ -14,7 +14,7 @@ export interface RealIntegrations {
   kubernetesTarget(environment: string, env: EnvironmentConfig): DeploymentTarget;
   prometheusMetrics(environment: string, config: PrometheusConfig): MetricsSource;
   githubGates(config: GitHubGatesConfig): GateProvider;
-  slackNotifier(config: SlackConfig): Notifier;
+  slackNotifier(config: SlackConfig, slackUsers: Record<string, string>): Notifier;
 }
 
 export const realIntegrations: RealIntegrations = {
@@ -33,9 +33,10 @@ export const realIntegrations: RealIntegrations = {
   },
   prometheusMetrics: (environment, config) => new PrometheusMetrics(config, { environment }),
   githubGates: (config) => new GitHubGates(config),
-  slackNotifier: (config) => {
+  slackNotifier: (config, slackUsers) => {
     const token = process.env[config.botTokenEnv];
     if (!token) throw new ConfigError(`notifications.botTokenEnv names ${config.botTokenEnv}, which is not set: export the Slack bot token (xoxb-…) there`);
-    return new SlackNotifier({ apiBaseUrl: config.apiBaseUrl, channel: config.channel, token, tokenHint: config.botTokenEnv });
+    const mentions = Object.fromEntries(Object.entries(slackUsers).map(([slackId, identity]) => [identity, slackId]));
+    return new SlackNotifier({ apiBaseUrl: config.apiBaseUrl, channel: config.channel, token, tokenHint: config.botTokenEnv, mentions });
   },
 };

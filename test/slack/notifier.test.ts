@@ -90,6 +90,13 @@ void describe('SlackNotifier', () => {
     }
   });
 
+  void it('mentions the asked hotfix approvers it knows, so Slack notifies them', async () => {
+    const mentioning = new SlackNotifier({ apiBaseUrl: slack.apiBaseUrl, channel: CHANNEL, token: TOKEN, mentions: { '@senior-eng': 'U0SENIOR' } });
+    await mentioning.send(notification({ releaseKind: 'hotfix', asked: ['@senior-eng', '@team-lead'] }));
+    const text = JSON.stringify(slack.calls[0]?.body.blocks);
+    assert.match(text, /\*Asked\*: <@U0SENIOR>, @team-lead/);
+  });
+
   void it('renders the release summary, gates, approval progress, a Temporal link and decision buttons', async () => {
     await notifier.send(notification());
     const [message] = slack.messages;

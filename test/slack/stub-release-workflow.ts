@@ -56,7 +56,7 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
       notBefore: null,
       deadlineAt: null,
     },
-    canary: { startedAt: null, requiredMs: 30 * 60_000, elapsedMs: 0, endsAt: null, paused: null, evaluations: [], consecutiveBreaches: 0, consecutiveInconclusive: 0 },
+    canary: { startedAt: null, requiredMs: 30 * 60_000, elapsedMs: 0, endsAt: null, paused: null, evaluations: [], consecutiveBreaches: 0, consecutiveSlowdowns: 0, consecutiveInconclusive: 0 },
     rollback: null,
     previousProductionVersion: 'v1.0.0',
     history: [],

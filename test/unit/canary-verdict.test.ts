@@ -46,7 +46,7 @@ for (const c of cases) {
 }
 
 const policy: CanaryPolicy = { weightPercent: 10, minDurationMs: 1_800_000, analysisIntervalMs: 60_000, failureLimit: 1, inconclusiveLimit: 3, pauseReminderIntervalMs: 900_000, thresholds: T };
-const zero = { consecutiveBreaches: 0, consecutiveInconclusive: 0 };
+const zero = { consecutiveBreaches: 0, consecutiveSlowdowns: 0, consecutiveInconclusive: 0 };
 
 test('decision: a breach acts at once with the seed default failure limit of 1', () => {
   assert.equal(decideCanaryAction('rollback', 'r', zero, policy, false).action, 'rollback');
@@ -64,6 +64,16 @@ test('decision: a failure limit of 2 tolerates one breach and acts on the second
   assert.equal(decideCanaryAction('rollback', 'err', reset.counters, p, false).action, 'continue');
 });
 
+test('decision: a P99 regression between two error-rate breaches breaks the row, and the other way round', () => {
+  const p = { ...policy, failureLimit: 2 };
+  const hard = decideCanaryAction('rollback', 'err', zero, p, false);
+  const slow = decideCanaryAction('pause', 'p99', hard.counters, p, false);
+  assert.equal(slow.action, 'continue');
+  assert.deepEqual(slow.counters, { consecutiveBreaches: 0, consecutiveSlowdowns: 1, consecutiveInconclusive: 0 });
+  assert.equal(decideCanaryAction('rollback', 'err', slow.counters, p, false).action, 'continue');
+  assert.equal(decideCanaryAction('pause', 'p99', slow.counters, p, false).action, 'pause');
+});
+
 test('decision: inconclusive evaluations never pass and pause at the limit, never roll back', () => {
   let counters = zero;
   for (let i = 1; i <= 2; i++) {
@@ -79,7 +89,7 @@ test('decision: inconclusive evaluations never pass and pause at the limit, neve
 test('decision: while paused only hard breaches act', () => {
   assert.equal(decideCanaryAction('rollback', 'err', zero, policy, true).action, 'rollback');
   assert.equal(decideCanaryAction('pause', 'p99', zero, policy, true).action, 'continue');
-  const pausedInconclusive = decideCanaryAction('inconclusive', 'no data', { consecutiveBreaches: 0, consecutiveInconclusive: 5 }, policy, true);
+  const pausedInconclusive = decideCanaryAction('inconclusive', 'no data', { consecutiveBreaches: 0, consecutiveSlowdowns: 0, consecutiveInconclusive: 5 }, policy, true);
   assert.equal(pausedInconclusive.action, 'continue');
   assert.equal(pausedInconclusive.reason, 'inconclusive (6 in a row, while paused): no data');
 });

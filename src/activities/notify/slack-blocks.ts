@@ -103,7 +103,7 @@ const BUTTONS: Readonly<Record<NotificationAction, { label: string; style: 'prim
   rollback: { label: 'Roll back', style: 'danger', confirm: (v) => `Roll back the ${v} canary? Production keeps the stable version.` },
 };
 
-export function renderNotification(n: Notification): SlackMessage {
+export function renderNotification(n: Notification, mentions: Record<string, string> = {}): SlackMessage {
   const blocks: Block[] = [{ type: 'header', text: plain(`${KIND_ICON[n.kind]} ${n.title}`, LIMITS.headerText) }];
 
   if (n.reason.trim() !== '') blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(n.reason), LIMITS.sectionText) });
@@ -133,7 +133,10 @@ export function renderNotification(n: Notification): SlackMessage {
 
   const approvalLines: string[] = [];
   if (n.approvalProgress !== null) approvalLines.push(`*Approvals*: ${escapeMrkdwn(n.approvalProgress)}`);
-  if (n.asked.length > 0) approvalLines.push(`*Asked*: ${escapeMrkdwn(n.asked.join(', '))}`);
+  if (n.asked.length > 0) {
+    const asked = n.asked.map((who) => (mentions[who] ? `<@${mentions[who]}>` : escapeMrkdwn(who)));
+    approvalLines.push(`*Asked*: ${asked.join(', ')}`);
+  }
   if (approvalLines.length > 0) blocks.push({ type: 'context', elements: approvalLines.map((line) => mrkdwn(line, LIMITS.sectionText)) });
 
   const actions = unique(n.actions);

@@ -23,6 +23,8 @@ export interface SlackNotifierOptions {
   maxRetryAfterSeconds?: number;
   maxRateLimitedTries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Slack user ID per identity (the reverse of slack.users), so asked approvers are @-mentioned and notified. */
+  mentions?: Record<string, string>;
 }
 
 const postedSchema = z.looseObject({ ok: z.literal(true), ts: z.string().min(1), channel: z.string().min(1) });
@@ -33,9 +35,11 @@ const LOST_THREAD_CODES = new Set(['thread_not_found', 'invalid_thread_ts', 'mes
 export class SlackNotifier implements Notifier {
   private readonly api: SlackApi;
   private readonly channel: string;
+  private readonly mentions: Record<string, string>;
 
   constructor(options: SlackNotifierOptions) {
-    const { channel, ...apiOptions } = options;
+    const { channel, mentions, ...apiOptions } = options;
+    this.mentions = mentions ?? {};
     if (channel.trim() === '') throw new Error('the Slack notifier needs a channel (notifications.channel)');
     if (options.token.trim() === '') throw new Error(`the Slack notifier needs a bot token (${options.tokenHint ?? 'notifications.botTokenEnv'} is empty)`);
     this.channel = channel;
@@ -43,7 +47,7 @@ export class SlackNotifier implements Notifier {
   }
 
   async send(notification: Notification): Promise<NotificationReceipt> {
-    const message = renderNotification(notification);
+    const message = renderNotification(notification, this.mentions);
     const body = { channel: this.channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false };
     if (notification.threadTs === null) {
       const posted = await this.api.call('chat.postMessage', body, postedSchema);

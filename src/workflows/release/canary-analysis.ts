@@ -62,10 +62,13 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       });
       ctx.status.approval.approvals.push({ approver: by, channel: decision.channel, at: new Date().toISOString(), subject: decision.decision, note: decision.reason ?? null, notBefore: null });
       if (decision.decision === 'rollback') {
-        return { ok: false, reason: `rollback decided by ${by} while paused (${canary.paused?.reason ?? 'paused'})${decision.reason ? `: ${decision.reason}` : ''}`, decidedBy: by };
+        const reason = `rollback decided by ${by} while paused (${canary.paused?.reason ?? 'paused'})${decision.reason ? `: ${decision.reason}` : ''}`;
+        canary.paused = null;
+        return { ok: false, reason, decidedBy: by };
       }
       canary.paused = null;
       canary.consecutiveBreaches = 0;
+      canary.consecutiveSlowdowns = 0;
       canary.consecutiveInconclusive = 0;
       startWindow();
       await ctx.transition('CANARY', `resumed by ${by}; ${formatMs(remainingMs)} of canary left`);
@@ -77,12 +80,14 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
     canary.elapsedMs = elapsed();
     const paused = canary.paused !== null;
     const action = decideCanaryAction(evaluation.verdict, evaluation.reason, canary, policy, paused);
-    canary.consecutiveBreaches = action.counters.consecutiveBreaches;
-    canary.consecutiveInconclusive = action.counters.consecutiveInconclusive;
+    Object.assign(canary, action.counters);
     ctx.keepEvaluation({ ...evaluation, reason: action.reason });
     ctx.details(`evaluation ${n}: ${evaluation.verdict} — ${action.reason}`);
 
-    if (action.action === 'rollback') return { ok: false, reason: action.reason, decidedBy: null };
+    if (action.action === 'rollback') {
+      canary.paused = null;
+      return { ok: false, reason: action.reason, decidedBy: null };
+    }
     if (action.action === 'pause') {
       await stopWindow();
       canary.paused = { since: new Date().toISOString(), reason: action.reason };

@@ -42,7 +42,7 @@ export class ReleaseContext {
         notBefore: null,
         deadlineAt: null,
       },
-      canary: { startedAt: null, requiredMs: policy.canary.minDurationMs, elapsedMs: 0, endsAt: null, paused: null, evaluations: [], consecutiveBreaches: 0, consecutiveInconclusive: 0 },
+      canary: { startedAt: null, requiredMs: policy.canary.minDurationMs, elapsedMs: 0, endsAt: null, paused: null, evaluations: [], consecutiveBreaches: 0, consecutiveSlowdowns: 0, consecutiveInconclusive: 0 },
       rollback: null,
       previousProductionVersion: null,
       history: [],
