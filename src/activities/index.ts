@@ -22,7 +22,9 @@ import { environmentWorkflowId } from '../shared/identifiers';
 import { verifyServices, type VerificationReport } from '../shared/verification';
 import type { DeploymentTarget, GateProvider, MetricsSource, Notification, NotificationReceipt, Notifier } from './ports';
 import { appendAuditEntry, readAuditEntries, type AppendResult } from './records/audit-log';
-import { exportVersionRecords } from './records/version-records';
+import { exportVersionRecords, versionRecordsPath } from './records/version-records';
+import { readJson } from './atomic-json';
+import type { EnvironmentLedgerInput } from '../workflows/environment-ledger';
 import { renderEvidence, writeEvidenceFiles } from './records/evidence';
 
 export interface ActivityDeps {
@@ -57,7 +59,7 @@ export function createActivities(deps: ActivityDeps) {
     new WithStartWorkflowOperation('environmentLedger', {
       workflowId: environmentWorkflowId(environment, deps.taskQueue),
       taskQueue: deps.taskQueue,
-      args: [{ environment }],
+      args: [ledgerStart(deps.sotDir, environment)],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `Ledger of the ${environment} environment: lease queue and version records`,
     });
@@ -170,3 +172,18 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type ReleaseActivities = ReturnType<typeof createActivities>;
+
+/**
+ * The input of a ledger that has to be started: a ledger run that ended (terminated, reset) must not
+ * forget the environment's versions, so a fresh one starts from the last export. While a ledger runs,
+ * update-with-start ignores this input.
+ */
+export function ledgerStart(sotDir: string, environment: string): EnvironmentLedgerInput {
+  let exported: EnvironmentRecords | null = null;
+  try {
+    exported = readJson<EnvironmentRecords>(versionRecordsPath(sotDir, environment));
+  } catch {
+    // An unreadable export is no worse than none: start empty.
+  }
+  return exported ? { environment, state: { ...exported, lease: null, queue: [] } } : { environment };
+}

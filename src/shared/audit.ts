@@ -8,6 +8,7 @@ export type AuditAction =
   | 'reject'
   | 'promote'
   | 'pause'
+  | 'soak_restart'
   | 'resume'
   | 'rollback'
   | 'rollback_failed'

@@ -100,8 +100,10 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
       state.current = record;
       state.revision++;
     }
+    // Answer with this update's own result: other updates may change the state while it exports.
+    const applied = JSON.parse(JSON.stringify(state)) as EnvironmentRecords;
     await exportNow();
-    return state;
+    return applied;
   });
 
   // Hourly, free a lease whose holder ended without releasing it (terminated, or failed hard), so the

@@ -208,7 +208,6 @@ async function endAfterFailure(ctx: ReleaseContext, saga: Saga, err: unknown): P
     return;
   }
   await ctx.transition('ROLLING_BACK', reason, { notify: false });
-  await ctx.audit('rollback', reason, { from: 'ROLLING_BACK' });
   await ctx.notify('rollback-started', `${s.version} is rolling back`, reason);
   const failures = await saga.compensate(ctx, reason);
   if (failures.length > 0) {

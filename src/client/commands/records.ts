@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { readAuditEntries } from '../../activities/records/audit-log';
+import { ledgerStart } from '../../activities';
 import { renderEvidence, writeEvidenceFiles } from '../../activities/records/evidence';
 import { statusQuery } from '../../shared/messages';
 import { environmentRecordsQuery, recordVersionUpdate, type EnvironmentRecords } from '../../shared/ledger';
@@ -84,7 +85,7 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
         startWorkflowOperation: new WithStartWorkflowOperation('environmentLedger', {
           workflowId: environmentWorkflowId(o.environment, config.temporal.taskQueue),
           taskQueue: config.temporal.taskQueue,
-          args: [{ environment: o.environment }],
+          args: [ledgerStart(resolve(config.records.sotDir), o.environment)],
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
       });

@@ -55,11 +55,8 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       // The decision stays in the inbox until it has been carried out, so the validator refuses a
       // second one meanwhile (the stage is still CANARY_PAUSED while the audit entry is written).
       const by = decision.approver;
-      await ctx.audit(decision.decision === 'resume' ? 'resume' : 'rollback', `${decision.decision} by ${by} via ${decision.channel}${decision.reason ? `: ${decision.reason}` : ''}`, {
-        approvedBy: by,
-        channel: decision.channel,
-        from: 'CANARY_PAUSED',
-      });
+      const said = `${decision.decision} by ${by} via ${decision.channel}${decision.reason ? `: ${decision.reason}` : ''}`;
+      if (decision.decision === 'rollback') await ctx.audit('rollback', said, { approvedBy: by, channel: decision.channel, from: 'CANARY_PAUSED' });
       ctx.status.approval.approvals.push({ approver: by, channel: decision.channel, at: new Date().toISOString(), subject: decision.decision, note: decision.reason ?? null, notBefore: null });
       if (decision.decision === 'rollback') {
         const reason = `rollback decided by ${by} while paused (${canary.paused?.reason ?? 'paused'})${decision.reason ? `: ${decision.reason}` : ''}`;
@@ -71,7 +68,7 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       canary.consecutiveSlowdowns = 0;
       canary.consecutiveInconclusive = 0;
       startWindow();
-      await ctx.transition('CANARY', `resumed by ${by}; ${formatMs(remainingMs)} of canary left`);
+      await ctx.transition('CANARY', `${said}; ${formatMs(remainingMs)} of canary left`, { action: 'resume', approvedBy: by, channel: decision.channel });
       inbox.pauseDecision = null;
       continue;
     }
@@ -93,7 +90,6 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       canary.paused = { since: new Date().toISOString(), reason: action.reason };
       lastReminderAt = Date.now();
       ctx.setWaitingFor(`a decision (resume or rollback) from a RELEASE_APPROVER: ${action.reason}`);
-      await ctx.audit('pause', action.reason, { from: 'CANARY', to: 'CANARY_PAUSED' });
       await ctx.transition('CANARY_PAUSED', action.reason, { notify: false });
       await ctx.notify('canary-paused', `${ctx.status.version} canary paused`, action.reason, ['resume', 'rollback']);
       continue;

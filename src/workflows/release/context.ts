@@ -5,7 +5,7 @@ import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@tempor
 import { ReleaseStageAttribute } from '../../shared/search-attributes';
 import type { AuditAction } from '../../shared/audit';
 import type { NotificationAction, NotificationKind } from '../../activities/ports';
-import type { ReleaseInput, ReleaseOutcome, ReleaseStage, ReleaseStatus } from '../../shared/release';
+import { TERMINAL_STAGES, type ReleaseInput, type ReleaseOutcome, type ReleaseStage, type ReleaseStatus } from '../../shared/release';
 import { approvalProgress } from '../../shared/approval-rules';
 import { activities } from '../activity-proxies';
 
@@ -61,13 +61,17 @@ export class ReleaseContext {
   }
 
   /** Moves the release to a new stage, everywhere it is shown. */
-  async transition(to: ReleaseStage, reason: string, options: { notify?: boolean } = {}): Promise<void> {
+  async transition(
+    to: ReleaseStage,
+    reason: string,
+    options: { notify?: boolean; action?: AuditAction; approvedBy?: string; channel?: string } = {},
+  ): Promise<void> {
     const from = this.status.stage;
     this.status.stage = to;
     this.status.history.push({ from, to, at: new Date().toISOString(), reason });
     upsertSearchAttributes([{ key: ReleaseStageAttribute, value: to }]);
     this.details(reason);
-    await this.audit('promote', reason, { from, to });
+    await this.audit(options.action ?? auditActionFor(to), reason, { from, to, approvedBy: options.approvedBy, channel: options.channel });
     if (options.notify !== false) await this.notify('stage-changed', `${this.status.version}: ${from} → ${to}`, reason);
     await this.writeEvidence();
   }
@@ -147,8 +151,15 @@ export class ReleaseContext {
     this.status.outcome = outcome;
     this.status.outcomeReason = reason;
     this.status.waitingFor = null;
-    await this.audit('finish', reason, { from: this.status.stage, to: outcome });
     await this.transition(outcome, reason, { notify: false });
     await this.notify('release-finished', `${this.status.version} ${outcome}`, reason);
   }
+}
+
+/** What a move to a stage is, in the audit trail's words. */
+function auditActionFor(to: ReleaseStage): AuditAction {
+  if ((TERMINAL_STAGES as readonly ReleaseStage[]).includes(to)) return 'finish';
+  if (to === 'ROLLING_BACK') return 'rollback';
+  if (to === 'CANARY_PAUSED') return 'pause';
+  return 'promote';
 }

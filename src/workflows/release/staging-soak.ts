@@ -62,7 +62,7 @@ export async function soakStaging(ctx: ReleaseContext, environment: string): Pro
     timer.cancel();
     await timerDone;
     soak.restarts++;
-    await ctx.audit('promote', `staging soak restarted (${soak.restarts}): ${unhealthy}`, { from: 'STAGING_SOAK', to: 'STAGING_SOAK' });
+    await ctx.audit('soak_restart', `staging soak restarted (${soak.restarts}): ${unhealthy}`, { from: 'STAGING_SOAK', to: 'STAGING_SOAK' });
     await ctx.notify('stage-changed', `${ctx.status.version}: staging soak restarted`, `${unhealthy}; the ${hours} clock starts again`);
   }
 }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# RELEASE-PROMOTE evidence collection, as the seed writes it:
+#   ./scripts/release/collect-evidence.sh v1.2.3
+# A thin wrapper over `release-promote collect-evidence`.
+set -euo pipefail
+
+me="collect-evidence.sh"
+cli="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../../bin/release-promote.mjs"
+
+usage() {
+  cat <<'USAGE'
+Usage: ./scripts/release/collect-evidence.sh <version>
+
+Regenerates the evidence of a release (or hotfix) from its workflow and its audit trail, and prints
+the three paths:
+  TEST/release/<version>/promotion.log   timeline, gates, canary evaluations, rollback steps
+  TEST/release/<version>/metrics.json    every canary evaluation with inputs, thresholds, verdict, reason
+  TEST/release/<version>/approval.json   approvals: approver, channel, time
+(under records.evidenceDir of the config; TEST/release by default). The workers also keep these files
+current at every stage change. Runs: release-promote collect-evidence <version>.
+
+Environment: RELEASE_PROMOTE_CONFIG, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
+
+Exit status: 0 written, 2 bad input or unknown release, 1 other failure.
+USAGE
+}
+
+die() {
+  echo "$me: $*" >&2
+  exit 2
+}
+
+args=()
+while (($#)); do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --) shift; args+=("$@"); break ;;
+    -*) die "unknown option \"$1\" (usage: ./scripts/release/collect-evidence.sh <version>; see --help)" ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+((${#args[@]} == 1)) || die "expected 1 argument, the version, got ${#args[@]} (usage: ./scripts/release/collect-evidence.sh v1.2.3)"
+
+exec node "$cli" collect-evidence "${args[0]}"
