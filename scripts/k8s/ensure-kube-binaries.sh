@@ -28,19 +28,16 @@ readonly ETCD_PKG=go.etcd.io/etcd/server/v3
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
-CACHE=${RELEASE_PROMOTE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/release-promote}
+# shellcheck source=../lib/ensure-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/ensure-common.sh"
 
-die() {
-  echo "release-promote: $*" >&2
-  exit 1
-}
 
 print_env=0
 while (($#)); do
   case $1 in
     --print-env) print_env=1 ;;
     -h | --help)
-      sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+      show_help "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *) die "unknown argument '$1' (usage: ensure-kube-binaries.sh [--print-env])" ;;

@@ -28,12 +28,9 @@ readonly DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
 readonly POM="$SCRIPT_DIR/test-server-pom.xml"
-CACHE=${RELEASE_PROMOTE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/release-promote}
+# shellcheck source=../lib/ensure-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/ensure-common.sh"
 
-die() {
-  echo "release-promote: $*" >&2
-  exit 1
-}
 
 print_env=0
 only=all
@@ -47,7 +44,7 @@ while (($#)); do
       ;;
     --only=*) only=${1#--only=} ;;
     -h | --help)
-      sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+      show_help "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *) die "unknown argument '$1' (usage: ensure-servers.sh [--print-env] [--only cli|test-server])" ;;
