@@ -134,5 +134,5 @@ test('a release survives its worker being killed during the soak and reaches pro
   assert.match(cli('sot', 'production').stdout, /production: v7\.0\.0 \(promote by @dev/);
   const audit = cli('audit', 'v7.0.0').stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string });
   assert.equal(audit[0]?.action, 'start');
-  assert.equal(audit.at(-1)?.action, 'promote');
+  assert.equal(audit.at(-1)?.action, 'finish');
 });
