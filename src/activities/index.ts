@@ -53,7 +53,18 @@ function heartbeat(detail: string): void {
   Context.current().heartbeat(detail);
 }
 
+/**
+ * Bounds a call to Temporal made from inside an activity by the attempt's own timeout and
+ * cancellation. Queries and updates need a worker to answer; when this worker is the one shutting
+ * down, an unbounded call would hold the activity, and so the shutdown, forever.
+ */
+function withinAttempt<R>(client: Client, call: () => Promise<R>): Promise<R> {
+  const { info, cancellationSignal } = Context.current();
+  return client.withDeadline(Date.now() + info.startToCloseTimeoutMs, () => client.withAbortSignal(cancellationSignal, call));
+}
+
 export function createActivities(deps: ActivityDeps) {
+  const temporal = <R>(call: () => Promise<R>) => withinAttempt(deps.client, call);
   const ledger = (environment: string) => deps.client.workflow.getHandle(environmentWorkflowId(environment, deps.taskQueue));
   const startLedger = (environment: string) =>
     new WithStartWorkflowOperation('environmentLedger', {
@@ -116,29 +127,31 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Rewrites the release's evidence files from its current state (queried, so the history stays small). */
     async writeEvidence(input: { workflowId: string; version: string }): Promise<string> {
-      const status: ReleaseStatus = await deps.client.workflow.getHandle(input.workflowId).query(statusQuery);
+      const status: ReleaseStatus = await temporal(() => deps.client.workflow.getHandle(input.workflowId).query(statusQuery));
       return writeEvidenceFiles(deps.evidenceDir, input.version, renderEvidence(status, readAuditEntries(deps.auditDir, input.version)));
     },
 
     async acquireEnvironment(input: { environment: string } & LeaseRequest): Promise<LeaseAnswer> {
       const { environment, ...request } = input;
-      return deps.client.workflow.executeUpdateWithStart(acquireEnvironmentUpdate, { args: [request], startWorkflowOperation: startLedger(environment) });
+      return temporal(() => deps.client.workflow.executeUpdateWithStart(acquireEnvironmentUpdate, { args: [request], startWorkflowOperation: startLedger(environment) }));
     },
 
     async releaseEnvironment(input: { environment: string; workflowId: string }): Promise<void> {
-      await deps.client.workflow.executeUpdateWithStart(releaseEnvironmentUpdate, {
-        args: [{ workflowId: input.workflowId }],
-        startWorkflowOperation: startLedger(input.environment),
-      });
+      await temporal(() =>
+        deps.client.workflow.executeUpdateWithStart(releaseEnvironmentUpdate, {
+          args: [{ workflowId: input.workflowId }],
+          startWorkflowOperation: startLedger(input.environment),
+        }),
+      );
     },
 
     async recordVersion(input: { environment: string; record: VersionRecord }): Promise<EnvironmentRecords> {
-      return deps.client.workflow.executeUpdateWithStart(recordVersionUpdate, { args: [input.record], startWorkflowOperation: startLedger(input.environment) });
+      return temporal(() => deps.client.workflow.executeUpdateWithStart(recordVersionUpdate, { args: [input.record], startWorkflowOperation: startLedger(input.environment) }));
     },
 
     async environmentRecords(input: { environment: string }): Promise<EnvironmentRecords> {
       try {
-        return await ledger(input.environment).query(environmentRecordsQuery);
+        return await temporal(() => ledger(input.environment).query(environmentRecordsQuery));
       } catch (err) {
         if ((err as Error).name === 'WorkflowNotFoundError') {
           return { environment: input.environment, revision: 0, current: null, previous: [], lease: null, queue: [] };
@@ -153,7 +166,7 @@ export function createActivities(deps: ActivityDeps) {
 
     async isWorkflowRunning(input: { workflowId: string }): Promise<boolean> {
       try {
-        return (await deps.client.workflow.getHandle(input.workflowId).describe()).status.name === 'RUNNING';
+        return (await temporal(() => deps.client.workflow.getHandle(input.workflowId).describe())).status.name === 'RUNNING';
       } catch (err) {
         if ((err as Error).name === 'WorkflowNotFoundError') return false;
         throw err;
@@ -163,7 +176,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Cancels a release that holds an environment a rollback needs; its compensations then run. */
     async cancelHolder(input: { workflowId: string }): Promise<void> {
       try {
-        await deps.client.workflow.getHandle(input.workflowId).cancel();
+        await temporal(() => deps.client.workflow.getHandle(input.workflowId).cancel());
       } catch (err) {
         if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
       }

@@ -10,7 +10,7 @@ export async function watchRelease(handle: WorkflowHandle, out: (line: string) =
   let seenChecks = 0;
   let lastWaiting: string | null = null;
   for (;;) {
-    const s = await queryOrResult(handle);
+    const s = await handle.query(statusQuery);
     for (const t of s.history.slice(seenTransitions)) out(`${time(t.at)}  ${(t.from ?? '-').padEnd(18)} → ${t.to.padEnd(18)} ${t.reason}`);
     seenTransitions = s.history.length;
     if (s.soak.checks > seenChecks && s.soak.lastCheck) {
@@ -23,14 +23,15 @@ export async function watchRelease(handle: WorkflowHandle, out: (line: string) =
     if (s.waitingFor && s.waitingFor !== lastWaiting && !s.outcome) out(`           waiting for ${s.waitingFor}`);
     lastWaiting = s.waitingFor;
     if (options.onStatus) await options.onStatus(s);
-    // The outcome is set a moment before its transition is recorded; end once both are visible.
-    if (s.outcome && s.history.at(-1)?.to === s.outcome) return s;
+    // The outcome is set a moment before its transition is recorded; end once both are visible and
+    // the workflow has closed: after its outcome it still writes the evidence files and the audit
+    // trail's last entry, and whoever watched (the demo stops its worker next) expects them on disk.
+    if (s.outcome && s.history.at(-1)?.to === s.outcome) {
+      await handle.result().catch(() => undefined);
+      return s;
+    }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
   }
-}
-
-async function queryOrResult(handle: WorkflowHandle): Promise<ReleaseStatus> {
-  return handle.query(statusQuery);
 }
 
 function time(iso: string): string {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, u
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { activityDeps } from '../../src/worker/activity-deps';
 import { exportVersionRecords, versionRecordsPath } from '../../src/activities/records/version-records';
@@ -27,6 +27,11 @@ function records(revision: number, current: string, previous: string[] = []): En
 /** The exported file, which must always be complete JSON. */
 function exported(sotDir: string): EnvironmentRecords {
   return JSON.parse(readFileSync(versionRecordsPath(sotDir, 'production'), 'utf8')) as EnvironmentRecords;
+}
+
+/** Runs an activity as the worker would: with an activity context, and the record profile's timeout. */
+function asActivity<R>(call: () => Promise<R>): Promise<R> {
+  return new MockActivityEnvironment({ startToCloseTimeoutMs: 60_000 }).run(call);
 }
 
 function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
@@ -69,7 +74,7 @@ describe('the environment ledger under concurrent updates (dev server)', () => {
       // Nobody has started the ledger yet: every call races to start it, and to update it.
       const answers = await Promise.all([
         ...promoted.map((version, i) =>
-          activities.recordVersion({ environment: 'production', record: { version, promotedBy: '@ci', promotedAt: at(i), action: 'promote', workflowId: `release-${version}` } }),
+          asActivity(() => activities.recordVersion({ environment: 'production', record: { version, promotedBy: '@ci', promotedAt: at(i), action: 'promote', workflowId: `release-${version}` } })),
         ),
         // What update-sot does (src/client/commands/records.ts), from other clients at the same time.
         ...manual.map((version, i) =>
@@ -99,7 +104,7 @@ describe('the environment ledger under concurrent updates (dev server)', () => {
 
       // A retried activity (its first attempt's answer was lost) does not record the current version twice.
       const last = state.current!;
-      const again = await activities.recordVersion({ environment: 'production', record: last });
+      const again = await asActivity(() => activities.recordVersion({ environment: 'production', record: last }));
       if (last.workflowId !== null) assert.equal(again.revision, total, 'the retry of the current record is not a new revision');
 
       // One ledger run took every update (no second run with a partial state).
@@ -119,10 +124,12 @@ describe('the environment ledger under concurrent updates (dev server)', () => {
       // A ledger run that ends (terminated, reset) does not take the versions with it: the next one
       // starts from the export.
       await ledger.terminate('simulating a lost ledger run');
-      const afterRestart = await activities.recordVersion({
-        environment: 'production',
-        record: { version: 'v4.0.0', promotedBy: '@ci', promotedAt: at(total + 1), action: 'promote', workflowId: 'release-v4.0.0' },
-      });
+      const afterRestart = await asActivity(() =>
+        activities.recordVersion({
+          environment: 'production',
+          record: { version: 'v4.0.0', promotedBy: '@ci', promotedAt: at(total + 1), action: 'promote', workflowId: 'release-v4.0.0' },
+        }),
+      );
       assert.equal(afterRestart.revision, finalState.revision + 1);
       assert.deepEqual(afterRestart.previous[0], finalState.current);
       assert.equal(afterRestart.previous.length, finalState.previous.length + 1);
