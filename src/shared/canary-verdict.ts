@@ -62,7 +62,7 @@ function errorRateCheck(baseline: MetricSample, canary: MetricSample, t: CanaryT
     const which = canary.errorRatePct === null ? 'canary' : 'baseline';
     return { check: 'error-rate', outcome: 'inconclusive', reason: `no ${which} error-rate data` };
   }
-  const delta = canary.errorRatePct - baseline.errorRatePct;
+  const delta = exact(canary.errorRatePct - baseline.errorRatePct);
   const breach = delta >= t.maxErrorRateIncreasePp;
   const sign = delta >= 0 ? '+' : '−';
   return {
@@ -87,7 +87,7 @@ function p99Check(baseline: MetricSample, canary: MetricSample, t: CanaryThresho
     const which = canary.p99Ms === null ? 'canary' : 'baseline';
     return { check: 'p99-latency', outcome: 'inconclusive', reason: `no ${which} P99 latency data` };
   }
-  const increasePct = ((canary.p99Ms - baseline.p99Ms) / baseline.p99Ms) * 100;
+  const increasePct = exact(((canary.p99Ms - baseline.p99Ms) / baseline.p99Ms) * 100);
   const breach = increasePct >= t.maxP99IncreasePct;
   const sign = increasePct >= 0 ? '+' : '−';
   return {
@@ -95,6 +95,14 @@ function p99Check(baseline: MetricSample, canary: MetricSample, t: CanaryThresho
     outcome: breach ? 'breach' : 'pass',
     reason: `P99 ${fmt(canary.p99Ms)} ms vs baseline ${fmt(baseline.p99Ms)} ms: ${sign}${fmt(Math.abs(increasePct))}% ${breach ? '≥' : '<'} ${t.maxP99IncreasePct}%`,
   };
+}
+
+/**
+ * Removes floating-point noise before a threshold comparison: 1.4 − 0.4 is 0.9999999999999999 in
+ * binary, and a +1 pp increase must breach a 1 pp limit exactly as the reason line says it does.
+ */
+function exact(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
 }
 
 export type CanaryAction = 'continue' | 'rollback' | 'pause';
