@@ -41,7 +41,10 @@ export function buildCli(): { program: Command; ctx: CliContext } {
   const program = new Command('release-promote')
     .description('Durable release promotion on Temporal: Dev → Staging (2h soak) → 10% Canary (30 min) → Production, with gates, approvals, automatic rollback and an audit trail.')
     .option('-c, --config <file>', 'config file (default: $RELEASE_PROMOTE_CONFIG or ./release-promote.yaml, else built-in defaults)')
-    .showHelpAfterError('(run with --help for usage)')
+    // Set before any subcommand exists: subcommands copy these settings when they are created.
+    // Usage errors become one line and exit code 2 (main), like every other input error.
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`release-promote: ${text.trim().replace(/^error: /, '')} (see --help)\n`) })
     .addHelpText(
       'after',
       '\nConnection: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE, as for the temporal CLI.\nIdentity: --approver/--requested-by, default $RELEASE_PROMOTE_USER or @<login>.',
@@ -241,7 +244,6 @@ export function describeError(err: unknown): { message: string; expected: boolea
 
 export async function main(argv: string[]): Promise<void> {
   const { program, ctx } = buildCli();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {

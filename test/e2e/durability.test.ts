@@ -86,6 +86,11 @@ test('bad input gets one line and exit 2, and starts nothing', () => {
     ['start', 'v1.2.3', '--commit', 'not-a-sha'],
     ['approve', 'v1.2.3', '--approver=alice'],
     ['verify', 'prod'],
+    // Usage errors commander finds: a required option missing, an unknown option or command.
+    ['approve', 'v1.2.3'],
+    ['reject', 'v1.2.3', '--approver=@alice'],
+    ['status', 'v1.2.3', '--frob'],
+    ['frobnicate'],
   ]) {
     const run = cli(...args);
     assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
