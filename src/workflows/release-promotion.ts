@@ -47,7 +47,9 @@ export async function releasePromotion(input: ReleaseInput): Promise<ReleaseResu
     if (answer.granted) return;
     ctx.setWaitingFor(`${environment} is busy with ${answer.holder?.workflowId ?? 'another change'} (${answer.holder?.purpose ?? ''}); queued at position ${answer.position}`);
     await ctx.transition('WAITING_FOR_ENVIRONMENT', ctx.status.waitingFor!);
-    await condition(() => inbox.granted.has(environment));
+    // A rejection is accepted while queued, so it must end the wait (the finally leaves the queue).
+    await condition(() => inbox.granted.has(environment) || s.approval.rejection !== null);
+    if (!inbox.granted.has(environment)) throw rejected(ctx);
     ctx.setWaitingFor(null);
   };
   const release = async (environment: string) => {
@@ -123,6 +125,7 @@ async function devToStaging(ctx: ReleaseContext, acquire: (env: string, purpose:
   for (const g of gates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`, { from: 'DEV_GATES' });
   const failed = failedGatesSummary(gates);
   if (failed) throw new ReleaseEnded('GATES_FAILED', `dev gates failed before staging: ${failed}`);
+  if (s.approval.rejection) throw rejected(ctx);
 
   await acquire(policy.stagingEnvironment, `${s.version}: staging deploy and soak`);
   await ctx.transition('DEPLOYING_STAGING', `all ${gates.length} dev gates passed; deploying ${s.version} to ${policy.stagingEnvironment}`);
@@ -171,13 +174,22 @@ async function waitForApprovals(ctx: ReleaseContext): Promise<void> {
   await condition(allHandlersFinished);
 }
 
+/** Waits for the canary start an approver scheduled; a rejection in the meantime ends the release. */
 async function waitUntilNotBefore(ctx: ReleaseContext): Promise<void> {
-  const notBefore = ctx.status.approval.notBefore;
+  const { approval } = ctx.status;
+  const notBefore = approval.notBefore;
   if (!notBefore) return;
   const wait = Date.parse(notBefore) - Date.now();
   if (wait <= 0) return;
   ctx.setWaitingFor(`the scheduled canary start at ${notBefore}`);
-  await sleep(wait, { summary: `scheduled canary start ${notBefore}` });
+  const timer = new CancellationScope();
+  const scheduled = timer.run(() => sleep(wait, { summary: `scheduled canary start ${notBefore}` }));
+  await Promise.race([scheduled, condition(() => approval.rejection !== null)]);
+  if (approval.rejection) {
+    timer.cancel();
+    await scheduled.catch(() => undefined);
+    throw rejected(ctx);
+  }
 }
 
 function rejected(ctx: ReleaseContext): ReleaseEnded {
