@@ -5,11 +5,12 @@
 // Run: node --import tsx --test test/kubernetes/target.test.ts
 // (builds the binaries on first use: scripts/k8s/ensure-kube-binaries.sh, 10-20 minutes cold)
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
+import { parseAllDocuments } from 'yaml';
 import type * as K8sModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { AppsV1Api, V1Deployment } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver';
@@ -348,7 +349,11 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
       },
     );
 
-    await bind('release-promote', ['get', 'patch', 'create', 'update', 'delete']);
+    // The verbs the shipped manifest grants, so the manifest cannot drift from what the target calls.
+    const manifest = parseAllDocuments(readFileSync(join(__dirname, '..', '..', 'deploy', 'kubernetes', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; rules?: Array<{ verbs: string[] }> });
+    const roles = manifest.filter((d) => d.kind === 'Role');
+    assert.ok(roles.length > 0 && roles.every((r) => r.rules?.length === 1));
+    await bind('release-promote', roles[0]!.rules![0]!.verbs);
     const health = await eventually(() => limited.deploy('v1.1.0', () => undefined), (f) => / may not patch /.test(f.message));
     assert.ok(health.every((h) => h.healthy && h.version === 'v1.1.0'));
     await limited.deployCanary('v1.2.0', 10, () => undefined);
