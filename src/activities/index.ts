@@ -103,8 +103,8 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Every service of the environment runs `expectedVersion` and is healthy. */
     async verifyEnvironment(input: { environment: string; expectedVersion: string }): Promise<VerificationReport> {
-      const health = await deps.target(input.environment, timeline()).health('stable');
-      return verifyServices(input.environment, input.expectedVersion, deps.services(input.environment), health);
+      const target = deps.target(input.environment, timeline());
+      return verifyServices(input.environment, input.expectedVersion, deps.services(input.environment), await target.health('stable'), await target.health('canary'));
     },
 
     async currentStableVersion(input: { environment: string }): Promise<string | null> {

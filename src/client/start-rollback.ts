@@ -2,7 +2,7 @@
 // ran there (refused before anything starts, with the list of valid versions).
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema';
-import { environmentRecordsQuery, rollbackCandidates } from '../shared/ledger';
+import { environmentRecordsQuery, previousVersion, rollbackCandidates } from '../shared/ledger';
 import { environmentWorkflowId, identityProblem, rollbackWorkflowId, versionProblem } from '../shared/identifiers';
 import type { ManualRollbackInput, ManualRollbackResult } from '../shared/rollback';
 import { ReleaseEnvironmentAttribute, ReleaseKindAttribute, ReleaseStageAttribute, RequestedByAttribute } from '../shared/search-attributes';
@@ -28,10 +28,10 @@ export async function startManualRollback(client: Client, config: Config, namesp
   if (req.version && !candidates.includes(req.version)) {
     throw new InvalidInputError(`${req.version} cannot be rolled back to in ${req.environment}: it never ran there or runs there now; valid versions: ${candidates.join(', ') || 'none recorded'}`);
   }
-  if (!req.version && candidates.length === 0) {
+  const target = req.version ?? (records ? previousVersion(records) : null);
+  if (target === null) {
     throw new InvalidInputError(`no earlier version of ${req.environment} is recorded; pass --version or record one with update-sot`);
   }
-  const target = req.version ?? candidates[0]!;
   const input: ManualRollbackInput = { environment: req.environment, version: req.version ?? null, requestedBy: req.requestedBy, webUiUrl: config.temporal.webUiUrl, namespace };
   const workflowId = rollbackWorkflowId(req.environment, new Date());
   const handle = await client.workflow.start('manualRollback', {

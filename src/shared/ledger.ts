@@ -53,3 +53,20 @@ export function rollbackCandidates(records: EnvironmentRecords): string[] {
   const current = records.current?.version ?? null;
   return [...new Set(records.previous.map((r) => r.version))].filter((v) => v !== current);
 }
+
+/**
+ * "The previous version": what ran before the current version first came to run. A rollback record
+ * returns to an earlier run of its version, so the search continues from that run; otherwise a
+ * second `rollback` after v3.2.0 → v3.1.0 would go "back" to the v3.2.0 just rolled away from.
+ */
+export function previousVersion(records: EnvironmentRecords): string | null {
+  if (records.current === null) return null;
+  const runs = [records.current, ...records.previous];
+  let at = 0;
+  while (runs[at]!.action === 'rollback') {
+    const earlier = runs.findIndex((r, i) => i > at && r.version === runs[at]!.version);
+    if (earlier === -1) break;
+    at = earlier;
+  }
+  return runs.slice(at + 1).find((r) => r.version !== records.current!.version)?.version ?? null;
+}

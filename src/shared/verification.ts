@@ -16,16 +16,22 @@ export interface VerificationReport {
   services: VerificationLine[];
 }
 
-/** Every configured service must run `expectedVersion` and be healthy; a missing service fails. */
-export function verifyServices(environment: string, expectedVersion: string, services: string[], health: ServiceHealth[]): VerificationReport {
+/**
+ * Every configured service must run `expectedVersion`, be healthy and have no canary left beside it
+ * (a canary still takes a share of the traffic, so the environment does not run only that version).
+ * A missing service fails.
+ */
+export function verifyServices(environment: string, expectedVersion: string, services: string[], stable: ServiceHealth[], canary: ServiceHealth[]): VerificationReport {
   const lines = services.map((service): VerificationLine => {
-    const h = health.find((x) => x.service === service);
+    const h = stable.find((x) => x.service === service);
+    const leftover = canary.find((x) => x.service === service);
     const version = h?.version ?? null;
     const healthy = h?.healthy ?? false;
-    const ok = healthy && version === expectedVersion;
+    const ok = healthy && version === expectedVersion && !leftover;
     const state = h ? (healthy ? 'healthy' : `unhealthy: ${h.detail}`) : 'not found';
     const mismatch = version !== null && version !== expectedVersion ? `, expected ${expectedVersion}` : '';
-    return { service, version, healthy, ok, line: `${ok ? '✓' : '✗'} ${service}: ${version ?? '-'} (${state}${mismatch})` };
+    const canaryNote = leftover ? `, canary ${leftover.version ?? '?'} still deployed` : '';
+    return { service, version, healthy, ok, line: `${ok ? '✓' : '✗'} ${service}: ${version ?? '-'} (${state}${mismatch}${canaryNote})` };
   });
   return { environment, expectedVersion, ok: lines.every((l) => l.ok), services: lines };
 }

@@ -4,7 +4,7 @@
 // compensations run first) and the rollback goes to the front of the environment's queue.
 import { condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { environmentGrantedSignal } from '../shared/messages';
-import { rollbackCandidates } from '../shared/ledger';
+import { previousVersion, rollbackCandidates } from '../shared/ledger';
 import { rollbackStatusQuery, type ManualRollbackInput, type ManualRollbackResult, type ManualRollbackStatus } from '../shared/rollback';
 import { ReleaseStageAttribute, ReleaseVersionAttribute } from '../shared/search-attributes';
 import type { AuditAction } from '../shared/audit';
@@ -75,7 +75,7 @@ export async function manualRollback(input: ManualRollbackInput): Promise<Manual
   if (input.version !== null && !candidates.includes(input.version)) {
     return end(false, `${input.version} never ran in ${environment} (or runs there now); versions you can roll back to: ${candidates.join(', ') || 'none recorded'}`);
   }
-  status.targetVersion = input.version ?? candidates[0] ?? null;
+  status.targetVersion = input.version ?? previousVersion(records);
   if (status.targetVersion === null) return end(false, `no earlier version of ${environment} is recorded; roll back with --version, or record one with update-sot`);
   const target = status.targetVersion;
   upsertSearchAttributes([{ key: ReleaseVersionAttribute, value: target }]);

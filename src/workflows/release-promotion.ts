@@ -92,10 +92,11 @@ export async function releasePromotion(input: ReleaseInput): Promise<ReleaseResu
     // Production: full rollout, automatic after canary success.
     await ctx.transition('PRODUCTION_ROLLOUT', `canary passed ${formatMs(s.canary.elapsedMs)} of analysis: ${s.canary.evaluations.at(-1)?.reason ?? ''}`);
     const previous = s.previousProductionVersion;
+    // Verified by the first undo step, which runs last: after the canary is gone too.
     saga.add(`restore ${previous ?? 'the previous version'} in ${production}`, async () => {
       if (previous === null) throw new Error(`no previous production version is recorded for ${production}; restore it manually`);
       await activities('deploy', `restore ${previous}`).deployStable({ environment: production, version: previous });
-      return confirmStable(production, previous);
+      return `${previous} redeployed to ${production}`;
     });
     await activities('deploy', `roll out ${s.version} to production`).deployStable({ environment: production, version: s.version });
     await activities('deploy', 'remove canary').removeCanary({ environment: production });

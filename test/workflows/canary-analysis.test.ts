@@ -315,8 +315,10 @@ test('a failed production rollout restores and verifies the previous version', a
     const status = await h.status(handle);
     assert.deepEqual(stages(status).slice(-3), ['PRODUCTION_ROLLOUT', 'ROLLING_BACK', 'ROLLED_BACK']);
     assert.deepEqual(status.rollback?.steps.map((s) => s.step), ['restore v1.0.0 in production', 'remove the canary', 'confirm the stable version still serves']);
-    const restore = status.rollback?.steps[0];
-    assert.ok(restore?.ok && restore.detail.includes('✓ workers: v1.0.0 (healthy)'), restore?.detail);
+    assert.equal(status.rollback?.steps[0]?.detail, 'v1.0.0 redeployed to production');
+    // Verified once the canary is gone as well: every service on v1.0.0, nothing beside it.
+    const confirm = status.rollback?.steps[2];
+    assert.ok(confirm?.ok && confirm.detail.includes('✓ workers: v1.0.0 (healthy)'), confirm?.detail);
     assertStableRestored(h, status);
   });
 });

@@ -38,7 +38,7 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
 
   program
     .command('verify')
-    .description('check that every service of an environment runs the expected version and is healthy (exit 1 if not)')
+    .description('check that every service of an environment runs the expected version, is healthy and has no canary left (exit 1 if not)')
     .argument('[environment]', 'environment', 'production')
     .option('--version <version>', 'expected version (default: the current one in the version records)')
     .action(async (environment: string, o: { version?: string }) => {
@@ -53,7 +53,8 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
       }
       if (!expected) throw new InvalidInputError(`no version is recorded for ${environment}; pass --version`);
       const services = config.environments[environment]!.services.map((s) => s.name);
-      const report = verifyServices(environment, expected, services, await activityDeps(config, client).target(environment, Date.now).health('stable'));
+      const target = activityDeps(config, client).target(environment, Date.now);
+      const report = verifyServices(environment, expected, services, await target.health('stable'), await target.health('canary'));
       for (const s of report.services) ctx.out(s.line);
       process.exitCode = report.ok ? 0 : 1;
     });
