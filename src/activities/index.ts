@@ -49,6 +49,9 @@ function timeline(): () => number {
   return () => scheduled + (Date.now() - startedLocally);
 }
 
+/** Well inside the suites profile's 1 min heartbeat timeout (src/workflows/activity-proxies.ts). */
+export const STAGING_SUITE_HEARTBEAT_MS = 10_000;
+
 function heartbeat(detail: string): void {
   Context.current().heartbeat(detail);
 }
@@ -81,8 +84,14 @@ export function createActivities(deps: ActivityDeps) {
       return evaluateDevGates(facts, input.policy);
     },
 
+    /** The staging suites may run for many minutes: heartbeat while they do, so a lost worker shows. */
     async checkStagingGates(input: { version: string; commitSha: string; environment: string }): Promise<GateResult[]> {
-      return evaluateStagingGates(await deps.gates(timeline()).stagingGateFacts(input));
+      const beating = setInterval(() => heartbeat('waiting for the E2E, load and security suites'), STAGING_SUITE_HEARTBEAT_MS);
+      try {
+        return evaluateStagingGates(await deps.gates(timeline()).stagingGateFacts(input));
+      } finally {
+        clearInterval(beating);
+      }
     },
 
     async deployStable(input: { environment: string; version: string }): Promise<ServiceHealth[]> {

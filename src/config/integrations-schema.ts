@@ -85,7 +85,7 @@ export const metricsSchema = z
       /** The range every query looks back over, e.g. the rate of the last 5 minutes. */
       window: durationMs.prefault('5m'),
       /** How long one query may take before the measurement fails (and is retried). */
-      timeout: durationMs.prefault('10s'),
+      timeout: durationMs.prefault('10s').refine((ms) => ms <= 25_000, 'a metrics query timeout is at most 25s (one canary measurement has 30s in all)'),
       queries: promQueriesSchema.partial().prefault({}),
     }),
   ])
@@ -94,8 +94,10 @@ export const metricsSchema = z
 /** A Flagger-style test webhook: POSTed JSON about the release; a 2xx answer means the suite passed. */
 export const webhookSchema = z.object({
   url: z.string().url(),
-  /** How long the suite may run before the call is abandoned (and the activity retried). */
-  timeout: durationMs.prefault('60s'),
+  /** How long the suite may run before the call is abandoned. At most 30m: see retries. */
+  timeout: durationMs.prefault('60s').refine((ms) => ms <= 30 * 60_000, 'a webhook timeout is at most 30m (the three staging suites, retries included, must answer within the gate activity\'s 5h)'),
+  /** Calls again after a network error or a timeout (not after an answer: that is a verdict). */
+  retries: z.number().int().min(0).max(2).prefault(2),
   /** Name of an environment variable holding the Authorization header value to send, if any. */
   authHeaderEnv: z.string().min(1).optional(),
 });

@@ -17,6 +17,12 @@ const PROFILES = {
     heartbeatTimeout: '1m',
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
   },
+  /** The staging suites (webhooks), one after another: each up to 30m, called up to 3 times. */
+  suites: {
+    startToCloseTimeout: '5h',
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '30s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
   metrics: {
     startToCloseTimeout: '30s',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },

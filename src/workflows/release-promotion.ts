@@ -137,7 +137,7 @@ async function stagingSoakAndApproval(ctx: ReleaseContext, requestApproval: (by:
   const s = ctx.status;
   const { policy } = ctx.input;
   await ctx.transition('STAGING_SOAK', `${s.version} deployed to ${policy.stagingEnvironment}; soaking for ${formatMs(policy.soak.durationMs)} while E2E, load and security gates run`);
-  const stagingGates = await activities('check', 'staging gates: E2E, load, security scan').checkStagingGates({ version: s.version, commitSha: s.commitSha, environment: policy.stagingEnvironment });
+  const stagingGates = await activities('suites', 'staging gates: E2E, load, security scan').checkStagingGates({ version: s.version, commitSha: s.commitSha, environment: policy.stagingEnvironment });
   s.gates.push(...stagingGates);
   for (const g of stagingGates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`, { from: 'STAGING_SOAK' });
   const failed = failedGatesSummary(stagingGates);

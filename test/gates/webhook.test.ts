@@ -9,6 +9,12 @@ import { GitHubGates } from '../../src/activities/gates/github';
 import { callWebhook, runSuiteWebhook, type WebhookConfig, type WebhookPayload } from '../../src/activities/gates/webhook';
 import { gatesSchema, webhookSchema } from '../../src/config/integrations-schema';
 import { evaluateStagingGates } from '../../src/shared/gates';
+import type { GateResult } from '../../src/shared/release';
+import { Client } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities, STAGING_SUITE_HEARTBEAT_MS } from '../../src/activities';
+import { activityDeps } from '../../src/worker/activity-deps';
+import { parseConfig } from '../../src/config/load';
 
 const PAYLOAD: WebhookPayload = { name: 'e2e-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging', phase: 'pre-rollout' };
 
@@ -99,13 +105,41 @@ void describe('staging webhooks', () => {
   void test('a suite that does not answer within the timeout is a retryable error, not a verdict', async () => {
     answers.set('/slow', () => undefined); // never answers
     const started = Date.now();
-    const err = await callWebhook('load', hook('/slow', { timeout: '200ms' }), PAYLOAD).then(
+    const err = await callWebhook('load', hook('/slow', { timeout: '200ms', retries: 0 }), PAYLOAD).then(
       () => null,
       (e: unknown) => e,
     );
     assert.ok(err instanceof Error && !(err instanceof ApplicationFailure), `expected a plain retryable Error, got ${String(err)}`);
     assert.match(err.message, new RegExp(`the load webhook at ${base}/slow could not be called: no answer within 200 ms`));
     assert.ok(Date.now() - started < 2_000);
+  });
+
+  void test('a call that timed out is repeated up to `retries` times, 1 s then 2 s apart; an answer is never repeated', async () => {
+    let calls = 0;
+    answers.set('/flaky', (res) => {
+      calls++;
+      if (calls < 3) return; // hangs: the call times out
+      reply(200, 'green on the third call')(res);
+    });
+    const waits: number[] = [];
+    const noWait = (ms: number) => {
+      waits.push(ms);
+      return Promise.resolve();
+    };
+    const outcome = await callWebhook('e2e', hook('/flaky', { timeout: '200ms', retries: 2 }), PAYLOAD, noWait);
+    assert.deepEqual(outcome, { passed: true, detail: 'green on the third call', evidence: null });
+    assert.deepEqual(waits, [1_000, 2_000]);
+
+    calls = 0;
+    await assert.rejects(callWebhook('e2e', hook('/flaky', { timeout: '200ms', retries: 1 }), PAYLOAD, noWait), /no answer within 200 ms/);
+    assert.equal(calls, 2, 'one call and one retry');
+
+    answers.set('/red', reply(500, 'failed'));
+    received = [];
+    assert.equal((await callWebhook('load', hook('/red'), PAYLOAD, noWait)).passed, false);
+    assert.equal(received.length, 1, 'a failing answer is a verdict, not retried');
+    assert.throws(() => webhookSchema.parse({ url: `${base}/x`, retries: 3 }));
+    assert.throws(() => webhookSchema.parse({ url: `${base}/x`, timeout: '31m' }), /at most 30m/);
   });
 
   void test('an unreachable webhook is a retryable error; the URL query (often a secret) is not in it', async () => {
@@ -116,7 +150,7 @@ void describe('staging webhooks', () => {
         s.close(() => resolve(port));
       });
     });
-    const err = await callWebhook('e2e', webhookSchema.parse({ url: `http://127.0.0.1:${closed}/run?token=sekrit` }), PAYLOAD).then(
+    const err = await callWebhook('e2e', webhookSchema.parse({ url: `http://127.0.0.1:${closed}/run?token=sekrit`, retries: 0 }), PAYLOAD).then(
       () => null,
       (e: unknown) => e,
     );
@@ -174,5 +208,21 @@ void describe('staging webhooks', () => {
         ['security-scan', false, 'security scan failed: no security scan webhook configured'],
       ],
     );
+  });
+  void test('the staging gate activity heartbeats while the suites run, so a long suite is not taken for a lost worker', async () => {
+    const attempt = new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000, startToCloseTimeoutMs: 7_200_000 });
+    const firstHeartbeat = new Promise<unknown>((resolve) => attempt.once('heartbeat', resolve));
+    // Every suite answers only after the activity has heartbeated at least once.
+    for (const path of ['/e2e', '/load', '/scan']) answers.set(path, (res) => void firstHeartbeat.then(() => reply(200, 'green')(res)));
+    const config = parseConfig(
+      { gates: { provider: 'github', repository: 'acme/shop', e2e: { url: `${base}/e2e` }, load: { url: `${base}/load` }, securityScan: { url: `${base}/scan` } } },
+      'test settings',
+    );
+    const activities = createActivities(activityDeps(config, new Client()));
+    const started = Date.now();
+    const gates: GateResult[] = await attempt.run(() => activities.checkStagingGates({ version: '2.4.0', commitSha: 'abc1234', environment: 'staging' }));
+    assert.deepEqual(gates.map((g) => g.passed), [true, true, true]);
+    assert.equal(await firstHeartbeat, 'waiting for the E2E, load and security suites');
+    assert.ok(Date.now() - started >= STAGING_SUITE_HEARTBEAT_MS - 100);
   });
 });

@@ -5,8 +5,9 @@
 // Request:  POST <url>  {"name","version","commitSha","environment","phase"}  (JSON)
 // Answer:   any 2xx = passed, any other status = failed. The body is the detail, trimmed to one
 //           line; a JSON body {"detail": "...", "evidence": "https://..."} may give both explicitly.
-// A hung suite (no answer within the webhook's timeout) and network errors are retryable errors,
-// not verdicts: a suite that could not be asked has neither passed nor failed.
+// A hung suite (no answer within the webhook's timeout) and network errors are not verdicts: a suite
+// that could not be asked has neither passed nor failed. The call is repeated `retries` times (1 s,
+// 2 s, 4 s apart); after that the error is retryable for the activity's own policy.
 import { ApplicationFailure } from '@temporalio/common';
 import axios, { AxiosError } from 'axios';
 import { z } from 'zod';
@@ -35,7 +36,18 @@ export async function runSuiteWebhook(suite: string, hook: WebhookConfig | undef
   return callWebhook(suite, hook, payload);
 }
 
-export async function callWebhook(suite: string, hook: WebhookConfig, payload: WebhookPayload): Promise<SuiteOutcome> {
+export async function callWebhook(suite: string, hook: WebhookConfig, payload: WebhookPayload, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<SuiteOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await callWebhookOnce(suite, hook, payload);
+    } catch (err) {
+      if (err instanceof ApplicationFailure || attempt >= hook.retries) throw err;
+      await sleep(1_000 * 2 ** attempt);
+    }
+  }
+}
+
+async function callWebhookOnce(suite: string, hook: WebhookConfig, payload: WebhookPayload): Promise<SuiteOutcome> {
   const where = safeAddress(hook.url);
   const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json, text/plain, */*' };
   if (hook.authHeaderEnv !== undefined) {
