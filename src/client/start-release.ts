@@ -37,6 +37,14 @@ export async function startRelease(client: Client, config: Config, namespace: st
   const problem = problems.find((p) => p !== null);
   if (problem) throw new InvalidInputError(problem);
 
+  // A version has one promotion at a time, whichever track: the other track's workflow ID differs,
+  // so the server's ID check alone would let a release and a hotfix of one version run together.
+  const otherId = kind === 'hotfix' ? releaseWorkflowId(req.version) : hotfixWorkflowId(req.version);
+  const other = await client.workflow.getHandle(otherId).describe().catch(() => null);
+  if (other?.status.name === 'RUNNING') {
+    throw new InvalidInputError(`${req.version} is already being promoted (${otherId} is running); see "release-promote status ${req.version}"`);
+  }
+
   const input: ReleaseInput = { kind, version: req.version, commitSha: req.commitSha, requestedBy: req.requestedBy, ciRunId: req.ciRunId ?? null, policy, hotfixApprovers: req.hotfixApprovers };
   const workflowId = kind === 'hotfix' ? hotfixWorkflowId(req.version) : releaseWorkflowId(req.version);
   const soak = formatDuration(policy.soak.durationMs);

@@ -29,8 +29,10 @@ export function approvalProblem(ctx: ApprovalContext, attempt: ApprovalAttempt):
   if (ctx.approval.rejection !== null) return `the release was already rejected by ${ctx.approval.rejection.approver}`;
   const roleProblem = approverRoleProblem(ctx.approvers, who);
   if (roleProblem !== null) return roleProblem;
-  if (ctx.separationOfDuties && who === ctx.requestedBy) {
-    return `${who} started this ${ctx.kind === 'hotfix' ? 'hotfix' : 'release'} and may not approve it (separation of duties)`;
+  // A hotfix's two approvers are never its requester, whatever separationOfDuties says: the fast
+  // track skips staging, so the second pair of eyes is all the review it gets.
+  if (who === ctx.requestedBy && (ctx.separationOfDuties || ctx.kind === 'hotfix')) {
+    return `${who} started this ${ctx.kind === 'hotfix' ? 'hotfix' : 'release'} and may not approve it (separation of duties${ctx.kind === 'hotfix' ? ', always for a hotfix' : ''})`;
   }
   if (ctx.approval.asked.length > 0 && !ctx.approval.asked.includes(who)) {
     return `${who} was not asked to approve; the approvers asked are ${ctx.approval.asked.join(' and ')}`;

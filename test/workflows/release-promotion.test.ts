@@ -147,9 +147,15 @@ test('a second promotion of a running version is refused; after it ends the vers
   await withHarness(env, {}, async (h) => {
     const first = await h.start({ version: 'v2.6.0' });
     await assert.rejects(h.start({ version: 'v2.6.0' }), /v2\.6\.0 is already being promoted \(release-v2\.6\.0 is running\)/);
+    // Nor on the other track: a hotfix of a version whose release is running (and the other way round).
+    await assert.rejects(h.start({ version: 'v2.6.0', kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'] }), /v2\.6\.0 is already being promoted \(release-v2\.6\.0 is running\)/);
     await h.waitForStage(first, 'STAGING_SOAK');
     await first.executeUpdate(rejectUpdate, { args: [{ approver: '@bob', channel: 'cli', reason: 'wrong build' }] });
     assert.equal(((await first.result()) as ReleaseResult).outcome, 'REJECTED');
+    const hotfix = await h.start({ version: 'v2.6.0', kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'] });
+    await assert.rejects(h.start({ version: 'v2.6.0' }), /v2\.6\.0 is already being promoted \(hotfix-v2\.6\.0 is running\)/);
+    await hotfix.executeUpdate(rejectUpdate, { args: [{ approver: '@bob', channel: 'cli', reason: 'wrong track' }] });
+    assert.equal(((await hotfix.result()) as ReleaseResult).outcome, 'REJECTED');
     const second = await h.start({ version: 'v2.6.0' });
     assert.notEqual(second.firstExecutionRunId, first.firstExecutionRunId);
     await second.cancel();
