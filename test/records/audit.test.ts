@@ -331,3 +331,23 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
     });
   });
 });
+
+test(
+  "a version's trail holds the manual rollbacks to and from it, and none that merely mention it",
+  withDir(async (dir) => {
+    await appendAuditEntry(dir, entry('release-v1.2.3/run-1/1'));
+    const rollback = (key: string, from: string, to: string) =>
+      entry(key, { kind: 'rollback', version: to, from_stage: from, to_stage: to, action: 'rollback', workflow_id: key.split('/')[0]!, reason: `manual rollback of production from ${from} to ${to}` });
+    await appendAuditEntry(dir, rollback('rollback-production-1/run-1/2', 'v1.2.3', 'v1.2.2'));
+    await appendAuditEntry(dir, rollback('rollback-production-2/run-1/3', 'v1.2.30', 'v1.2.2'));
+    await appendAuditEntry(dir, rollback('rollback-production-3/run-1/4', 'v1.2.4', 'v1.2.3'));
+    assert.deepEqual(
+      readAuditEntries(dir, 'v1.2.3').map((e) => e.key),
+      ['release-v1.2.3/run-1/1', 'rollback-production-1/run-1/2', 'rollback-production-3/run-1/4'],
+    );
+    assert.deepEqual(
+      readAuditEntries(dir, 'v1.2.30').map((e) => e.key),
+      ['rollback-production-2/run-1/3'],
+    );
+  }),
+);
