@@ -2,7 +2,7 @@
 // carries it Dev → Staging → Canary (10%) → Production as RELEASE-PROMOTE.md describes, with gates,
 // human approval, automatic rollback and an audit trail. Hotfixes skip staging and its soak but need
 // two distinct approvers; from the canary on both paths are the same.
-import { allHandlersFinished, CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
 import { approvalsComplete } from '../shared/approval-rules';
 import { failedGatesSummary } from '../shared/gates';
 import type { ReleaseInput, ReleaseOutcome, ReleaseResult } from '../shared/release';
@@ -131,6 +131,14 @@ async function devToStaging(ctx: ReleaseContext, acquire: (env: string, purpose:
   await acquire(policy.stagingEnvironment, `${s.version}: staging deploy and soak`);
   await ctx.transition('DEPLOYING_STAGING', `all ${gates.length} dev gates passed; deploying ${s.version} to ${policy.stagingEnvironment}`);
   await activities('deploy', `deploy ${s.version} to staging`).deployStable({ environment: policy.stagingEnvironment, version: s.version });
+  // Staging keeps version records too (what ran there, for `sot`, `verify` and `rollback staging`).
+  // Patched: releases that ran before it must replay without this step.
+  if (patched('record-staging-version')) {
+    await activities('record', 'record staging version').recordVersion({
+      environment: policy.stagingEnvironment,
+      record: { version: s.version, promotedBy: s.requestedBy, promotedAt: new Date().toISOString(), action: 'promote', workflowId: s.workflowId },
+    });
+  }
 }
 
 async function stagingSoakAndApproval(ctx: ReleaseContext, requestApproval: (by: string, why: string) => Promise<void>): Promise<void> {

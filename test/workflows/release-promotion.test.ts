@@ -10,6 +10,8 @@ import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { refusal, stageGapMs, timerDurationsMs, withHarness } from '../helpers/release-harness';
 import { approveUpdate, rejectUpdate } from '../../src/shared/messages';
 import type { ReleaseResult } from '../../src/shared/release';
+import { environmentRecordsQuery } from '../../src/shared/ledger';
+import { environmentWorkflowId } from '../../src/shared/identifiers';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -48,6 +50,13 @@ test('promotes with a 2 h staging soak timer and a 30 min canary, measured on th
     assert.equal(timers.filter((t) => t === 30 * MINUTE).length, 1, 'one 30-minute canary timer');
     assert.deepEqual(status.history.map((t) => t.to), ['DEPLOYING_STAGING', 'STAGING_SOAK', 'CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED']);
     assert.match(result.reason, /✓ api-gateway: v2\.0\.0 \(healthy\)/);
+
+    // Both environments it went through record the version.
+    for (const environment of ['staging', 'production']) {
+      const records = await h.client.workflow.getHandle(environmentWorkflowId(environment, h.config.temporal.taskQueue)).query(environmentRecordsQuery);
+      assert.equal(records.current?.version, 'v2.0.0', `${environment} records`);
+      assert.equal(records.current?.workflowId, handle.workflowId);
+    }
   });
 });
 
