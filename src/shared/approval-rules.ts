@@ -32,7 +32,7 @@ export function approvalProblem(ctx: ApprovalContext, attempt: ApprovalAttempt):
   // A hotfix's two approvers are never its requester, whatever separationOfDuties says: the fast
   // track skips staging, so the second pair of eyes is all the review it gets.
   if (who === ctx.requestedBy && (ctx.separationOfDuties || ctx.kind === 'hotfix')) {
-    return `${who} started this ${ctx.kind === 'hotfix' ? 'hotfix' : 'release'} and may not approve it (separation of duties${ctx.kind === 'hotfix' ? ', always for a hotfix' : ''})`;
+    return `${who} started this ${ctx.kind === 'hotfix' ? 'hotfix' : 'release'} and may not approve it (separation of duties)`;
   }
   if (ctx.approval.asked.length > 0 && !ctx.approval.asked.includes(who)) {
     return `${who} was not asked to approve; the approvers asked are ${ctx.approval.asked.join(' and ')}`;

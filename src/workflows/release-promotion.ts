@@ -67,6 +67,9 @@ export async function releasePromotion(input: ReleaseInput): Promise<ReleaseResu
       await stagingSoakAndApproval(ctx, requestApproval);
       await release(policy.stagingEnvironment);
     } else {
+      // Skipping staging skips its soak and suites, not the checks of the commit itself. Patched:
+      // hotfixes that ran before it must replay without them.
+      if (patched('hotfix-dev-gates')) await checkDevGates(ctx, 'the hotfix fast track');
       await requestApproval(s.requestedBy, `hotfix ${s.version} asks ${s.approval.asked.join(' and ') || `${s.approval.required} holders of RELEASE_APPROVER`} to approve (staging is skipped)`);
       await waitForApprovals(ctx);
     }
@@ -117,19 +120,26 @@ export async function releasePromotion(input: ReleaseInput): Promise<ReleaseResu
   return { version: s.version, outcome: s.outcome!, reason: s.outcomeReason!, stage: s.stage, finishedAt: new Date().toISOString() };
 }
 
-async function devToStaging(ctx: ReleaseContext, acquire: (env: string, purpose: string) => Promise<void>): Promise<void> {
+/** CI checks, unit coverage, security findings and code review of the commit: every release, hotfixes too. */
+async function checkDevGates(ctx: ReleaseContext, before: string): Promise<number> {
   const s = ctx.status;
-  const { policy } = ctx.input;
   ctx.details('checking dev gates');
-  const gates = await activities('check', 'dev gates: CI, coverage, security, review').checkDevGates({ version: s.version, commitSha: s.commitSha, policy: policy.devGates });
+  const gates = await activities('check', 'dev gates: CI, coverage, security, review').checkDevGates({ version: s.version, commitSha: s.commitSha, policy: ctx.input.policy.devGates });
   s.gates.push(...gates);
   for (const g of gates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`, { from: 'DEV_GATES' });
   const failed = failedGatesSummary(gates);
-  if (failed) throw new ReleaseEnded('GATES_FAILED', `dev gates failed before staging: ${failed}`);
+  if (failed) throw new ReleaseEnded('GATES_FAILED', `dev gates failed before ${before}: ${failed}`);
+  return gates.length;
+}
+
+async function devToStaging(ctx: ReleaseContext, acquire: (env: string, purpose: string) => Promise<void>): Promise<void> {
+  const s = ctx.status;
+  const { policy } = ctx.input;
+  const passed = await checkDevGates(ctx, 'staging');
   if (s.approval.rejection) throw rejected(ctx);
 
   await acquire(policy.stagingEnvironment, `${s.version}: staging deploy and soak`);
-  await ctx.transition('DEPLOYING_STAGING', `all ${gates.length} dev gates passed; deploying ${s.version} to ${policy.stagingEnvironment}`);
+  await ctx.transition('DEPLOYING_STAGING', `all ${passed} dev gates passed; deploying ${s.version} to ${policy.stagingEnvironment}`);
   await activities('deploy', `deploy ${s.version} to staging`).deployStable({ environment: policy.stagingEnvironment, version: s.version });
   // Staging keeps version records too (what ran there, for `sot`, `verify` and `rollback staging`).
   // Patched: releases that ran before it must replay without this step.

@@ -28,8 +28,8 @@ after(async () => {
 });
 
 /** Runs `fn` with a worker; a hotfix left running by a failed assertion is terminated so it cannot hold the test server's clock. */
-async function withHarness(version: string, fn: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await createHarness(env, { config: { roles: ROLES } });
+async function withHarness(version: string, fn: (h: Harness) => Promise<void>, scenario = 'healthy'): Promise<void> {
+  const h = await createHarness(env, { config: { roles: ROLES }, scenario });
   try {
     await h.worker.runUntil(fn(h));
   } finally {
@@ -101,7 +101,13 @@ test('two distinct approvers promote a hotfix to production without staging', as
     const status = await h.status(handle);
     assert.deepEqual(status.history.map((t) => t.to), ['CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED'], 'no staging stage');
     assert.equal(status.soak.startedAt, null, 'no soak');
-    assert.deepEqual(status.gates, [], 'no dev or staging gates on the fast track');
+    // The commit's own checks still gate a hotfix; the staging suites do not (there is no staging).
+    assert.deepEqual(status.gates.map((g) => [g.gate, g.passed]), [
+      ['ci-checks', true],
+      ['unit-coverage', true],
+      ['security-findings', true],
+      ['code-review', true],
+    ]);
     assert.equal(existsSync(join(h.dir, 'simulated', 'staging.json')), false, 'nothing was deployed to staging');
     assert.equal(existsSync(join(h.dir, 'simulated', 'production.json')), true);
     assert.deepEqual(status.approval.approvals.map((a) => [a.approver, a.subject, a.channel]), [
@@ -117,8 +123,20 @@ test('two distinct approvers promote a hotfix to production without staging', as
 
     const actions = auditActions(h, 'v1.2.4');
     assert.equal(actions.filter((a) => a === 'hotfix_approve').length, 2);
-    assert.equal(actions.filter((a) => a === 'gate').length, 0);
+    assert.equal(actions.filter((a) => a === 'gate').length, 4);
   });
+});
+
+test('a hotfix whose commit fails its dev gates ends before anyone is asked to approve it', async () => {
+  await withHarness('v1.2.9', async (h) => {
+    const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.9' });
+    const result = (await handle.result()) as ReleaseResult;
+    assert.equal(result.outcome, 'GATES_FAILED');
+    assert.match(result.reason, /^dev gates failed before the hotfix fast track: unit-coverage/);
+    const status = await h.status(handle);
+    assert.equal(status.approval.requestedAt, null, 'no approval was asked for');
+    assert.equal(existsSync(join(h.dir, 'simulated', 'production.json')), false, 'production was never touched');
+  }, 'failing-gates');
 });
 
 test('the same approver twice, the requester, a non-approver and an approver not named are each refused with the reason, and nothing changes', async () => {
