@@ -73,8 +73,8 @@ export async function runDemo(o: { scenario: string; version: string; keepOpen: 
     const client = new Client({ connection });
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     const notifier = new ConsoleNotifier((line) => {
-      const n = JSON.parse(line) as { notification: string; message: string };
-      out(`  ✉ ${n.notification}: ${n.message}`);
+      const n = JSON.parse(line) as { notification: string; msg: string };
+      out(`  ✉ ${n.notification}: ${n.msg}`);
     });
     worker = await createWorker({ config, connection: nativeConnection, client, namespace: 'default', shutdownGraceTime: '5s', notifier });
     running = worker.run();

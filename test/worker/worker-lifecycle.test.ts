@@ -30,6 +30,7 @@ import { startRelease } from '../../src/client/start-release';
 import { appendAuditEntry } from '../../src/activities/records/audit-log';
 import { METRIC_NAMES, ReleaseMetrics, startHealthServer } from '../../src/worker/health-server';
 import { formatLogLine, versionFromActivityArgs, versionFromWorkflowId } from '../../src/worker/logging';
+import { ConsoleNotifier } from '../../src/activities/notify/console';
 import type { AuditEntry } from '../../src/shared/audit';
 
 const ROOT = join(__dirname, '..', '..');
@@ -322,5 +323,32 @@ void describe('JSON log lines', () => {
     assert.equal((parsed.error as { message: string }).message, 'boom');
     assert.equal(versionFromWorkflowId('environment-production'), null);
     assert.equal(versionFromActivityArgs([{ environment: 'production', record: { version: 'v1.2.3' } }]), 'v1.2.3');
+  });
+
+  void it('notifications without Slack are log lines of the same shape, with the workflow ID and version', async () => {
+    const lines: string[] = [];
+    await new ConsoleNotifier((l) => lines.push(l)).send({
+      kind: 'rollback-started',
+      workflowId: 'release-v1.2.4',
+      version: 'v1.2.4',
+      releaseKind: 'standard',
+      stage: 'ROLLING_BACK',
+      title: 'v1.2.4 is rolling back',
+      reason: 'error rate 2.4% vs baseline 0.3%: +2.1 pp ≥ 1 pp',
+      url: 'http://localhost:8233/namespaces/default/workflows/release-v1.2.4',
+      threadTs: null,
+      actions: [],
+      asked: [],
+      approvalProgress: null,
+      gates: [],
+    });
+    assert.equal(lines.length, 1);
+    const parsed = JSON.parse(lines[0]!) as Record<string, unknown>;
+    assert.ok(!Number.isNaN(Date.parse(parsed.time as string)));
+    assert.equal(parsed.level, 'info');
+    assert.equal(parsed.msg, 'v1.2.4 is rolling back: error rate 2.4% vs baseline 0.3%: +2.1 pp ≥ 1 pp');
+    assert.equal(parsed.workflowId, 'release-v1.2.4');
+    assert.equal(parsed.version, 'v1.2.4');
+    assert.equal(parsed.notification, 'rollback-started');
   });
 });

@@ -1,4 +1,6 @@
-// Notifications printed as one structured JSON line each, for the demo and for teams without Slack.
+// Notifications for teams without Slack (and the demo): one log line each, in the worker's log
+// format (time, level, msg, workflowId, version; src/worker/logging.ts), so they can be collected
+// and searched with the rest of the worker's logs.
 import type { Notification, NotificationReceipt, Notifier } from '../ports';
 
 export class ConsoleNotifier implements Notifier {
@@ -6,7 +8,18 @@ export class ConsoleNotifier implements Notifier {
 
   send(n: Notification): Promise<NotificationReceipt> {
     const buttons = n.actions.length ? ` [${n.actions.join(' | ')}]` : '';
-    this.write(JSON.stringify({ notification: n.kind, release: n.workflowId, stage: n.stage, message: `${n.title}: ${n.reason}${buttons}`, url: n.url }));
+    this.write(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: 'info',
+        msg: `${n.title}: ${n.reason}${buttons}`,
+        notification: n.kind,
+        workflowId: n.workflowId,
+        version: n.version,
+        stage: n.stage,
+        url: n.url,
+      }),
+    );
     return Promise.resolve({ threadTs: n.threadTs ?? n.workflowId });
   }
 }

@@ -1,7 +1,7 @@
 // The state of one release run and the helpers every stage uses to change it visibly: a stage
 // transition updates the status query, the ReleaseStage search attribute, the Web UI's current
 // details, the audit trail, the evidence files and the release's notification thread together.
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ReleaseStageAttribute } from '../../shared/search-attributes';
 import type { AuditAction } from '../../shared/audit';
 import type { NotificationAction, NotificationKind } from '../../activities/ports';
@@ -71,6 +71,8 @@ export class ReleaseContext {
     this.status.history.push({ from, to, at: new Date().toISOString(), reason });
     upsertSearchAttributes([{ key: ReleaseStageAttribute, value: to }]);
     this.details(reason);
+    // One INFO line per stage change in the worker's log (the SDK adds workflowId; not repeated on replay).
+    log.info(`${from} → ${to}: ${reason}`, { version: this.status.version, stage: to });
     await this.audit(options.action ?? auditActionFor(to), reason, { from, to, approvedBy: options.approvedBy, channel: options.channel });
     if (options.notify !== false) await this.notify('stage-changed', `${this.status.version}: ${from} → ${to}`, reason);
     await this.writeEvidence();
