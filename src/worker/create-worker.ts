@@ -2,7 +2,7 @@
 // starts fast) and the activities built from the config.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerPlugin } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema';
 import { createActivities } from '../activities';
@@ -19,6 +19,10 @@ export interface WorkerSetup {
   notifier?: Notifier;
   /** How long in-flight activities may run on after SIGTERM before the worker stops. */
   shutdownGraceTime?: string;
+  /** Plugins for this worker alone (tracing); the connection's plugins apply as well. */
+  plugins?: WorkerPlugin[];
+  /** Bundle the workflows at start even when a prebuilt bundle exists: plugins that add workflow interceptor modules (tracing) need them in the bundle. */
+  bundleWorkflowsAtStart?: boolean;
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {
@@ -26,7 +30,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
   // Running from TypeScript sources (development, tests) always bundles the current workflow code;
   // a built install uses the bundle made at build time.
   const fromSource = __filename.endsWith('.ts');
-  const workflows = !fromSource && existsSync(PREBUILT_BUNDLE)
+  const workflows = !fromSource && !setup.bundleWorkflowsAtStart && existsSync(PREBUILT_BUNDLE)
     ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
     : { workflowsPath: require.resolve('../workflows') };
   return Worker.create({
@@ -36,5 +40,6 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     activities,
     ...workflows,
     shutdownGraceTime: setup.shutdownGraceTime ?? '30s',
+    plugins: setup.plugins,
   });
 }

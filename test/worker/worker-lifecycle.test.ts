@@ -68,18 +68,28 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-/** A Slack Web API stand-in whose chat.postMessage answers only when the test says so. */
-function slowSlack(): Promise<{ apiBaseUrl: string; arrived: Promise<void>; answer: () => void; posts: number; server: Server }> {
+/**
+ * A Slack Web API stand-in whose chat.postMessage answers only when the test says so; under /otlp
+ * it also stands in for an OpenTelemetry collector, keeping what the worker exports.
+ */
+function slowSlack(): Promise<{ apiBaseUrl: string; collectorUrl: string; traces: string[]; arrived: Promise<void>; answer: () => void; posts: number; server: Server }> {
   let markArrived!: () => void;
   const arrived = new Promise<void>((resolve) => (markArrived = resolve));
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   const state = { posts: 0 };
+  const traces: string[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       void (async () => {
+        if (req.url?.startsWith('/otlp/')) {
+          traces.push(body);
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end('{}');
+          return;
+        }
         state.posts++;
         if (req.url === '/api/chat.postMessage') {
           markArrived();
@@ -96,6 +106,8 @@ function slowSlack(): Promise<{ apiBaseUrl: string; arrived: Promise<void>; answ
       const { port } = server.address() as AddressInfo;
       resolve({
         apiBaseUrl: `http://127.0.0.1:${port}/api/`,
+        collectorUrl: `http://127.0.0.1:${port}/otlp`,
+        traces,
         arrived,
         answer: release,
         get posts() {
@@ -156,6 +168,8 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
         RELEASE_PROMOTE_SHUTDOWN_GRACE: `${GRACE_SECONDS}s`,
         RELEASE_PROMOTE_LOG_LEVEL: 'DEBUG',
         TEST_SLACK_BOT_TOKEN: 'xoxb-test-token',
+        OTEL_EXPORTER_OTLP_ENDPOINT: slack.collectorUrl,
+        OTEL_SERVICE_NAME: 'release-promote-lifecycle-test',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -229,6 +243,12 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
     assert.equal(activityDone.workflowId, 'release-v3.1.4');
     assert.equal(activityDone.version, 'v3.1.4');
     assert.ok(parsed.some((p) => p.msg === 'worker stopped'));
+
+    // Tracing (OTEL_EXPORTER_OTLP_ENDPOINT set): the spans reached the collector by the time it exited.
+    assert.ok(parsed.some((p) => p.msg === `tracing: spans go to ${slack.collectorUrl} (OTLP/HTTP)`));
+    const exported = slack.traces.join('\n');
+    assert.match(exported, /"RunActivity:notify"/, 'the in-flight activity was traced');
+    assert.match(exported, /release-promote-lifecycle-test/);
   });
 });
 

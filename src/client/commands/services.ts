@@ -8,6 +8,7 @@ import { portFromEnv, ReleaseMetrics, releaseMetricsPlugin, startHealthServer, v
 import { createJsonLogger, releaseLogAttributesPlugin } from '../../worker/logging';
 import { startDevServer } from '../../servers/dev-server';
 import { runDemo } from '../demo';
+import { tracingFromEnv } from '../../worker/tracing';
 import type { CliContext } from '../cli';
 import { BUILT_IN_SCENARIOS } from '../../activities/simulated/scenarios';
 
@@ -40,9 +41,8 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
           metrics: { prometheus: { bindAddress: `0.0.0.0:${sdkMetricsPort}` } },
         },
       });
-      if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
-        logger.warn('OTEL_EXPORTER_OTLP_ENDPOINT is set, but this build has no OTLP exporter: traces are not exported (see docs/operators.md)');
-      }
+      const tracing = tracingFromEnv();
+      if (tracing) logger.info(`tracing: spans go to ${tracing.endpoint} (OTLP/HTTP)`, { otlpEndpoint: tracing.endpoint });
       const settings = temporalSettings();
       const { client, connection: clientConnection } = await connectClient(settings);
       let state = (): string => 'INITIALIZED';
@@ -61,7 +61,15 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
         connection = await connectWorker({ ...settings, options: { ...settings.options, plugins } });
         // Up before the worker: liveness answers while it starts; readiness waits for RUNNING.
         health = await startHealthServer({ port: healthPort, state: () => state(), metrics });
-        const worker = await createWorker({ config, connection, client, namespace: settings.namespace, shutdownGraceTime });
+        const worker = await createWorker({
+          config,
+          connection,
+          client,
+          namespace: settings.namespace,
+          shutdownGraceTime,
+          plugins: tracing ? [tracing.plugin] : [],
+          bundleWorkflowsAtStart: tracing !== null,
+        });
         state = () => worker.getState();
         logger.info(`worker polling task queue "${config.temporal.taskQueue}" on ${settings.address} (namespace ${settings.namespace})`, {
           taskQueue: config.temporal.taskQueue,
@@ -73,6 +81,7 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
         await worker.run();
         logger.info('worker stopped');
       } finally {
+        await tracing?.shutdown();
         await health?.close();
         await connection?.close();
         await clientConnection.close();
