@@ -77,6 +77,28 @@ function cliHelp(command: string): { status: number | null; output: string } {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+// Keys from the Compose Specification (compose-spec/compose-spec, schema/compose-spec.json): the
+// top level, a service, its healthcheck and build sections. Anything else is a typo compose rejects.
+const COMPOSE_TOP_LEVEL = new Set(['version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs', 'models']);
+const COMPOSE_SERVICE = new Set([
+  'annotations', 'attach', 'blkio_config', 'build', 'cap_add', 'cap_drop', 'cgroup', 'cgroup_parent', 'command', 'configs', 'container_name',
+  'cpu_count', 'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpus', 'cpuset', 'credential_spec',
+  'depends_on', 'deploy', 'develop', 'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'entrypoint', 'env_file',
+  'environment', 'expose', 'extends', 'external_links', 'extra_hosts', 'gpus', 'group_add', 'healthcheck', 'hostname', 'image', 'init', 'ipc',
+  'isolation', 'labels', 'label_file', 'links', 'logging', 'mac_address', 'mem_limit', 'mem_reservation', 'mem_swappiness', 'memswap_limit',
+  'models', 'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'post_start', 'pre_stop',
+  'privileged', 'profiles', 'provider', 'pull_policy', 'read_only', 'restart', 'runtime', 'scale', 'secrets', 'security_opt', 'shm_size',
+  'stdin_open', 'stop_grace_period', 'stop_signal', 'storage_opt', 'sysctls', 'tmpfs', 'tty', 'ulimits', 'use_api_socket', 'user', 'userns_mode',
+  'uts', 'volumes', 'volumes_from', 'working_dir',
+]);
+const COMPOSE_HEALTHCHECK = new Set(['disable', 'interval', 'retries', 'test', 'timeout', 'start_period', 'start_interval']);
+const COMPOSE_BUILD = new Set([
+  'context', 'dockerfile', 'dockerfile_inline', 'entitlements', 'args', 'ssh', 'labels', 'cache_from', 'cache_to', 'no_cache', 'additional_contexts',
+  'network', 'provenance', 'sbom', 'pull', 'target', 'shm_size', 'extra_hosts', 'isolation', 'privileged', 'secrets', 'tags', 'ulimits', 'platforms',
+]);
+/** A Compose duration: 1m30s, 10s, 500ms, 2h. */
+const COMPOSE_DURATION = /^(\d+(\.\d+)?(us|ms|s|m|h))+$/;
+
 void describe('docker-compose.yml', () => {
   void it('is a valid compose file (docker compose config, when the compose plugin is installed)', (t) => {
     const probe = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
@@ -96,6 +118,29 @@ void describe('docker-compose.yml', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  void it('uses only keys and values the Compose Specification defines (the schema check without a compose plugin)', () => {
+    const unknown = (where: string, value: object, allowed: ReadonlySet<string>) =>
+      Object.keys(value).filter((k) => !allowed.has(k) && !k.startsWith('x-')).map((k) => `${where}.${k}`);
+    const problems = unknown('(top level)', compose, COMPOSE_TOP_LEVEL);
+    for (const [name, service] of Object.entries(services)) {
+      problems.push(...unknown(`services.${name}`, service, COMPOSE_SERVICE));
+      if (service.healthcheck) problems.push(...unknown(`services.${name}.healthcheck`, service.healthcheck, COMPOSE_HEALTHCHECK));
+      if (service.build && typeof service.build === 'object') problems.push(...unknown(`services.${name}.build`, service.build, COMPOSE_BUILD));
+      const restart = service.restart ?? 'no';
+      if (!/^(no|always|unless-stopped|on-failure(:\d+)?)$/.test(restart)) problems.push(`services.${name}.restart: "${restart}"`);
+      for (const key of ['stop_grace_period'] as const) {
+        const value = (service as Record<string, unknown>)[key];
+        if (value !== undefined && !(typeof value === 'string' && COMPOSE_DURATION.test(value))) problems.push(`services.${name}.${key}: ${JSON.stringify(value)} is not a duration`);
+      }
+      for (const [key, value] of Object.entries(service.healthcheck ?? {})) {
+        if (['interval', 'timeout', 'start_period', 'start_interval'].includes(key) && !(typeof value === 'string' && COMPOSE_DURATION.test(value))) {
+          problems.push(`services.${name}.healthcheck.${key}: ${JSON.stringify(value)} is not a duration`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
   });
 
   void it('has the expected services, each with an image or a build', () => {
