@@ -205,7 +205,7 @@ test('an automatic rollback: the breaching evaluation with its verdict and reaso
   });
 });
 
-test('a hotfix: both approvals with approver, channel and time, no gates, 30 evaluations', async () => {
+test('a hotfix: both approvals with approver, channel and time, the dev gates only, 30 evaluations', async () => {
   await withHarness('healthy', 'hotfix-v1.2.4', async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.4' });
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@bob', channel: 'cli' }] });
@@ -217,7 +217,11 @@ test('a hotfix: both approvals with approver, channel and time, no gates, 30 eva
 
     assert.deepEqual(evidence.log.slice(0, 2), ['# Promotion log: v1.2.4 (hotfix)', 'workflow: hotfix-v1.2.4']);
     checkTimeline(h, 'v1.2.4', evidence.log);
-    assert.deepEqual(section(evidence.log, 'Gates'), [], 'the fast track runs no gates');
+    assert.deepEqual(
+      section(evidence.log, 'Gates').map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+      ['PASS ci-checks', 'PASS unit-coverage', 'PASS security-findings', 'PASS code-review'],
+      'the fast track checks the commit, and runs no staging suites',
+    );
     checkEvaluations(evidence, status, 30);
 
     const { approval } = evidence;
@@ -229,5 +233,23 @@ test('a hotfix: both approvals with approver, channel and time, no gates, 30 eva
     checkApproval(approval.approvals[0]!, '@bob', 'cli', 'hotfix');
     checkApproval(approval.approvals[1]!, '@alice', 'slack', 'hotfix');
     assert.ok(Date.parse(approval.approvals[0]!.at) <= Date.parse(approval.approvals[1]!.at));
+  });
+});
+
+test('evidence is written as the release goes: an approval when it is given, the evaluations while the canary runs', async () => {
+  await withHarness('healthy', 'release-v1.2.7', async (h) => {
+    const handle = await h.start({ version: 'v1.2.7' });
+    await h.waitForStage(handle, 'STAGING_SOAK');
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
+    // The soak still runs: no stage change has happened since the approval.
+    assert.equal((await h.status(handle)).stage, 'STAGING_SOAK');
+    assert.deepEqual(readEvidence(h, 'v1.2.7').approval.approvals.map((a) => a.approver), ['@alice']);
+
+    await env.sleep(2 * 60 * MINUTE + 12 * MINUTE);
+    const status = await h.status(handle);
+    assert.equal(status.stage, 'CANARY');
+    const written = readEvidence(h, 'v1.2.7').metrics.evaluations.length;
+    assert.ok(written >= 5 && written <= status.canary.evaluations.length, `${written} of ${status.canary.evaluations.length} evaluations in metrics.json mid-canary`);
+    assert.equal(((await handle.result()) as ReleaseResult).outcome, 'PROMOTED');
   });
 });

@@ -2,7 +2,7 @@
 // metrics and health are judged against the stable baseline every analysis interval. A pause stops
 // that timer (paused time does not count) and keeps evaluating the hard gates; a human resumes it or
 // rolls it back. The canary finishes only on a passing evaluation after the minimum duration.
-import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
 import { canaryComplete, decideCanaryAction, judgeCanary } from '../../shared/canary-verdict';
 import type { CanaryEvaluation, MetricSample, ServiceHealth } from '../../shared/release';
 import { activities } from '../activity-proxies';
@@ -10,6 +10,9 @@ import type { ReleaseContext } from './context';
 import type { Inbox } from './handlers';
 import { formatDuration as formatMs } from '../../shared/duration-format';
 import { rootMessage } from './compensation';
+
+/** How often the evidence files are rewritten during the canary: every 5 evaluations (5 min by default). */
+const EVIDENCE_EVERY_EVALUATIONS = 5;
 
 export type CanaryResult = { ok: true } | { ok: false; reason: string; decidedBy: string | null };
 
@@ -80,6 +83,9 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
     Object.assign(canary, action.counters);
     ctx.keepEvaluation({ ...evaluation, reason: action.reason });
     ctx.details(`evaluation ${n}: ${evaluation.verdict} — ${action.reason}`);
+    // metrics.json follows the canary while it runs, not only at its end. Patched: releases that ran
+    // before it must replay without these writes.
+    if (n % EVIDENCE_EVERY_EVALUATIONS === 0 && patched('evidence-during-canary')) await ctx.writeEvidence();
 
     if (action.action === 'rollback') {
       canary.paused = null;
