@@ -145,10 +145,10 @@ export function createActivities(deps: ActivityDeps) {
       return temporal(() => deps.client.workflow.executeUpdateWithStart(acquireEnvironmentUpdate, { args: [request], startWorkflowOperation: startLedger(environment) }));
     },
 
-    async releaseEnvironment(input: { environment: string; workflowId: string }): Promise<void> {
+    async releaseEnvironment(input: { environment: string; workflowId: string; blockedBecause?: string }): Promise<void> {
       await temporal(() =>
         deps.client.workflow.executeUpdateWithStart(releaseEnvironmentUpdate, {
-          args: [{ workflowId: input.workflowId }],
+          args: [{ workflowId: input.workflowId, blockedBecause: input.blockedBecause }],
           startWorkflowOperation: startLedger(input.environment),
         }),
       );

@@ -32,6 +32,13 @@ export interface LeaseAnswer {
   position: number;
 }
 
+/** An environment a rollback could not restore: only a rollback may change it until one succeeds. */
+export interface EnvironmentBlock {
+  workflowId: string;
+  reason: string;
+  since: string;
+}
+
 export interface EnvironmentRecords {
   environment: string;
   /** Increases with every change, so an export never overwrites a newer one. */
@@ -41,10 +48,18 @@ export interface EnvironmentRecords {
   previous: VersionRecord[];
   lease: LeaseHolder | null;
   queue: LeaseRequest[];
+  /** Set when a release ended ROLLBACK_FAILED here; cleared by a rollback or a manual record. */
+  blocked?: EnvironmentBlock | null;
 }
 
 export const acquireEnvironmentUpdate = defineUpdate<LeaseAnswer, [LeaseRequest]>('acquireEnvironment');
-export const releaseEnvironmentUpdate = defineUpdate<void, [{ workflowId: string }]>('releaseEnvironment');
+export interface LeaseRelease {
+  workflowId: string;
+  /** The holder leaves the environment in a state it could not repair (ROLLBACK_FAILED): why. */
+  blockedBecause?: string;
+}
+
+export const releaseEnvironmentUpdate = defineUpdate<void, [LeaseRelease]>('releaseEnvironment');
 export const recordVersionUpdate = defineUpdate<EnvironmentRecords, [VersionRecord]>('recordVersion');
 export const environmentRecordsQuery = defineQuery<EnvironmentRecords>('environmentRecords');
 

@@ -51,9 +51,14 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
     }
   };
 
+  /** While blocked, only rollbacks (which come to repair it) may have the environment. */
+  const nextInLine = () => (state.blocked ? state.queue.findIndex((q) => q.preempt) : state.queue.length > 0 ? 0 : -1);
+  const blockedHolder = () =>
+    state.blocked ? { workflowId: state.blocked.workflowId, purpose: `blocked: ${state.blocked.reason}; a rollback must repair it first`, since: state.blocked.since } : null;
+
   const grantNext = async () => {
-    while (state.lease === null && state.queue.length > 0) {
-      const next = state.queue.shift()!;
+    for (let at = nextInLine(); state.lease === null && at >= 0; at = nextInLine()) {
+      const [next] = state.queue.splice(at, 1) as [LeaseRequest];
       state.lease = { workflowId: next.workflowId, purpose: next.purpose, since: new Date().toISOString() };
       try {
         await getExternalWorkflowHandle(next.workflowId).signal(environmentGrantedSignal, { environment: input.environment });
@@ -70,7 +75,7 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
     if (state.lease?.workflowId === request.workflowId) return { granted: true, holder: state.lease, position: 0 };
     const queued = state.queue.findIndex((q) => q.workflowId === request.workflowId);
     if (queued >= 0) return { granted: false, holder: state.lease, position: queued + 1 };
-    if (state.lease === null && state.queue.length === 0) {
+    if (state.lease === null && state.queue.length === 0 && (!state.blocked || request.preempt)) {
       state.lease = { workflowId: request.workflowId, purpose: request.purpose, since: new Date().toISOString() };
       return { granted: true, holder: state.lease, position: 0 };
     }
@@ -80,12 +85,13 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
     } else {
       state.queue.push(request);
     }
-    return { granted: false, holder: state.lease, position: state.queue.findIndex((q) => q.workflowId === request.workflowId) + 1 };
+    return { granted: false, holder: state.lease ?? blockedHolder(), position: state.queue.findIndex((q) => q.workflowId === request.workflowId) + 1 };
   });
 
-  setHandler(releaseEnvironmentUpdate, async ({ workflowId }) => {
+  setHandler(releaseEnvironmentUpdate, async ({ workflowId, blockedBecause }) => {
     state.queue = state.queue.filter((q) => q.workflowId !== workflowId);
     if (state.lease?.workflowId === workflowId) {
+      if (blockedBecause) state.blocked = { workflowId, reason: blockedBecause, since: new Date().toISOString() };
       state.lease = null;
       await grantNext();
     }
@@ -99,6 +105,12 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
       if (state.current) state.previous = [state.current, ...state.previous].slice(0, KEEP_PREVIOUS);
       state.current = record;
       state.revision++;
+    }
+    // A rollback that verified, or a person recording what runs, says the environment is known again:
+    // the releases queued behind the block may go on.
+    if (record.action !== 'promote' && state.blocked) {
+      state.blocked = null;
+      await grantNext();
     }
     // Answer with this update's own result: other updates may change the state while it exports.
     const applied = JSON.parse(JSON.stringify(state)) as EnvironmentRecords;

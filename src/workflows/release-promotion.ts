@@ -54,7 +54,10 @@ export async function releasePromotion(input: ReleaseInput): Promise<ReleaseResu
   };
   const release = async (environment: string) => {
     if (!held.delete(environment)) return;
-    await CancellationScope.nonCancellable(() => activities('record', `release ${environment}`).releaseEnvironment({ environment, workflowId: s.workflowId }));
+    // A canary the rollback could not remove stays: no other release may deploy over it until a
+    // rollback (or a person, with update-sot) has made the environment known again.
+    const blockedBecause = s.outcome === 'ROLLBACK_FAILED' && environment === policy.productionEnvironment ? `${s.version} ended ROLLBACK_FAILED: ${s.outcomeReason ?? ''}` : undefined;
+    await CancellationScope.nonCancellable(() => activities('record', `release ${environment}`).releaseEnvironment({ environment, workflowId: s.workflowId, blockedBecause }));
   };
 
   try {

@@ -317,6 +317,11 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
       const file = lines(auditPath(h, 'v1.2.4'));
       assert.deepEqual(file.map(actionLine), [
         'start -→AWAITING_APPROVAL',
+        // The commit's dev gates, before anyone is asked.
+        'gate DEV_GATES→-',
+        'gate DEV_GATES→-',
+        'gate DEV_GATES→-',
+        'gate DEV_GATES→-',
         'approval_request AWAITING_APPROVAL→-',
         'hotfix_approve AWAITING_APPROVAL→- @bob',
         'hotfix_approve AWAITING_APPROVAL→- @alice',
@@ -326,8 +331,8 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
       ]);
       checkCommon(file, 'hotfix-v1.2.4', 'hotfix', null);
       assert.deepEqual(file.filter((e) => e.action === 'hotfix_approve').map((e) => e.channel), ['slack', 'cli']);
-      assert.match(file[1]!.reason, /hotfix v1\.2\.4 asks @alice and @bob to approve \(staging is skipped\)/);
-      assert.match(file[3]!.reason, /2 of 2 approvals \(@bob, @alice\)/);
+      assert.match(file.find((e) => e.action === 'approval_request')!.reason, /hotfix v1\.2\.4 asks @alice and @bob to approve \(staging is skipped\)/);
+      assert.match(file.filter((e) => e.action === 'hotfix_approve')[1]!.reason, /2 of 2 approvals \(@bob, @alice\)/);
     });
   });
 });

@@ -14,6 +14,8 @@ import { refusal, stageGapMs, timerDurationsMs, withHarness, type Harness } from
 import { approveUpdate, pauseDecisionUpdate, type PauseDecisionRequest } from '../../src/shared/messages';
 import type { ReleaseResult, ReleaseStage, ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
+import { environmentRecordsQuery, recordVersionUpdate } from '../../src/shared/ledger';
+import { environmentWorkflowId } from '../../src/shared/identifiers';
 import type { SimulatedEnvironmentState } from '../../src/activities/simulated/target';
 import type { Scenario } from '../../src/activities/simulated/scenarios';
 
@@ -358,5 +360,22 @@ test('a compensation that fails ends ROLLBACK_FAILED, visible in the status quer
     assert.ok(status.rollback?.steps.some((s) => s.ok === false));
     assert.equal(productionState(h).services.orchestrator?.canary, 'v3.9.0', 'the canary is still there, as reported');
     assert.ok(auditTrail(h, 'v3.9.0').some((e) => e.action === 'rollback_failed'));
+
+    // Production is blocked: the next release waits instead of deploying over the leftover canary.
+    const ledger = h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue));
+    const blocked = (await ledger.query(environmentRecordsQuery)).blocked;
+    assert.equal(blocked?.workflowId, 'release-v3.9.0');
+    assert.match(blocked?.reason ?? '', /^v3\.9\.0 ended ROLLBACK_FAILED: /);
+    const next = await startApproved(h, 'v3.9.1');
+    const waiting = await skipUntil(h, next, ['WAITING_FOR_ENVIRONMENT']);
+    assert.match(waiting.waitingFor ?? '', /production is busy with release-v3\.9\.0 \(blocked: v3\.9\.0 ended ROLLBACK_FAILED: .*a rollback must repair it first\)/);
+    await env.sleep(HOUR);
+    assert.equal((await h.status(next)).stage, 'WAITING_FOR_ENVIRONMENT', 'still waiting an hour later');
+
+    // A person repairs production by hand and records what runs (update-sot): the queue moves on.
+    await ledger.executeUpdate(recordVersionUpdate, { args: [{ version: 'v1.0.0', promotedBy: '@oncall', promotedAt: new Date().toISOString(), action: 'manual', workflowId: null }] });
+    assert.equal((await ledger.query(environmentRecordsQuery)).blocked, null);
+    await skipUntil(h, next, ['CANARY']);
+    await next.terminate('test over');
   });
 });

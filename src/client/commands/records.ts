@@ -59,6 +59,7 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
       for (const r of all) {
         ctx.out(`${r.environment}: ${r.current ? `${r.current.version} (${r.current.action} by ${r.current.promotedBy} at ${r.current.promotedAt})` : 'no recorded version'}`);
         for (const p of r.previous.slice(0, 5)) ctx.out(`  before: ${p.version} (${p.action} by ${p.promotedBy} at ${p.promotedAt})`);
+        if (r.blocked) ctx.out(`  BLOCKED since ${r.blocked.since} by ${r.blocked.workflowId}: ${r.blocked.reason} — repair with "release-promote rollback ${r.environment}" (or record what runs with update-sot)`);
         if (r.lease) ctx.out(`  held by ${r.lease.workflowId}: ${r.lease.purpose}`);
         for (const [i, q] of r.queue.entries()) ctx.out(`  queued ${i + 1}: ${q.workflowId} (${q.purpose})`);
       }
