@@ -1,7 +1,7 @@
 // One durable workflow per release (release-<version>, or hotfix-<version> for the fast track) that
 // carries it Dev → Staging → Canary (10%) → Production as RELEASE-PROMOTE.md describes, with gates,
-// human approval, automatic rollback and an audit trail. Hotfixes skip staging and its soak but need
-// two distinct approvers; from the canary on both paths are the same.
+// human approval, automatic rollback and an audit trail. Hotfixes skip staging and its soak (not the dev
+// gates) but need two distinct approvers; from the canary on both paths are the same.
 import { allHandlersFinished, CancellationScope, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
 import { approvalsComplete } from '../shared/approval-rules';
 import { failedGatesSummary } from '../shared/gates';
