@@ -67,6 +67,7 @@ export function releasePolicy(config: Config, namespace: string): ReleasePolicy 
       failureLimit: canary.failureLimit,
       inconclusiveLimit: canary.inconclusiveLimit,
       pauseReminderIntervalMs: canary.pauseReminderInterval,
+      pauseDeadlineMs: canary.pauseDeadline,
       thresholds: { ...canary.thresholds },
     },
     hotfix: { requiredApprovals: hotfix.requiredApprovals },

@@ -56,6 +56,8 @@ export const configSchema = z
             failureLimit: z.number().int().min(1).default(1),
             inconclusiveLimit: z.number().int().min(1).default(3),
             pauseReminderInterval: durationMs.prefault('15m'),
+            /** A canary paused this long without a decision is rolled back (a 10% canary nobody tends is a risk, and its history keeps growing); null waits forever. */
+            pauseDeadline: durationMs.nullable().prefault('24h'),
             thresholds: z
               .object({
                 maxErrorRateIncreasePp: z.number().positive().default(1),

@@ -48,6 +48,8 @@ export interface CanaryPolicy {
   /** Inconclusive evaluations in a row before the canary pauses and asks a human. */
   inconclusiveLimit: number;
   pauseReminderIntervalMs: number;
+  /** Rolled back after this long paused without a decision; null (or absent, in releases started before it existed) waits. */
+  pauseDeadlineMs?: number | null;
   thresholds: CanaryThresholds;
 }
 

@@ -15,6 +15,7 @@ import { approveUpdate, pauseDecisionUpdate, type PauseDecisionRequest } from '.
 import type { ReleaseResult, ReleaseStage, ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
 import { environmentRecordsQuery, recordVersionUpdate } from '../../src/shared/ledger';
+import { parseConfig } from '../../src/config/load';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
 import type { SimulatedEnvironmentState } from '../../src/activities/simulated/target';
 import type { Scenario } from '../../src/activities/simulated/scenarios';
@@ -240,6 +241,21 @@ test('a rollback decision on a paused canary rolls back, naming the decider', as
     assertStableRestored(h, status);
     const trail = auditTrail(h, 'v3.4.0');
     assert.ok(trail.some((e) => e.action === 'rollback' && e.approved_by === '@carol' && e.from_stage === 'CANARY_PAUSED'));
+  });
+});
+
+test('a pause nobody decides on rolls back at the pause deadline (default 24h), saying so', async () => {
+  assert.equal(parseConfig({}, 'defaults').stages.canary.pauseDeadline, 24 * HOUR);
+  await withHarness(env, { scenario: 'latency-regression', config: { stages: { canary: { pauseDeadline: '2h' } } } }, async (h) => {
+    const handle = await startApproved(h, 'v3.4.1');
+    await skipUntil(h, handle, ['CANARY_PAUSED']);
+    const result = (await handle.result()) as ReleaseResult;
+    assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
+    assert.match(result.reason, /^nobody decided within 2h of the pause \(P99 230 ms vs baseline 180 ms: /);
+    const status = await h.status(handle);
+    assertGapMinutes(status, 'CANARY_PAUSED', 'ROLLING_BACK', 120, 121);
+    assert.ok(h.notifications.filter((n) => n.kind === 'pause-reminder').length >= 7, 'reminded every 15 min meanwhile');
+    assertStableRestored(h, status);
   });
 });
 

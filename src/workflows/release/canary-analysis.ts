@@ -100,6 +100,12 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       await ctx.notify('canary-paused', `${ctx.status.version} canary paused`, action.reason, ['resume', 'rollback']);
       continue;
     }
+    const pausedFor = paused ? Date.now() - Date.parse(canary.paused!.since) : 0;
+    if (paused && policy.pauseDeadlineMs != null && pausedFor >= policy.pauseDeadlineMs) {
+      const reason = `nobody decided within ${formatMs(policy.pauseDeadlineMs)} of the pause (${canary.paused!.reason})`;
+      canary.paused = null;
+      return { ok: false, reason, decidedBy: null };
+    }
     if (paused && Date.now() - lastReminderAt >= policy.pauseReminderIntervalMs) {
       lastReminderAt = Date.now();
       await ctx.notify('pause-reminder', `${ctx.status.version} canary still paused`, canary.paused!.reason, ['resume', 'rollback']);
