@@ -333,6 +333,20 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     await waitForStage(handle, 'CANARY');
   });
 
+  void it('rolls back a paused canary from its Rollback button; a later Resume click is refused with the reason', async () => {
+    const handle = await startRelease('v1.4.1', { stage: 'CANARY_PAUSED' });
+    const first = click({ user: 'U0ALICE', action: 'rollback', version: 'v1.4.1' });
+    await post('/slack/interactions', first.body);
+    const [replaced, confirmation] = await slack.waitForResponses(first.responseId, 2);
+    assert.match(JSON.stringify(replaced?.body.blocks), /Canary rollback requested\* by @alice/);
+    assert.match(String(confirmation?.body.text), /^✅ Canary rollback requested v1\.4\.1: rolling back the canary/);
+    await waitForStage(handle, 'ROLLING_BACK');
+    const second = click({ user: 'U0BOB', action: 'resume', version: 'v1.4.1' });
+    await post('/slack/interactions', second.body);
+    await gateway.idle();
+    assert.match(texts(responsesTo(second.responseId))[0] ?? '', /Not resumed.*the canary is not paused \(stage ROLLING_BACK\)/);
+  });
+
   void it('does not let a button aim an Update at a workflow that is not the version\'s release', async () => {
     const { body, responseId } = click({ user: 'U0ALICE', action: 'approve', version: 'v1.2.3', value: JSON.stringify({ workflowId: 'environment-production', version: 'v1.2.3' }) });
     await post('/slack/interactions', body);
