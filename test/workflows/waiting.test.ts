@@ -19,6 +19,26 @@ after(async () => {
 });
 
 
+/**
+ * Two approved releases (10 min soak, 30 min canary): the first is in its canary, holding production,
+ * when the second finishes its soak and queues for production.
+ */
+async function queueBehindCanary(h: Harness, firstVersion: string, secondVersion: string) {
+  const approve = (v: Awaited<ReturnType<Harness['start']>>) => v.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
+  const first = await h.start({ version: firstVersion });
+  await h.waitForStage(first, 'STAGING_SOAK');
+  await approve(first);
+  await env.sleep('15m');
+  assert.equal((await h.status(first)).stage, 'CANARY');
+
+  const second = await h.start({ version: secondVersion });
+  await h.waitForStage(second, 'STAGING_SOAK');
+  await approve(second);
+  await env.sleep('11m');
+  const queued = await h.waitForStage(second, 'WAITING_FOR_ENVIRONMENT');
+  return { first, second, queued };
+}
+
 test('nobody deciding before the approval deadline rejects the release, after reminders', async () => {
   await withHarness(env, { config: { stages: { approval: { deadline: '24h' } } } }, async (h) => {
     const handle = await h.start({ version: 'v8.0.0' });
@@ -33,18 +53,7 @@ test('nobody deciding before the approval deadline rejects the release, after re
 
 test('a second promotion waits in a visible queue while the first holds production', async () => {
   await withHarness(env, { config: { stages: { staging: { soak: '10m' }, canary: { minDuration: '30m' } } } }, async (h) => {
-    const approve = (v: Awaited<ReturnType<Harness['start']>>) => v.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-    const first = await h.start({ version: 'v8.1.0' });
-    await h.waitForStage(first, 'STAGING_SOAK');
-    await approve(first);
-    await env.sleep('15m');
-    assert.equal((await h.status(first)).stage, 'CANARY');
-
-    const second = await h.start({ version: 'v8.2.0' });
-    await h.waitForStage(second, 'STAGING_SOAK');
-    await approve(second);
-    await env.sleep('11m');
-    const queued = await h.waitForStage(second, 'WAITING_FOR_ENVIRONMENT');
+    const { first, second, queued } = await queueBehindCanary(h, 'v8.1.0', 'v8.2.0');
     assert.match(queued.waitingFor ?? '', /production is busy with release-v8\.1\.0 \(standard v8\.1\.0: canary and production rollout\); queued at position 1/);
 
     assert.equal(((await first.result()) as ReleaseResult).outcome, 'PROMOTED');
@@ -86,18 +95,7 @@ test('an approval scheduled for later waits for its time; a rejection meanwhile 
 
 test('a rejection while queued for production ends the release and leaves the queue', async () => {
   await withHarness(env, { config: { stages: { staging: { soak: '10m' }, canary: { minDuration: '30m' } } } }, async (h) => {
-    const approve = (v: Awaited<ReturnType<Harness['start']>>) => v.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-    const first = await h.start({ version: 'v8.4.0' });
-    await h.waitForStage(first, 'STAGING_SOAK');
-    await approve(first);
-    await env.sleep('15m');
-    assert.equal((await h.status(first)).stage, 'CANARY');
-
-    const second = await h.start({ version: 'v8.5.0' });
-    await h.waitForStage(second, 'STAGING_SOAK');
-    await approve(second);
-    await env.sleep('11m');
-    await h.waitForStage(second, 'WAITING_FOR_ENVIRONMENT');
+    const { first, second } = await queueBehindCanary(h, 'v8.4.0', 'v8.5.0');
     await second.executeUpdate(rejectUpdate, { args: [{ approver: '@carol', channel: 'cli', reason: 'superseded by v8.6.0' }] });
     const ended = (await second.result()) as ReleaseResult;
     assert.equal(ended.outcome, 'REJECTED');
