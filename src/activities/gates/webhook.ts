@@ -6,8 +6,8 @@
 // Answer:   any 2xx = passed, any other status = failed. The body is the detail, trimmed to one
 //           line; a JSON body {"detail": "...", "evidence": "https://..."} may give both explicitly.
 // A hung suite (no answer within the webhook's timeout) and network errors are not verdicts: a suite
-// that could not be asked has neither passed nor failed. The call is repeated `retries` times (1 s,
-// 2 s, 4 s apart); after that the error is retryable for the activity's own policy.
+// that could not be asked has neither passed nor failed. The call is repeated `retries` times (at most
+// 2: 1 s, then 2 s apart); after that the error is retryable for the activity's own policy.
 import { ApplicationFailure } from '@temporalio/common';
 import axios, { AxiosError } from 'axios';
 import { z } from 'zod';
