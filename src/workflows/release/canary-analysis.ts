@@ -83,9 +83,6 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
     Object.assign(canary, action.counters);
     ctx.keepEvaluation({ ...evaluation, reason: action.reason });
     ctx.details(`evaluation ${n}: ${evaluation.verdict} — ${action.reason}`);
-    // metrics.json follows the canary while it runs, not only at its end. Patched: releases that ran
-    // before it must replay without these writes.
-    if (n % EVIDENCE_EVERY_EVALUATIONS === 0 && patched('evidence-during-canary')) await ctx.writeEvidence();
 
     if (action.action === 'rollback') {
       canary.paused = null;
@@ -114,6 +111,10 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       canary.endsAt = new Date().toISOString();
       return { ok: true };
     }
+    // metrics.json follows the canary while it runs, not only at its end (stage changes write it
+    // too). Last in the round, so the write's time never falls between an evaluation and what it
+    // decides. Patched: releases that ran before it must replay without these writes.
+    if (n % EVIDENCE_EVERY_EVALUATIONS === 0 && patched('evidence-during-canary')) await ctx.writeEvidence();
   }
 }
 
