@@ -5,8 +5,7 @@
 # promotion of the commit (dev gates, staging deploy and soak, approval, canary, production).
 set -euo pipefail
 
-me="deploy.sh"
-cli="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../bin/release-promote.mjs"
+. "$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/lib/seed-command.sh"
 
 usage() {
   cat <<'USAGE'
@@ -37,21 +36,7 @@ Exit status: 0 started (or already running from this commit), 2 bad input or ref
 USAGE
 }
 
-die() {
-  echo "$me: $*" >&2
-  exit 2
-}
-
-args=()
-while (($#)); do
-  case "$1" in
-    -h | --help) usage; exit 0 ;;
-    --) shift; args+=("$@"); break ;;
-    -*) die "unknown option \"$1\" (usage: ./scripts/deploy.sh staging <sha>; see --help)" ;;
-    *) args+=("$1") ;;
-  esac
-  shift
-done
+positional_args "./scripts/deploy.sh staging <sha>" "$@"
 
 ((${#args[@]} == 2)) || die "expected 2 arguments, got ${#args[@]} (usage: ./scripts/deploy.sh staging <sha>)"
 environment="${args[0]}"

@@ -4,8 +4,7 @@
 # A thin wrapper over `release-promote approve`.
 set -euo pipefail
 
-me="approve-canary.sh"
-cli="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../../bin/release-promote.mjs"
+. "$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../lib/seed-command.sh"
 
 usage() {
   cat <<'USAGE'
@@ -24,11 +23,6 @@ Environment: RELEASE_PROMOTE_CONFIG, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPO
 
 Exit status: 0 approved, 2 bad input or refused (with the reason, e.g. not a RELEASE_APPROVER), 1 other failure.
 USAGE
-}
-
-die() {
-  echo "$me: $*" >&2
-  exit 2
 }
 
 args=()

@@ -4,8 +4,7 @@
 # A thin wrapper over `release-promote collect-evidence`.
 set -euo pipefail
 
-me="collect-evidence.sh"
-cli="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../../bin/release-promote.mjs"
+. "$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../lib/seed-command.sh"
 
 usage() {
   cat <<'USAGE'
@@ -25,21 +24,7 @@ Exit status: 0 written, 2 bad input or unknown release, 1 other failure.
 USAGE
 }
 
-die() {
-  echo "$me: $*" >&2
-  exit 2
-}
-
-args=()
-while (($#)); do
-  case "$1" in
-    -h | --help) usage; exit 0 ;;
-    --) shift; args+=("$@"); break ;;
-    -*) die "unknown option \"$1\" (usage: ./scripts/release/collect-evidence.sh <version>; see --help)" ;;
-    *) args+=("$1") ;;
-  esac
-  shift
-done
+positional_args "./scripts/release/collect-evidence.sh <version>" "$@"
 ((${#args[@]} == 1)) || die "expected 1 argument, the version, got ${#args[@]} (usage: ./scripts/release/collect-evidence.sh v1.2.3)"
 
 exec node "$cli" collect-evidence "${args[0]}"

@@ -7,8 +7,7 @@
 # A thin wrapper over `release-promote hotfix`.
 set -euo pipefail
 
-me="hotfix-promote.sh"
-cli="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../../bin/release-promote.mjs"
+. "$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../lib/seed-command.sh"
 
 usage() {
   cat <<'USAGE'
@@ -33,11 +32,6 @@ Environment:
 
 Exit status: 0 started, 2 bad input or refused, 1 other failure.
 USAGE
-}
-
-die() {
-  echo "$me: $*" >&2
-  exit 2
 }
 
 args=()

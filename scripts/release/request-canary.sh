@@ -4,8 +4,7 @@
 # A thin wrapper over `release-promote request-canary`.
 set -euo pipefail
 
-me="request-canary.sh"
-cli="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../../bin/release-promote.mjs"
+. "$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../lib/seed-command.sh"
 
 usage() {
   cat <<'USAGE'
@@ -23,21 +22,7 @@ Exit status: 0 requested, 2 bad input or refused (unknown version, release past 
 USAGE
 }
 
-die() {
-  echo "$me: $*" >&2
-  exit 2
-}
-
-args=()
-while (($#)); do
-  case "$1" in
-    -h | --help) usage; exit 0 ;;
-    --) shift; args+=("$@"); break ;;
-    -*) die "unknown option \"$1\" (usage: ./scripts/release/request-canary.sh <version>; see --help)" ;;
-    *) args+=("$1") ;;
-  esac
-  shift
-done
+positional_args "./scripts/release/request-canary.sh <version>" "$@"
 ((${#args[@]} == 1)) || die "expected 1 argument, the version, got ${#args[@]} (usage: ./scripts/release/request-canary.sh v1.2.3)"
 
 exec node "$cli" request-canary "${args[0]}"

@@ -5,8 +5,7 @@
 # A thin wrapper over `release-promote rollback`.
 set -euo pipefail
 
-me="rollback.sh"
-cli="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../../bin/release-promote.mjs"
+. "$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../lib/seed-command.sh"
 
 usage() {
   cat <<'USAGE'
@@ -27,11 +26,6 @@ Environment:
 
 Exit status: 0 rolled back and verified, 1 rollback or verification failed, 2 bad input or refused.
 USAGE
-}
-
-die() {
-  echo "$me: $*" >&2
-  exit 2
 }
 
 args=()

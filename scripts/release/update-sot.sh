@@ -7,8 +7,7 @@
 # A thin wrapper over `release-promote update-sot`.
 set -euo pipefail
 
-me="update-sot.sh"
-cli="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../../bin/release-promote.mjs"
+. "$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../lib/seed-command.sh"
 
 usage() {
   cat <<'USAGE'
@@ -28,11 +27,6 @@ Environment: RELEASE_PROMOTE_CONFIG, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPO
 
 Exit status: 0 recorded, 2 bad input, 1 other failure.
 USAGE
-}
-
-die() {
-  echo "$me: $*" >&2
-  exit 2
 }
 
 args=()

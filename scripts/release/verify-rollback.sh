@@ -7,8 +7,7 @@
 # A thin wrapper over `release-promote verify`.
 set -euo pipefail
 
-me="verify-rollback.sh"
-cli="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../../bin/release-promote.mjs"
+. "$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/../lib/seed-command.sh"
 
 usage() {
   cat <<'USAGE'
@@ -29,11 +28,6 @@ Environment: RELEASE_PROMOTE_CONFIG, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPO
 Exit status: 0 every service verified, 1 a service is missing, unhealthy or on another version,
 2 bad input (unknown environment, no recorded version).
 USAGE
-}
-
-die() {
-  echo "$me: $*" >&2
-  exit 2
 }
 
 environment="production"
