@@ -68,20 +68,24 @@ export async function createHarness(
     workflowBundle: await workflowBundle(),
     activities: createActivities(deps),
   });
+  const started: string[] = [];
   return {
     config,
     dir,
     client: env.client,
     worker,
     notifications,
-    start: (req = {}) =>
-      startRelease(env.client, config, env.namespace ?? 'default', {
+    async start(req = {}) {
+      const handle = await startRelease(env.client, config, env.namespace ?? 'default', {
         version: 'v1.2.3',
         commitSha: 'abc1234def5678',
         requestedBy: '@dev',
         ciRunId: '12345',
         ...req,
-      }),
+      });
+      started.push(handle.workflowId);
+      return handle;
+    },
     status: (handle) => handle.query(statusQuery),
     async waitForStage(handle, ...stages) {
       const deadline = Date.now() + 30_000;
@@ -93,10 +97,12 @@ export async function createHarness(
       }
     },
     async cleanup() {
-      // A ledger left running without its worker would hold up time skipping for later tests.
-      for (const environment of Object.keys(config.environments)) {
+      // A release a failed assertion left running, or a ledger, would hold up time skipping for later
+      // tests once its worker is gone.
+      const workflowIds = [...started, ...Object.keys(config.environments).map((environment) => environmentWorkflowId(environment, taskQueue))];
+      for (const workflowId of workflowIds) {
         await env.client.workflow
-          .getHandle(environmentWorkflowId(environment, taskQueue))
+          .getHandle(workflowId)
           .terminate('test finished')
           .catch(() => undefined);
       }

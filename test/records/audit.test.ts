@@ -15,7 +15,7 @@ import type { AuditEntry } from '../../src/shared/audit';
 import { approveUpdate } from '../../src/shared/messages';
 import type { ReleaseResult } from '../../src/shared/release';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { createHarness, type Harness } from '../helpers/release-harness';
+import { withHarness, type Harness } from '../helpers/release-harness';
 
 const AUDIT_LOG_MODULE = join(__dirname, '..', '..', 'src', 'activities', 'records', 'audit-log.ts');
 
@@ -218,19 +218,6 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
     await env?.teardown();
   });
 
-  /** Runs `fn` with a worker; a release left running by a failed assertion is terminated so it cannot hold the test server's clock. */
-  async function withHarness(scenario: string, workflowId: string, fn: (h: Harness) => Promise<void>): Promise<void> {
-    const h = await createHarness(env, { scenario });
-    try {
-      await h.worker.runUntil(fn(h));
-    } finally {
-      await h.client.workflow
-        .getHandle(workflowId)
-        .terminate('test ended')
-        .catch(() => undefined);
-      await h.cleanup();
-    }
-  }
 
   const auditPath = (h: Harness, version: string) => join(h.dir, 'audit', `${version}.jsonl`);
 
@@ -272,7 +259,7 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
   }
 
   test('a full release: start, gates, staging, soak, approval, canary, production', async () => {
-    await withHarness('healthy', 'release-v1.2.3', async (h) => {
+    await withHarness(env, { scenario: 'healthy' }, async (h) => {
       const { result } = await releaseApprovedAfterSoak(h, 'v1.2.3');
       assert.equal(result.outcome, 'PROMOTED', result.reason);
       const file = lines(auditPath(h, 'v1.2.3'));
@@ -290,7 +277,7 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
   });
 
   test('an automatic rollback (error-rate-regression): the breach, the rollback and its outcome', async () => {
-    await withHarness('error-rate-regression', 'release-v1.3.0', async (h) => {
+    await withHarness(env, { scenario: 'error-rate-regression' }, async (h) => {
       const { result } = await releaseApprovedAfterSoak(h, 'v1.3.0');
       assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
       const file = lines(auditPath(h, 'v1.3.0'));
@@ -307,7 +294,7 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
   });
 
   test('a hotfix: no staging, two approvals, canary, production', async () => {
-    await withHarness('healthy', 'hotfix-v1.2.4', async (h) => {
+    await withHarness(env, { scenario: 'healthy' }, async (h) => {
       const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.4', ciRunId: null });
       await waitForAction(h, 'v1.2.4', 'approval_request');
       await handle.executeUpdate(approveUpdate, { args: [{ approver: '@bob', channel: 'slack' }] });

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { createHarness, type Harness } from '../helpers/release-harness';
+import { withHarness, type Harness } from '../helpers/release-harness';
 import { approveUpdate } from '../../src/shared/messages';
 import { readAuditEntries } from '../../src/activities/records/audit-log';
 import type { ApprovalRecord, CanaryEvaluation, ReleaseResult, ReleaseStatus } from '../../src/shared/release';
@@ -119,18 +119,6 @@ function checkApproval(a: ApprovalRecord, approver: string, channel: string, sub
   assert.match(a.at, ISO);
 }
 
-async function withHarness(scenario: string, workflowId: string, fn: (h: Harness) => Promise<void>): Promise<void> {
-  const h = await createHarness(env, { scenario });
-  try {
-    await h.worker.runUntil(fn(h));
-  } finally {
-    await h.client.workflow
-      .getHandle(workflowId)
-      .terminate('test ended')
-      .catch(() => undefined);
-    await h.cleanup();
-  }
-}
 
 async function promote(h: Harness, version: string): Promise<{ result: ReleaseResult; status: ReleaseStatus }> {
   const handle = await h.start({ version });
@@ -141,7 +129,7 @@ async function promote(h: Harness, version: string): Promise<{ result: ReleaseRe
 }
 
 test('a promoted release: the timeline, 30 passing evaluations and the approval', async () => {
-  await withHarness('healthy', 'release-v1.2.3', async (h) => {
+  await withHarness(env, { scenario: 'healthy' }, async (h) => {
     const { result, status } = await promote(h, 'v1.2.3');
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     const evidence = readEvidence(h, 'v1.2.3');
@@ -178,7 +166,7 @@ test('a promoted release: the timeline, 30 passing evaluations and the approval'
 });
 
 test('an automatic rollback: the breaching evaluation with its verdict and reason, and the rollback steps', async () => {
-  await withHarness('error-rate-regression', 'release-v1.3.0', async (h) => {
+  await withHarness(env, { scenario: 'error-rate-regression' }, async (h) => {
     const { result, status } = await promote(h, 'v1.3.0');
     assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
     const evidence = readEvidence(h, 'v1.3.0');
@@ -206,7 +194,7 @@ test('an automatic rollback: the breaching evaluation with its verdict and reaso
 });
 
 test('a hotfix: both approvals with approver, channel and time, the dev gates only, 30 evaluations', async () => {
-  await withHarness('healthy', 'hotfix-v1.2.4', async (h) => {
+  await withHarness(env, { scenario: 'healthy' }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.4' });
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@bob', channel: 'cli' }] });
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'slack' }] });
@@ -237,7 +225,7 @@ test('a hotfix: both approvals with approver, channel and time, the dev gates on
 });
 
 test('evidence is written as the release goes: the evaluations while the canary runs', async () => {
-  await withHarness('healthy', 'release-v1.2.7', async (h) => {
+  await withHarness(env, { scenario: 'healthy' }, async (h) => {
     const handle = await h.start({ version: 'v1.2.7' });
     await h.waitForStage(handle, 'STAGING_SOAK');
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });

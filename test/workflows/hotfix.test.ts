@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { createHarness, stageGapMs, type Harness } from '../helpers/release-harness';
+import { stageGapMs, withHarness, type Harness } from '../helpers/release-harness';
 import { approveUpdate } from '../../src/shared/messages';
 import type { ReleaseResult, ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
@@ -26,20 +26,6 @@ before(async () => {
 after(async () => {
   await env?.teardown();
 });
-
-/** Runs `fn` with a worker; a hotfix left running by a failed assertion is terminated so it cannot hold the test server's clock. */
-async function withHarness(version: string, fn: (h: Harness) => Promise<void>, scenario = 'healthy'): Promise<void> {
-  const h = await createHarness(env, { config: { roles: ROLES }, scenario });
-  try {
-    await h.worker.runUntil(fn(h));
-  } finally {
-    await h.client.workflow
-      .getHandle(`hotfix-${version}`)
-      .terminate('test ended')
-      .catch(() => undefined);
-    await h.cleanup();
-  }
-}
 
 const approve = (handle: WorkflowHandle, approver: string) => handle.executeUpdate(approveUpdate, { args: [{ approver, channel: 'cli' }] });
 
@@ -79,7 +65,7 @@ async function acceptedUpdates(handle: WorkflowHandle): Promise<number> {
 const snapshot = (s: ReleaseStatus) => ({ stage: s.stage, approval: s.approval, history: s.history, canary: s.canary.startedAt });
 
 test('two distinct approvers promote a hotfix to production without staging', async () => {
-  await withHarness('v1.2.4', async (h) => {
+  await withHarness(env, { config: { roles: ROLES } }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.4' });
     assert.equal(handle.workflowId, 'hotfix-v1.2.4');
     const waiting = await h.status(handle);
@@ -128,7 +114,7 @@ test('two distinct approvers promote a hotfix to production without staging', as
 });
 
 test('a hotfix whose commit fails its dev gates ends before anyone is asked to approve it', async () => {
-  await withHarness('v1.2.9', async (h) => {
+  await withHarness(env, { config: { roles: ROLES }, scenario: 'failing-gates' }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.9' });
     const result = (await handle.result()) as ReleaseResult;
     assert.equal(result.outcome, 'GATES_FAILED');
@@ -136,11 +122,11 @@ test('a hotfix whose commit fails its dev gates ends before anyone is asked to a
     const status = await h.status(handle);
     assert.equal(status.approval.requestedAt, null, 'no approval was asked for');
     assert.equal(existsSync(join(h.dir, 'simulated', 'production.json')), false, 'production was never touched');
-  }, 'failing-gates');
+  });
 });
 
 test('the same approver twice, the requester, a non-approver and an approver not named are each refused with the reason, and nothing changes', async () => {
-  await withHarness('v1.3.1', async (h) => {
+  await withHarness(env, { config: { roles: ROLES } }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.3.1', requestedBy: '@carol' });
     // The request is audited before anything else is; wait for it so the audit file is settled.
     const deadline = Date.now() + 30_000;
@@ -175,7 +161,7 @@ test('the same approver twice, the requester, a non-approver and an approver not
 });
 
 test('the approvals may come in either order', async () => {
-  await withHarness('v1.3.2', async (h) => {
+  await withHarness(env, { config: { roles: ROLES } }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.3.2' });
     assert.equal((await approve(handle, '@bob')).message, 'approval recorded: 1 of 2 approvals (@bob); waiting for @alice');
     await approve(handle, '@alice');
@@ -188,7 +174,7 @@ test('the approvals may come in either order', async () => {
 });
 
 test('without named approvers, any two different RELEASE_APPROVERs approve', async () => {
-  await withHarness('v1.3.3', async (h) => {
+  await withHarness(env, { config: { roles: ROLES } }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: [], version: 'v1.3.3' });
     await approve(handle, '@dave');
     assert.match(await refusal(approve(handle, '@dave')), /@dave has already approved; the next approval must come from a different person/);
@@ -199,7 +185,7 @@ test('without named approvers, any two different RELEASE_APPROVERs approve', asy
 });
 
 test('a hotfix naming the same approver twice, the requester, or a non-approver is refused before it starts', async () => {
-  await withHarness('v1.3.4', async (h) => {
+  await withHarness(env, { config: { roles: ROLES } }, async (h) => {
     await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@alice'], version: 'v1.3.4' }), /the two hotfix approvers must be different people/);
     await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@carol'], version: 'v1.3.4', requestedBy: '@carol' }), /@carol requested the hotfix and cannot be one of its approvers/);
     await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@mallory'], version: 'v1.3.4' }), /@mallory does not hold the RELEASE_APPROVER role/);
