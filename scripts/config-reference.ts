@@ -55,7 +55,6 @@ type JsonSchema = {
  */
 const UNDOCUMENTED: Record<string, string> = {
   'temporal.taskQueue': 'Task queue the workers poll and releases are started on; every worker and CLI of one installation uses the same.',
-  'roles.RELEASE_APPROVER': 'Identities allowed to approve canary promotion and hotfixes (and to resume or abort a paused canary).',
   'stages.dev.minCoveragePct': 'Unit-test coverage a release needs to leave dev.',
   'stages.dev.blockingSeverities': 'Open security findings of these severities block the release.',
   'stages.dev.requireCodeReview': 'The release commit must come from an approved pull request.',
@@ -208,6 +207,8 @@ function describeType(schema: JsonSchema, site: Site | null): string {
   if (site?.duration) return 'duration (`90s`, `30m`, `2h`, `1h30m`)';
   if (schema.const !== undefined) return code(literal(schema.const));
   if (schema.enum) return `one of ${schema.enum.map((v) => code(literal(v))).join(', ')}`;
+  // A value of one of several shapes (a role, or a list of roles).
+  if (schema.anyOf && !schema.type) return schema.anyOf.map((v) => describeType(v, null)).join(', or ');
   const t = Array.isArray(schema.type) ? schema.type.join(' or ') : (schema.type ?? 'any');
   if (t === 'array') return `list of ${schema.items ? describeType(schema.items, null) : 'values'}${schema.minItems ? ` (at least ${schema.minItems})` : ''}`;
   const limits: string[] = [];

@@ -9,7 +9,7 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: ./scripts/deploy.sh staging <sha>
+Usage: ./scripts/deploy.sh staging <sha> [--again]
 
 Starts the promotion of commit <sha> (RELEASE-PROMOTE Stage 1 onwards): dev gates (CI, coverage >= 80%,
 no critical/high findings, review), deploy to staging, a 2h healthy soak with E2E/load/security gates,
@@ -22,7 +22,14 @@ The version is, in this order:
   1. $RELEASE_VERSION when set (CI sets it from the pushed tag), else
   2. the vX.Y.Z tag on <sha>: git describe --tags --exact-match <sha>.
 An untagged commit without RELEASE_VERSION is refused: tag it (git tag v1.2.3 <sha>) first.
-Running it again for a version already being promoted from the same commit does nothing (exit 0).
+A version has one promotion: running it again for a version in flight or already promoted from the
+same commit starts nothing and prints the existing release (exit 0); the same version from another
+commit is refused (exit 2). A version whose promotion ended without reaching production (rolled back,
+rejected, failed) is promoted again. The rules (approvers, gates, thresholds, durations) are the
+installation's, from the workers' config, whatever this repository's config file says.
+
+Options:
+  --again                  promote a version that was already promoted, a second time, on purpose (audited)
 
 Environment:
   RELEASE_VERSION          version to promote, like v1.2.3 (overrides the tag)
@@ -32,11 +39,16 @@ Environment:
   RELEASE_PROMOTE_CONFIG   config file (default ./release-promote.yaml)
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*   where Temporal runs
 
-Exit status: 0 started (or already running from this commit), 2 bad input or refused, 1 other failure.
+Exit status: 0 started (or already in flight or promoted from this commit), 2 bad input or refused, 1 other failure.
 USAGE
 }
 
-positional_args "./scripts/deploy.sh staging <sha>" "$@"
+again=()
+passed=()
+for arg in "$@"; do
+  if [[ "$arg" == --again ]]; then again=(--again); else passed+=("$arg"); fi
+done
+positional_args "./scripts/deploy.sh staging <sha> [--again]" ${passed[@]+"${passed[@]}"}
 
 ((${#args[@]} == 2)) || die "expected 2 arguments, got ${#args[@]} (usage: ./scripts/deploy.sh staging <sha>)"
 environment="${args[0]}"
@@ -58,7 +70,7 @@ else
   die "commit $sha has no vX.Y.Z tag and RELEASE_VERSION is not set: tag it (git tag v1.2.3 $sha) or set RELEASE_VERSION"
 fi
 
-start=(node "$cli" start "$version" --commit "$sha")
+start=(node "$cli" start "$version" --commit "$sha" ${again[@]+"${again[@]}"})
 if [[ -n "${RELEASE_PROMOTE_USER:-}" ]]; then
   start+=(--requested-by "$RELEASE_PROMOTE_USER")
 elif [[ -n "${GITHUB_ACTOR:-}" ]]; then
@@ -66,22 +78,4 @@ elif [[ -n "${GITHUB_ACTOR:-}" ]]; then
 fi
 if [[ -n "${GITHUB_RUN_ID:-}" ]]; then start+=(--ci-run-id "$GITHUB_RUN_ID"); fi
 
-errors="$(mktemp)"
-trap 'rm -f "$errors"' EXIT
-status=0
-"${start[@]}" 2>"$errors" || status=$?
-if ((status == 0)); then exit 0; fi
-
-# A re-run of the same CI job: the release of this version from this commit is already in flight.
-if ((status == 2)) && grep -q 'is already being promoted' "$errors"; then
-  running="$(node "$cli" status "$version" --json 2>/dev/null | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { try { process.stdout.write(String(JSON.parse(s).commitSha ?? "")); } catch { /* not JSON */ } });' || true)"
-  if [[ "$running" == "$sha" ]]; then
-    echo "$version is already being promoted from $sha; nothing to start (follow it with: release-promote watch $version)"
-    exit 0
-  fi
-  cat "$errors" >&2
-  [[ -n "$running" ]] && echo "$me: the running promotion of $version is from commit $running, not $sha" >&2
-  exit 2
-fi
-cat "$errors" >&2
-exit "$status"
+exec "${start[@]}"

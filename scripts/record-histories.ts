@@ -1,18 +1,26 @@
 // Records the event histories the replay test checks every workflow change against. Run it when a
-// workflow change is intentionally incompatible and patched: `node --import tsx scripts/record-histories.ts`.
+// workflow's behaviour changes (and the change is patched):
+//   node --import tsx scripts/record-histories.ts <generation>
+// writes test/histories/<generation>/*.binpb. Earlier generations stay: releases recorded by earlier
+// code may still be running when the workers are upgraded, so the new code must replay them too.
 // Each history is one representative run on the time-skipping server (short policy durations keep the
 // files small; the code paths are the production ones).
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createTimeSkippingEnv } from '../test/helpers/temporal-env';
 import { createHarness, type Harness } from '../test/helpers/release-harness';
-import { approveUpdate, pauseDecisionUpdate, rejectUpdate, requestCanaryUpdate } from '../src/shared/messages';
-import { startManualRollback } from '../src/client/start-rollback';
+import { approveUpdate, cancelUpdate, pauseDecisionUpdate, rejectUpdate, requestCanaryUpdate } from '../src/shared/messages';
+import { recordVersionByHand, startManualRollback } from '../src/client/start-rollback';
 import { environmentWorkflowId } from '../src/shared/identifiers';
 
-const OUT = join(__dirname, '..', 'test', 'histories');
+const generation = process.argv[2];
+if (!generation || !/^[a-z0-9-]+$/.test(generation)) {
+  console.error('usage: node --import tsx scripts/record-histories.ts <generation>   (a name like installation-policy)');
+  process.exit(2);
+}
+const OUT = join(__dirname, '..', 'test', 'histories', generation);
 const SHORT = { stages: { staging: { soak: '10m' }, canary: { minDuration: '15m' } } };
 
 async function save(name: string, handle: WorkflowHandle): Promise<void> {
@@ -30,6 +38,7 @@ async function promote(h: Harness, version: string): Promise<WorkflowHandle> {
 }
 
 async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
   const env = await createTimeSkippingEnv();
   const run = async (scenario: string, fn: (h: Harness) => Promise<void>) => {
     const h = await createHarness(env, { scenario, config: SHORT });
@@ -43,9 +52,11 @@ async function main(): Promise<void> {
     await run('healthy', async (h) => {
       await save('release-promoted', await promote(h, 'v1.1.0'));
       await promote(h, 'v1.2.0');
-      const rollback = await startManualRollback(h.client, h.config, 'default', { environment: 'production', requestedBy: '@oncall' });
+      const rollback = await startManualRollback(h.client, h.config, { environment: 'production', requestedBy: '@oncall' });
       await rollback.handle.result();
       await save('manual-rollback', rollback.handle);
+      const recorded = await recordVersionByHand(h.client, h.config, { environment: 'production', version: 'v1.1.0', promotedBy: '@oncall', promotedAt: new Date().toISOString() });
+      await save('manual-version-record', h.client.workflow.getHandle(recorded.workflowId));
       await save('environment-ledger', h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue)));
     });
     await run('error-rate-regression', async (h) => save('release-rolled-back', await promote(h, 'v1.3.0')));
@@ -83,6 +94,17 @@ async function main(): Promise<void> {
       await handle.cancel();
       await handle.result().catch(() => undefined);
       await save('release-cancelled-in-canary', handle);
+    });
+    await run('healthy', async (h) => {
+      // Cancelled by a person through the cancel update (authorized by the policy), during the soak.
+      const handle = await h.start({ version: 'v1.8.0' });
+      await h.waitForStage(handle, 'STAGING_SOAK');
+      await handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: '@oncall', channel: 'cli', reason: 'superseded' }] });
+      await handle.result();
+      await save('release-cancelled-by-update', handle);
+      // Refused at admission: a hotfix naming someone who may not approve.
+      await h.start({ version: 'v1.9.0', kind: 'hotfix', hotfixApprovers: ['@alice', '@oncall'] }).catch(() => undefined);
+      await save('hotfix-refused', h.client.workflow.getHandle('hotfix-v1.9.0'));
     });
   } finally {
     await env.teardown();

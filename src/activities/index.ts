@@ -4,7 +4,7 @@
 import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { evaluateDevGates, evaluateStagingGates } from '../shared/gates';
-import type { DevGatePolicy } from '../shared/policy';
+import type { DevGatePolicy, InstalledPolicy } from '../shared/policy';
 import type { GateResult, MetricSample, ReleaseStatus, ServiceHealth } from '../shared/release';
 import type { AuditEntry } from '../shared/audit';
 import { statusQuery } from '../shared/messages';
@@ -30,6 +30,8 @@ import { renderEvidence, writeEvidenceFiles } from './records/evidence';
 export interface ActivityDeps {
   client: Client;
   taskQueue: string;
+  /** The installation's policy, from this worker's config: what every release started here is judged by. */
+  policy: InstalledPolicy;
   /** The deployment target of an environment; `now` is the workflow timeline's clock (simulation only). */
   target(environment: string, now: () => number): DeploymentTarget;
   metrics(environment: string, now: () => number): MetricsSource;
@@ -79,6 +81,11 @@ export function createActivities(deps: ActivityDeps) {
     });
 
   return {
+    /** A local activity: the workflow records the answer, so a release keeps the policy it started with. */
+    installationPolicy(): Promise<InstalledPolicy> {
+      return Promise.resolve(deps.policy);
+    },
+
     async checkDevGates(input: { version: string; commitSha: string; policy: DevGatePolicy }): Promise<GateResult[]> {
       const facts = await deps.gates(timeline()).devGateFacts(input);
       return evaluateDevGates(facts, input.policy);
@@ -137,7 +144,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Rewrites the release's evidence files from its current state (queried, so the history stays small). */
     async writeEvidence(input: { workflowId: string; version: string }): Promise<string> {
       const status: ReleaseStatus = await temporal(() => deps.client.workflow.getHandle(input.workflowId).query(statusQuery));
-      return writeEvidenceFiles(deps.evidenceDir, input.version, renderEvidence(status, readAuditEntries(deps.auditDir, input.version)));
+      return writeEvidenceFiles(deps.evidenceDir, input.version, status.runId, renderEvidence(status, readAuditEntries(deps.auditDir, input.version)));
     },
 
     async acquireEnvironment(input: { environment: string } & LeaseRequest): Promise<LeaseAnswer> {

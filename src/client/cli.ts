@@ -2,15 +2,17 @@
 // before touching Temporal, and every error is one line with what to do about it.
 import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { loadConfig, ConfigError } from '../config/load';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { loadConfig, ConfigError, configPath, readConfigFile, releasePolicy } from '../config/load';
+import { configuredPolicyDifferences } from '../config/policy-diff';
 import type { Config } from '../config/schema';
 import { connectClient, TemporalUnreachableError } from './connection';
-import { findReleaseHandle, ReleaseNotFoundError } from './releases';
-import { InvalidInputError, startRelease } from './start-release';
+import { findReleaseHandle, ReleaseEndedError, ReleaseNotFoundError, runningRelease } from './releases';
+import { startRelease, type StartOutcome, type StartRequest } from './start-release';
+import { InvalidInputError } from './errors';
 import { renderStatus } from './render-status';
 import { watchRelease } from './watch';
-import { approveUpdate, pauseDecisionUpdate, rejectUpdate, requestCanaryUpdate, statusQuery } from '../shared/messages';
+import { approveUpdate, cancelUpdate, pauseDecisionUpdate, rejectUpdate, requestCanaryUpdate, statusQuery } from '../shared/messages';
 import { commitProblem, identityProblem, versionProblem } from '../shared/identifiers';
 import { registerOperationsCommands } from './commands/operations';
 import { registerRecordsCommands } from './commands/records';
@@ -23,6 +25,8 @@ export interface Globals {
 
 export interface CliContext {
   config(): Config;
+  /** The config file in use (--config, $RELEASE_PROMOTE_CONFIG or ./release-promote.yaml), or null for the built-in defaults. */
+  configFile(): string | null;
   client(): Promise<{ client: Client; namespace: string }>;
   close(): Promise<void>;
   out(line: string): void;
@@ -54,6 +58,7 @@ export function buildCli(): { program: Command; ctx: CliContext } {
   let config: Config | null = null;
   const ctx: CliContext = {
     config: () => (config ??= loadConfig(program.opts<Globals>().config)),
+    configFile: () => configPath(program.opts<Globals>().config),
     client: async () => {
       if (!connected) {
         const { client, connection, namespace } = await connectClient();
@@ -74,11 +79,14 @@ export function buildCli(): { program: Command; ctx: CliContext } {
     .requiredOption('--commit <sha>', 'commit the release was built from')
     .option('--requested-by <identity>', 'who starts the release (may not approve it)', defaultIdentity())
     .option('--ci-run-id <id>', 'CI run that built the release')
-    .action(async (version: string, o: { commit: string; requestedBy: string; ciRunId?: string }) => {
+    .option('--again', 'promote a version that was already promoted a second time (audited); without it a re-run for the same commit does nothing')
+    .addHelpText(
+      'after',
+      "\nThe rules (approvers, gates, thresholds, durations) are the installation's, from the workers' config; the release records them.\nRe-running for a version in flight or promoted from the same commit starts nothing and exits 0.",
+    )
+    .action(async (version: string, o: { commit: string; requestedBy: string; ciRunId?: string; again?: boolean }) => {
       requireValid(versionProblem(version), commitProblem(o.commit), identityProblem(o.requestedBy));
-      const { client, namespace } = await ctx.client();
-      const handle = await startRelease(client, ctx.config(), namespace, { version, commitSha: o.commit, requestedBy: o.requestedBy, ciRunId: o.ciRunId });
-      ctx.out(`started ${handle.workflowId}; follow it with "release-promote watch ${version}"`);
+      await start(ctx, { version, commitSha: o.commit, requestedBy: o.requestedBy, ciRunId: o.ciRunId, again: o.again });
     });
 
   program
@@ -95,10 +103,9 @@ export function buildCli(): { program: Command; ctx: CliContext } {
       requireValid(versionProblem(version), o.approver1 ? identityProblem(o.approver1) : null, o.approver2 ? identityProblem(o.approver2) : null);
       if (Boolean(o.approver1) !== Boolean(o.approver2)) throw new InvalidInputError('name both --approver1 and --approver2, or neither (then any two approvers may approve)');
       const commitSha = o.commit ?? (await resolveTag(version));
-      const { client, namespace } = await ctx.client();
       const asked = o.approver1 && o.approver2 ? [o.approver1, o.approver2] : [];
-      const handle = await startRelease(client, ctx.config(), namespace, { version, commitSha, requestedBy: o.requestedBy, ciRunId: o.ciRunId, kind: 'hotfix', hotfixApprovers: asked });
-      ctx.out(`started ${handle.workflowId}; approval requested from ${asked.length ? asked.join(' and ') : 'two RELEASE_APPROVERs'} — each confirms with "release-promote approve ${version} --approver=@them"`);
+      const outcome = await start(ctx, { version, commitSha, requestedBy: o.requestedBy, ciRunId: o.ciRunId, kind: 'hotfix', hotfixApprovers: asked });
+      if (outcome.started) ctx.out(`approval requested from ${asked.length ? asked.join(' and ') : 'two approvers'}: each confirms with "release-promote approve ${version} --approver=@them"`);
     });
 
   program
@@ -114,7 +121,7 @@ export function buildCli(): { program: Command; ctx: CliContext } {
 
   program
     .command('approve')
-    .description('approve a release for canary (or a hotfix); requires the RELEASE_APPROVER role')
+    .description('approve a release for canary (or a hotfix); needs the role the installation\'s policy names (RELEASE_APPROVER by default)')
     .argument('<version>')
     .requiredOption('--approver <identity>', 'who approves, like @alice')
     .option('--not-before <time>', 'do not start the canary before this ISO time (a scheduled promotion)')
@@ -142,7 +149,7 @@ export function buildCli(): { program: Command; ctx: CliContext } {
       .command(decision)
       .description(decision === 'resume' ? 'resume a paused canary (paused time does not count toward its minimum)' : 'roll back a paused canary')
       .argument('<version>')
-      .requiredOption('--approver <identity>', 'who decides (RELEASE_APPROVER)')
+      .requiredOption('--approver <identity>', 'who decides (the role the policy names for resume or abort)')
       .option('--reason <text>', 'why')
       .action(async (version: string, o: { approver: string; reason?: string }) => {
         requireValid(versionProblem(version), identityProblem(o.approver));
@@ -155,14 +162,14 @@ export function buildCli(): { program: Command; ctx: CliContext } {
 
   program
     .command('cancel')
-    .description('cancel a release; anything it deployed to production is undone first')
+    .description('cancel a release; anything it deployed to production is undone first (needs the role the policy names for cancel)')
     .argument('<version>')
-    .action(async (version: string) => {
-      requireValid(versionProblem(version));
-      const { client } = await ctx.client();
-      const handle = await findReleaseHandle(client, version);
-      await handle.cancel();
-      ctx.out(`cancellation requested for ${handle.workflowId}; compensations run before it ends ("release-promote watch ${version}")`);
+    .option('--requested-by <identity>', 'who cancels', defaultIdentity())
+    .option('--reason <text>', 'why')
+    .action(async (version: string, o: { requestedBy: string; reason?: string }) => {
+      requireValid(versionProblem(version), identityProblem(o.requestedBy));
+      const ack = await update(ctx, version, (h) => h.executeUpdate(cancelUpdate, { args: [{ requestedBy: o.requestedBy, channel: 'cli', reason: o.reason ?? null }] }));
+      ctx.out(`${ack.message} ("release-promote watch ${version}")`);
     });
 
   program
@@ -216,15 +223,38 @@ export function buildCli(): { program: Command; ctx: CliContext } {
   return { program, ctx };
 }
 
-async function update<T>(ctx: CliContext, version: string, send: (h: Awaited<ReturnType<typeof findReleaseHandle>>) => Promise<T>): Promise<T> {
+/** Sends a decision to a running release; one on an ended release gets its outcome instead (exit 2). */
+async function update<T>(ctx: CliContext, version: string, send: (h: WorkflowHandle) => Promise<T>): Promise<T> {
   const { client } = await ctx.client();
-  const handle = await findReleaseHandle(client, version);
+  const handle = await runningRelease(client, version);
   try {
     return await send(handle);
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new InvalidInputError(`refused: ${err.cause?.message ?? err.message}`);
+    // It ended between the look-up and the decision: say how.
+    if (err instanceof WorkflowNotFoundError || /already completed/.test(String((err as Error).message))) await runningRelease(client, version);
     throw err;
   }
+}
+
+/** Starts a release (or reports the existing one) and says which rules apply. */
+async function start(ctx: CliContext, req: StartRequest): Promise<StartOutcome> {
+  const { client, namespace } = await ctx.client();
+  const outcome = await startRelease(client, ctx.config(), req);
+  ctx.out(outcome.message);
+  if (!outcome.started) return outcome;
+  const file = ctx.configFile();
+  if (file !== null) {
+    // The release follows the installation's rules whatever this file says; say where they differ.
+    const differences = configuredPolicyDifferences(readConfigFile(file), releasePolicy(ctx.config(), namespace), outcome.admission.policy);
+    if (differences.length > 0) {
+      process.stderr.write(
+        `release-promote: note: your config's policy differs from the installation's, which applies: ${differences.map((d) => `${d.field} (yours ${JSON.stringify(d.yours)}, installation ${JSON.stringify(d.installation)})`).join('; ')}\n`,
+      );
+    }
+  }
+  ctx.out(`follow it with "release-promote watch ${req.version}"`);
+  return outcome;
 }
 
 async function resolveTag(version: string): Promise<string> {
@@ -238,7 +268,7 @@ async function resolveTag(version: string): Promise<string> {
 
 /** Errors people can act on are printed as one line; anything else is a bug and keeps its stack. */
 export function describeError(err: unknown): { message: string; expected: boolean } {
-  const expected = [InvalidInputError, ConfigError, TemporalUnreachableError, ReleaseNotFoundError].some((t) => err instanceof t);
+  const expected = [InvalidInputError, ConfigError, TemporalUnreachableError, ReleaseNotFoundError, ReleaseEndedError].some((t) => err instanceof t);
   return { message: (err as Error).message ?? String(err), expected };
 }
 

@@ -80,8 +80,9 @@ export async function runDemo(o: { scenario: string; version: string; keepOpen: 
     running = worker.run();
     out(`worker running on task queue ${config.temporal.taskQueue}`);
 
-    const handle = await startRelease(client, config, 'default', { version: o.version, commitSha: 'a1b2c3d4e5f6a7b8', requestedBy: DEMO_REQUESTER, ciRunId: 'demo-1' });
-    out(`started ${handle.workflowId} — open it in the Web UI: ${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+    const { handle, message } = await startRelease(client, config, { version: o.version, commitSha: 'a1b2c3d4e5f6a7b8', requestedBy: DEMO_REQUESTER, ciRunId: 'demo-1' });
+    out(message);
+    out(`open ${handle.workflowId} — open it in the Web UI: ${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
 
     let requested = false;
     let approved = false;

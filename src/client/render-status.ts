@@ -1,6 +1,8 @@
 // `status` for people: a short readable table of where a release is and why.
 import type { ReleaseStatus } from '../shared/release';
 import { approvalProgress } from '../shared/approval-rules';
+import { holdersOf, rolesFor } from '../shared/authorization';
+import { formatDuration } from '../shared/duration-format';
 
 export function renderStatus(s: ReleaseStatus, now = Date.now()): string {
   const rows: Array<[string, string]> = [
@@ -8,6 +10,15 @@ export function renderStatus(s: ReleaseStatus, now = Date.now()): string {
     ['stage', s.outcome ? `${s.stage}: ${s.outcomeReason ?? ''}` : s.stage],
     ['commit', `${s.commitSha}   requested by ${s.requestedBy}${s.ciRunId ? `   CI run ${s.ciRunId}` : ''}`],
   ];
+  if (s.repeatOf) rows.push(['promoted again', `on purpose (--again), after ${s.repeatOf.workflowId} run ${s.repeatOf.runId} ended ${s.repeatOf.outcome}`]);
+  const p = s.policy;
+  const t = p.canary.thresholds;
+  const approve = s.kind === 'hotfix' ? 'hotfix-approve' : 'approve';
+  rows.push(['policy', `${s.policyDigest ?? '(recorded in the input by earlier code)'} (the installation's, recorded when the release started)`]);
+  rows.push([
+    '  rules',
+    `soak ${formatDuration(p.soak.durationMs)}; canary ${p.canary.weightPercent}% for ${formatDuration(p.canary.minDurationMs)}; error rate < +${t.maxErrorRateIncreasePp} pp, P99 < +${t.maxP99IncreasePct}%, availability ≥ ${t.minAvailabilityPct}%; approvers: ${rolesFor(p.access, approve)} (${holdersOf(p.access, approve).join(', ') || 'nobody'})`,
+  ]);
   if (s.waitingFor) rows.push(['waiting for', s.waitingFor]);
   for (const g of s.gates) rows.push([`gate ${g.gate}`, `${g.passed ? '✓' : '✗'} ${g.reason}`]);
   if (s.soak.startedAt) {

@@ -1,17 +1,21 @@
-// Starting a release: validates every input before anything starts, freezes the policy from the
-// config into the workflow input, and refuses a second promotion of a version already in flight.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+// Starting a release: the starter sends what a person may choose (version, commit, requester, CI run,
+// hotfix approvers) and nothing that loosens a rule; the workflow obtains the installation's policy
+// from its worker and admits or refuses the start. A version has one promotion: a re-run for the same
+// commit answers with the existing release, and an already promoted version is promoted again only
+// when asked explicitly (--again).
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Config } from '../config/schema';
-import { releasePolicy } from '../config/load';
 import { commitProblem, hotfixWorkflowId, identityProblem, releaseWorkflowId, versionProblem } from '../shared/identifiers';
-import type { ReleaseInput } from '../shared/release';
+import type { ReleaseRequest } from '../shared/release';
 import { CommitShaAttribute, ReleaseKindAttribute, ReleaseStageAttribute, ReleaseVersionAttribute, RequestedByAttribute } from '../shared/search-attributes';
-import { approverRoleProblem } from '../shared/approval-rules';
-import { formatDuration } from '../shared/duration-format';
+import type { Admission } from '../shared/messages';
+import { rerunDecision } from '../shared/rerun';
+import type { releasePromotion } from '../workflows/release-promotion';
+import { latestRuns } from './releases';
+import { awaitAdmission } from './admission';
+import { InvalidInputError } from './errors';
 
-export class InvalidInputError extends Error {
-  override name = 'InvalidInputError';
-}
+export { InvalidInputError };
 
 export interface StartRequest {
   version: string;
@@ -20,37 +24,46 @@ export interface StartRequest {
   ciRunId?: string | null;
   kind?: 'standard' | 'hotfix';
   hotfixApprovers?: string[];
+  /** Promote a version that was already promoted, on purpose (audited). */
+  again?: boolean;
 }
 
-export async function startRelease(client: Client, config: Config, namespace: string, req: StartRequest) {
+export type StartOutcome =
+  /** A new run, admitted by the installation's policy. */
+  | { started: true; handle: WorkflowHandleWithFirstExecutionRunId<typeof releasePromotion>; admission: Admission; message: string }
+  /** Nothing started: this is a re-run for a promotion that exists (running, or promoted from this commit). */
+  | { started: false; handle: WorkflowHandle; message: string };
+
+export async function startRelease(client: Client, config: Pick<Config, 'temporal'>, req: StartRequest): Promise<StartOutcome> {
   const kind = req.kind ?? 'standard';
-  const policy = releasePolicy(config, namespace);
-  const problems = [versionProblem(req.version), commitProblem(req.commitSha), identityProblem(req.requestedBy)];
-  if (kind === 'hotfix') {
-    const asked = req.hotfixApprovers ?? [];
-    for (const a of asked) problems.push(approverRoleProblem(policy.approval.approvers, a));
-    if (asked.length > 0 && new Set(asked).size !== asked.length) problems.push('the two hotfix approvers must be different people');
-    if (asked.includes(req.requestedBy)) problems.push(`${req.requestedBy} requested the hotfix and cannot be one of its approvers`);
-    if (asked.length > 0 && asked.length < policy.hotfix.requiredApprovals) problems.push(`a hotfix needs ${policy.hotfix.requiredApprovals} approvers; ${asked.length} named`);
-  }
-  if (policy.approval.approvers.length === 0) problems.push('nobody holds RELEASE_APPROVER: list approvers under roles.RELEASE_APPROVER in the config');
-  const problem = problems.find((p) => p !== null);
+  const asked = req.hotfixApprovers ?? [];
+  // What can be checked without the policy is checked here, so a typo never starts a workflow.
+  const problem =
+    versionProblem(req.version) ??
+    commitProblem(req.commitSha) ??
+    identityProblem(req.requestedBy) ??
+    asked.map(identityProblem).find((p) => p !== null) ??
+    (new Set(asked).size !== asked.length ? 'the hotfix approvers must be different people' : null) ??
+    (asked.includes(req.requestedBy) ? `${req.requestedBy} requested the hotfix and cannot be one of its approvers` : null);
   if (problem) throw new InvalidInputError(problem);
 
-  // A version has one promotion at a time, whichever track: the other track's workflow ID differs,
-  // so the server's ID check alone would let a release and a hotfix of one version run together.
-  const otherId = kind === 'hotfix' ? releaseWorkflowId(req.version) : hotfixWorkflowId(req.version);
-  const other = await client.workflow.getHandle(otherId).describe().catch(() => null);
-  if (other?.status.name === 'RUNNING') {
-    throw new InvalidInputError(`${req.version} is already being promoted (${otherId} is running); see "release-promote status ${req.version}"`);
-  }
+  const decision = rerunDecision(await latestRuns(client, req.version), { kind, commitSha: req.commitSha, again: req.again ?? false }, req.version);
+  if (decision.action === 'refuse') throw new InvalidInputError(decision.message);
+  if (decision.action === 'existing') return { started: false, handle: client.workflow.getHandle(decision.workflowId), message: decision.message };
 
-  const input: ReleaseInput = { kind, version: req.version, commitSha: req.commitSha, requestedBy: req.requestedBy, ciRunId: req.ciRunId ?? null, policy, hotfixApprovers: req.hotfixApprovers };
+  const input: ReleaseRequest = {
+    kind,
+    version: req.version,
+    commitSha: req.commitSha,
+    requestedBy: req.requestedBy,
+    ciRunId: req.ciRunId ?? null,
+    hotfixApprovers: asked.length ? asked : undefined,
+    repeatOf: decision.repeatOf,
+  };
   const workflowId = kind === 'hotfix' ? hotfixWorkflowId(req.version) : releaseWorkflowId(req.version);
-  const soak = formatDuration(policy.soak.durationMs);
-  const canary = formatDuration(policy.canary.minDurationMs);
+  let handle: WorkflowHandleWithFirstExecutionRunId<typeof releasePromotion>;
   try {
-    return await client.workflow.start(kind === 'hotfix' ? 'hotfixPromotion' : 'releasePromotion', {
+    handle = await client.workflow.start<typeof releasePromotion>(kind === 'hotfix' ? 'hotfixPromotion' : 'releasePromotion', {
       workflowId,
       taskQueue: config.temporal.taskQueue,
       args: [input],
@@ -65,17 +78,18 @@ export async function startRelease(client: Client, config: Config, namespace: st
       staticSummary: `${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version} (${req.commitSha.slice(0, 7)}) by ${req.requestedBy}`,
       staticDetails: [
         `**${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version}** — commit \`${req.commitSha}\`, requested by ${req.requestedBy}${req.ciRunId ? `, CI run ${req.ciRunId}` : ''}`,
-        kind === 'hotfix'
-          ? `Fast track: staging skipped; needs ${policy.hotfix.requiredApprovals} approvals from different RELEASE_APPROVERs (${(req.hotfixApprovers ?? []).join(', ') || 'any'}).`
-          : `Dev gates → staging (${soak} healthy soak, E2E/load/security) → approval → ${policy.canary.weightPercent}% canary (${canary} minimum) → production.`,
-        `Gates: error rate < +${policy.canary.thresholds.maxErrorRateIncreasePp} pp over baseline, P99 < +${policy.canary.thresholds.maxP99IncreasePct}%, availability ≥ ${policy.canary.thresholds.minAvailabilityPct}%.`,
-        'Ask for state with the `status` query.',
-      ].join('\n\n'),
+        kind === 'hotfix' ? `Fast track: staging skipped; approvers asked: ${asked.join(', ') || 'any two allowed by the policy'}.` : 'Dev gates → staging → approval → canary → production.',
+        decision.repeatOf ? `Promoted again on purpose (--again) after ${decision.repeatOf.workflowId} run ${decision.repeatOf.runId} ended ${decision.repeatOf.outcome}.` : null,
+        "The rules (durations, thresholds, approvers) are the installation's policy, recorded by the release: see the `status` query's policy and policyDigest.",
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
     });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new InvalidInputError(`${req.version} is already being promoted (${workflowId} is running); see "release-promote status ${req.version}"`);
-    }
+    // Another starter won the race for the same version.
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return startRelease(client, config, req);
     throw err;
   }
+  const admission = await awaitAdmission(handle);
+  return { started: true, handle, admission, message: admission.message };
 }

@@ -1,40 +1,40 @@
-// Starting a manual rollback: the environment must exist, and a named version must be one that once
-// ran there (refused before anything starts, with the list of valid versions).
-import type { Client } from '@temporalio/client';
+// Starting the actions on an environment, a manual rollback or a version recorded by hand: each is a
+// short workflow that reads the installation's policy and decides (who may act, which environments
+// exist, which versions a rollback may target); the starter waits for that decision.
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Config } from '../config/schema';
-import { environmentRecordsQuery, previousVersion, rollbackCandidates } from '../shared/ledger';
-import { environmentWorkflowId, identityProblem, rollbackWorkflowId, versionProblem } from '../shared/identifiers';
+import { identityProblem, manualRecordWorkflowId, rollbackWorkflowId, versionProblem } from '../shared/identifiers';
+import type { ManualRecordInput, ManualRecordResult } from '../shared/ledger';
 import type { ManualRollbackInput, ManualRollbackResult } from '../shared/rollback';
 import { ReleaseEnvironmentAttribute, ReleaseKindAttribute, ReleaseStageAttribute, RequestedByAttribute } from '../shared/search-attributes';
-import { InvalidInputError } from './start-release';
+import type { manualRollback } from '../workflows/manual-rollback';
+import type { manualVersionRecord } from '../workflows/manual-version-record';
+import { awaitAdmission } from './admission';
+import { InvalidInputError } from './errors';
 
 export interface RollbackRequest {
   environment: string;
   version?: string;
   requestedBy: string;
+  channel?: 'cli' | 'slack';
 }
 
-export async function startManualRollback(client: Client, config: Config, namespace: string, req: RollbackRequest) {
-  if (!(req.environment in config.environments)) {
-    throw new InvalidInputError(`unknown environment "${req.environment}" (known: ${Object.keys(config.environments).join(', ')})`);
-  }
-  const problem = (req.version ? versionProblem(req.version) : null) ?? identityProblem(req.requestedBy);
+const ENVIRONMENT = /^[a-z][a-z0-9-]*$/;
+
+function environmentProblem(environment: string): string | null {
+  return ENVIRONMENT.test(environment) ? null : `"${environment}" is not an environment name (lowercase, like production)`;
+}
+
+export async function startManualRollback(
+  client: Client,
+  config: Pick<Config, 'temporal'>,
+  req: RollbackRequest,
+): Promise<{ handle: WorkflowHandle<typeof manualRollback>; workflowId: string; message: string }> {
+  const problem = environmentProblem(req.environment) ?? (req.version ? versionProblem(req.version) : null) ?? identityProblem(req.requestedBy);
   if (problem) throw new InvalidInputError(problem);
-  const records = await client.workflow
-    .getHandle(environmentWorkflowId(req.environment, config.temporal.taskQueue))
-    .query(environmentRecordsQuery)
-    .catch(() => null);
-  const candidates = records ? rollbackCandidates(records) : [];
-  if (req.version && !candidates.includes(req.version)) {
-    throw new InvalidInputError(`${req.version} cannot be rolled back to in ${req.environment}: it never ran there or runs there now; valid versions: ${candidates.join(', ') || 'none recorded'}`);
-  }
-  const target = req.version ?? (records ? previousVersion(records) : null);
-  if (target === null) {
-    throw new InvalidInputError(`no earlier version of ${req.environment} is recorded; pass --version or record one with update-sot`);
-  }
-  const input: ManualRollbackInput = { environment: req.environment, version: req.version ?? null, requestedBy: req.requestedBy, webUiUrl: config.temporal.webUiUrl, namespace };
+  const input: ManualRollbackInput = { environment: req.environment, version: req.version ?? null, requestedBy: req.requestedBy, channel: req.channel ?? 'cli' };
   const workflowId = rollbackWorkflowId(req.environment, new Date());
-  const handle = await client.workflow.start('manualRollback', {
+  const handle = await client.workflow.start<typeof manualRollback>('manualRollback', {
     workflowId,
     taskQueue: config.temporal.taskQueue,
     args: [input],
@@ -44,10 +44,42 @@ export async function startManualRollback(client: Client, config: Config, namesp
       { key: ReleaseStageAttribute, value: 'RESOLVING' },
       { key: RequestedByAttribute, value: req.requestedBy },
     ],
-    staticSummary: `Rollback of ${req.environment} to ${target} by ${req.requestedBy}`,
-    staticDetails: `Manual rollback of **${req.environment}** from ${records?.current?.version ?? 'unknown'} to **${target}**, requested by ${req.requestedBy}. Takes precedence over an in-flight promotion (cancelled and compensated first); ends with verification of every service.`,
+    staticSummary: `Rollback of ${req.environment} to ${req.version ?? 'its previous version'} by ${req.requestedBy}`,
+    staticDetails: `Manual rollback of **${req.environment}** to **${req.version ?? 'its previous version'}**, requested by ${req.requestedBy}. Allowed by the installation's policy or refused at once; takes precedence over an in-flight promotion (cancelled and compensated first); ends with verification of every service.`,
   });
-  return { handle, workflowId, message: `rolling back ${req.environment} to ${target} (${workflowId})` };
+  const admission = await awaitAdmission(handle);
+  return { handle, workflowId, message: admission.message };
+}
+
+export interface RecordRequest {
+  environment: string;
+  version: string;
+  promotedBy: string;
+  promotedAt: string;
+  channel?: 'cli' | 'slack';
+}
+
+export async function recordVersionByHand(client: Client, config: Pick<Config, 'temporal'>, req: RecordRequest): Promise<ManualRecordResult & { workflowId: string }> {
+  const problem =
+    environmentProblem(req.environment) ??
+    versionProblem(req.version) ??
+    identityProblem(req.promotedBy) ??
+    (Number.isNaN(Date.parse(req.promotedAt)) ? `"${req.promotedAt}" is not an ISO time like 2025-10-05T12:00:00Z` : null);
+  if (problem) throw new InvalidInputError(problem);
+  const input: ManualRecordInput = { ...req, promotedAt: new Date(req.promotedAt).toISOString(), channel: req.channel ?? 'cli' };
+  const handle = await client.workflow.start<typeof manualVersionRecord>('manualVersionRecord', {
+    workflowId: manualRecordWorkflowId(req.environment, new Date()),
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+    typedSearchAttributes: [
+      { key: ReleaseEnvironmentAttribute, value: req.environment },
+      { key: ReleaseKindAttribute, value: 'record' },
+      { key: RequestedByAttribute, value: req.promotedBy },
+    ],
+    staticSummary: `${req.environment}: record ${req.version} by hand (${req.promotedBy})`,
+  });
+  await awaitAdmission(handle);
+  return { ...(await handle.result()), workflowId: handle.workflowId };
 }
 
 export type { ManualRollbackResult };

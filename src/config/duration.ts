@@ -12,9 +12,15 @@ export function parseDuration(text: string): number | null {
   return total;
 }
 
-
 /** A duration like "2h" or "30m", parsed to milliseconds. */
-export const durationMs = z.string().transform((text, ctx) => {
+export const durationMs = z
+  .string({
+    error: (issue) =>
+      typeof issue.input === 'number'
+        ? `${issue.input} is a number, not a duration: write it with its unit, like 2h, 30m, 90s or 1h30m (quotes are not needed in YAML)`
+        : undefined,
+  })
+  .transform((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === null || ms <= 0) {
     ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration: expected a number with a unit, like 2h, 30m, 90s or 1h30m` });

@@ -3,14 +3,14 @@
 // files) so the demo and the workflow tests run anywhere, and a real one for production.
 import { z } from 'zod';
 import { durationMs } from './duration';
+import { strictObject } from './strict';
 
 const serviceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a service name is a DNS label, like api-gateway');
 
-export const simulatedTargetSchema = z.object({ type: z.literal('simulated') });
+export const simulatedTargetSchema = strictObject({ type: z.literal('simulated') });
 
 /** The simulated world: environments kept in local files, metrics and health scripted by a scenario. */
-export const simulationSchema = z
-  .object({
+export const simulationSchema = strictObject({
     /** A built-in scenario (healthy, error-rate-regression, ...) or the path of a scenario JSON file. */
     scenario: z.string().default('healthy'),
     /** Directory holding the simulated environments' state, one JSON file per environment. */
@@ -24,8 +24,7 @@ export const simulationSchema = z
  * Each service is a Deployment of that name in `namespace`; its container's image tag is the version.
  * Canaries are `<name>-canary` Deployments labelled track=canary (src/activities/kubernetes/target.ts).
  */
-export const kubernetesTargetSchema = z
-  .object({
+export const kubernetesTargetSchema = strictObject({
     type: z.literal('kubernetes'),
     /** Path to a kubeconfig; omitted means the default loading rules (KUBECONFIG, ~/.kube/config). */
     kubeconfig: z.string().min(1).optional(),
@@ -44,15 +43,15 @@ export const kubernetesTargetSchema = z
     }
   });
 
-export const environmentSchema = z.object({
+export const environmentSchema = strictObject({
   target: z.discriminatedUnion('type', [simulatedTargetSchema, kubernetesTargetSchema]).prefault({ type: 'simulated' }),
   services: z
-    .array(z.object({ name: serviceName, container: z.string().optional() }))
+    .array(strictObject({ name: serviceName, container: z.string().optional() }))
     .min(1, 'an environment needs at least one service')
     .default([{ name: 'api-gateway' }, { name: 'orchestrator' }, { name: 'workers' }]),
 });
 
-export const promQueriesSchema = z.object({
+export const promQueriesSchema = strictObject({
   /**
    * PromQL templates, each returning one number (a one-element vector or a scalar). Substituted:
    * {selector} (the default label matchers: service, track and environment), {service} (a regex
@@ -67,8 +66,8 @@ export const promQueriesSchema = z.object({
 
 export const metricsSchema = z
   .discriminatedUnion('provider', [
-    z.object({ provider: z.literal('simulated') }),
-    z.object({
+    strictObject({ provider: z.literal('simulated') }),
+    strictObject({
       provider: z.literal('prometheus'),
       baseUrl: z.string().url(),
       /** Name of an environment variable holding the Authorization header value, e.g. "Bearer …". */
@@ -92,7 +91,7 @@ export const metricsSchema = z
   .prefault({ provider: 'simulated' });
 
 /** A Flagger-style test webhook: POSTed JSON about the release; a 2xx answer means the suite passed. */
-export const webhookSchema = z.object({
+export const webhookSchema = strictObject({
   url: z.string().url(),
   /** How long the suite may run before the call is abandoned. At most 30m: see retries. */
   timeout: durationMs.prefault('60s').refine((ms) => ms <= 30 * 60_000, 'a webhook timeout is at most 30m (the three staging suites, retries included, must answer within the gate activity\'s 5h)'),
@@ -104,8 +103,8 @@ export const webhookSchema = z.object({
 
 export const gatesSchema = z
   .discriminatedUnion('provider', [
-    z.object({ provider: z.literal('simulated') }),
-    z.object({
+    strictObject({ provider: z.literal('simulated') }),
+    strictObject({
       provider: z.literal('github'),
       /** GitHub Enterprise Server: https://HOST/api/v3 */
       apiBaseUrl: z.string().url().default('https://api.github.com'),
@@ -122,9 +121,9 @@ export const gatesSchema = z
        */
       coverage: z
         .discriminatedUnion('from', [
-          z.object({ from: z.literal('commit-status'), context: z.string().min(1) }),
-          z.object({ from: z.literal('check-run'), name: z.string().min(1) }),
-          z.object({ from: z.literal('url'), url: z.string().url() }),
+          strictObject({ from: z.literal('commit-status'), context: z.string().min(1) }),
+          strictObject({ from: z.literal('check-run'), name: z.string().min(1) }),
+          strictObject({ from: z.literal('url'), url: z.string().url() }),
         ])
         .prefault({ from: 'commit-status', context: 'coverage' }),
       /**
@@ -141,8 +140,8 @@ export const gatesSchema = z
 
 export const notificationsSchema = z
   .discriminatedUnion('provider', [
-    z.object({ provider: z.literal('console') }),
-    z.object({
+    strictObject({ provider: z.literal('console') }),
+    strictObject({
       provider: z.literal('slack'),
       /** The Web API base; a fake Slack's URL in tests. */
       apiBaseUrl: z.string().url().default('https://slack.com/api/'),
@@ -154,8 +153,7 @@ export const notificationsSchema = z
   ])
   .prefault({ provider: 'console' });
 
-export const slackGatewaySchema = z
-  .object({
+export const slackGatewaySchema = strictObject({
     port: z.number().int().min(1).max(65535).default(3000),
     /** Interface the gateway listens on; Slack (or the proxy in front of it) must reach it. */
     host: z.string().min(1).default('0.0.0.0'),

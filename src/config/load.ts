@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema';
+import { UNKNOWN_KEY_SEPARATOR } from './strict';
 import type { ReleasePolicy } from '../shared/policy';
 
 export class ConfigError extends Error {
@@ -21,15 +22,17 @@ export function configPath(explicit?: string): string | null {
 
 export function loadConfig(explicit?: string): Config {
   const path = configPath(explicit);
-  if (path === null) return parseConfig({}, 'built-in defaults');
+  return parseConfig(path === null ? {} : readConfigFile(path), path ?? 'built-in defaults');
+}
+
+/** The file's content as written (before defaults), e.g. to tell which sections it sets. */
+export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new ConfigError(`config file ${path} does not exist`);
-  let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+    return (parseYaml(readFileSync(path, 'utf8')) as unknown) ?? {};
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
-  return parseConfig(raw, path);
 }
 
 export function parseConfig(raw: unknown, source: string): Config {
@@ -39,23 +42,31 @@ export function parseConfig(raw: unknown, source: string): Config {
 }
 
 export function formatIssues(source: string, error: z.ZodError): string {
-  const lines = error.issues.map((issue) => {
+  const lines = error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      // One line per unknown key, named in full (strict.ts packs "key<TAB>message" lines).
+      return issue.message.split('\n').map((line) => {
+        const [key, message] = line.split(UNKNOWN_KEY_SEPARATOR) as [string, string | undefined];
+        return `  ${[...issue.path, key].join('.')}: ${message ?? 'unknown key'}`;
+      });
+    }
     const field = issue.path.length ? issue.path.join('.') : '(top level)';
-    return `  ${field}: ${issue.message}`;
+    return [`  ${field}: ${issue.message}`];
   });
   return `invalid config (${source}):\n${lines.join('\n')}`;
 }
 
-/** The rules a release is judged by, frozen into its workflow input when it starts. */
+/** The installation's rules, as a worker hands them to the releases it starts. */
 export function releasePolicy(config: Config, namespace: string): ReleasePolicy {
   const { dev, staging, approval, canary, hotfix } = config.stages;
   return {
+    access: { roles: structuredClone(config.roles), permissions: structuredClone(config.permissions) },
+    environments: Object.keys(config.environments),
     stagingEnvironment: staging.environment,
     productionEnvironment: canary.environment,
     devGates: { ...dev },
     soak: { durationMs: staging.soak, healthCheckIntervalMs: staging.healthCheckInterval, maxTotalMs: staging.maxTotalSoak },
     approval: {
-      approvers: [...config.roles.RELEASE_APPROVER],
       separationOfDuties: approval.separationOfDuties,
       reminderIntervalMs: approval.reminderInterval,
       deadlineMs: approval.deadline ?? null,

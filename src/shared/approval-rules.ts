@@ -1,14 +1,15 @@
 // Approval rules (in the manner of Harness approvals): who may approve, how many distinct approvers a
 // release needs, and separation of duties. Pure: the workflow's update validators call these, so an
 // unauthorized or malformed approval is refused synchronously with the reason and nothing changes.
-import { identityProblem } from './identifiers';
+import { authorizationProblem, type AccessPolicy } from './authorization';
+import { OPEN_FOR_APPROVAL } from './decision-rules';
 import type { ApprovalState, ReleaseKind, ReleaseStage } from './release';
 
 export interface ApprovalContext {
   kind: ReleaseKind;
   stage: ReleaseStage;
   requestedBy: string;
-  approvers: string[];
+  access: AccessPolicy;
   separationOfDuties: boolean;
   approval: ApprovalState;
 }
@@ -18,17 +19,13 @@ export interface ApprovalAttempt {
   notBefore?: string | null;
 }
 
-const APPROVABLE: ReadonlySet<ReleaseStage> = new Set(['DEV_GATES', 'WAITING_FOR_ENVIRONMENT', 'DEPLOYING_STAGING', 'STAGING_SOAK', 'AWAITING_APPROVAL']);
-
 /** Why this approval must be refused, or null when it is acceptable. */
 export function approvalProblem(ctx: ApprovalContext, attempt: ApprovalAttempt): string | null {
   const who = attempt.approver;
-  const idProblem = identityProblem(who);
-  if (idProblem !== null) return idProblem;
-  if (!APPROVABLE.has(ctx.stage)) return `the release is ${ctx.stage}; it is not waiting for approval`;
-  if (ctx.approval.rejection !== null) return `the release was already rejected by ${ctx.approval.rejection.approver}`;
-  const roleProblem = approverRoleProblem(ctx.approvers, who);
+  const roleProblem = authorizationProblem(ctx.access, ctx.kind === 'hotfix' ? 'hotfix-approve' : 'approve', who);
   if (roleProblem !== null) return roleProblem;
+  if (!OPEN_FOR_APPROVAL.has(ctx.stage)) return `the release is ${ctx.stage}; it is not waiting for approval`;
+  if (ctx.approval.rejection !== null) return `the release was already rejected by ${ctx.approval.rejection.approver}`;
   // A hotfix's two approvers are never its requester, whatever separationOfDuties says: the fast
   // track skips staging, so the second pair of eyes is all the review it gets.
   if (who === ctx.requestedBy && (ctx.separationOfDuties || ctx.kind === 'hotfix')) {
@@ -49,10 +46,10 @@ export function approvalProblem(ctx: ApprovalContext, attempt: ApprovalAttempt):
   return null;
 }
 
-export function approverRoleProblem(approvers: string[], who: string): string | null {
-  const idProblem = identityProblem(who);
-  if (idProblem !== null) return idProblem;
-  return approvers.includes(who) ? null : `${who} does not hold the RELEASE_APPROVER role`;
+/** Who approved, as the audit trail's approved_by: comma-separated when two approved (a hotfix). */
+export function approvedBy(approval: ApprovalState): string | null {
+  const who = approval.approvals.filter((a) => a.subject === 'canary' || a.subject === 'hotfix').map((a) => a.approver);
+  return who.length ? who.join(',') : null;
 }
 
 export function approvalsComplete(approval: ApprovalState): boolean {

@@ -26,3 +26,5 @@ export const environmentWorkflowId = (environment: string, taskQueue: string): s
   taskQueue === DEFAULT_TASK_QUEUE ? `environment-${environment}` : `environment-${environment}-${taskQueue}`;
 export const rollbackWorkflowId = (environment: string, at: Date): string =>
   `rollback-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;
+export const manualRecordWorkflowId = (environment: string, at: Date): string =>
+  `record-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;

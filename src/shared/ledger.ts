@@ -12,6 +12,21 @@ export interface VersionRecord {
   workflowId: string | null;
 }
 
+/** `update-sot`: a person records which version runs in an environment. */
+export interface ManualRecordInput {
+  environment: string;
+  version: string;
+  promotedBy: string;
+  promotedAt: string;
+  channel: string;
+}
+
+export interface ManualRecordResult {
+  ok: boolean;
+  reason: string;
+  revision: number | null;
+}
+
 export interface LeaseHolder {
   workflowId: string;
   purpose: string;

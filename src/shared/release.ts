@@ -1,6 +1,6 @@
 // The vocabulary of a release: its stages, outcomes, gate results, approvals and canary evaluations.
 // Shared by workflows (pure), activities, the CLI and the Slack gateway.
-import type { ReleasePolicy } from './policy';
+import type { LegacyReleasePolicy, ReleasePolicy } from './policy';
 
 export type ReleaseKind = 'standard' | 'hotfix';
 
@@ -23,11 +23,13 @@ export type ReleaseStage =
   | 'GATES_FAILED'
   | 'SOAK_FAILED'
   | 'CANCELLED'
-  | 'FAILED';
+  | 'FAILED'
+  /** The installation's policy refused the start (before anything changed). */
+  | 'REFUSED';
 
 export type ReleaseOutcome = Extract<
   ReleaseStage,
-  'PROMOTED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED' | 'REJECTED' | 'GATES_FAILED' | 'SOAK_FAILED' | 'CANCELLED' | 'FAILED'
+  'PROMOTED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED' | 'REJECTED' | 'GATES_FAILED' | 'SOAK_FAILED' | 'CANCELLED' | 'FAILED' | 'REFUSED'
 >;
 
 export const TERMINAL_STAGES: readonly ReleaseOutcome[] = [
@@ -39,18 +41,36 @@ export const TERMINAL_STAGES: readonly ReleaseOutcome[] = [
   'SOAK_FAILED',
   'CANCELLED',
   'FAILED',
+  'REFUSED',
 ];
 
-export interface ReleaseInput {
+/** What the starter of a release may choose. Nothing here loosens a rule: the policy is the installation's. */
+export interface ReleaseRequest {
   kind: ReleaseKind;
   version: string;
   commitSha: string;
   /** Who started the release ("@user"); may not approve it when separation of duties is on. */
   requestedBy: string;
   ciRunId: string | null;
-  policy: ReleasePolicy;
   /** Hotfix only: the two people asked to approve. Naming them is not approving. */
   hotfixApprovers?: string[];
+  /** Set when a person promotes an already promoted version again on purpose (--again): that earlier run. */
+  repeatOf?: EarlierRun | null;
+}
+
+export interface EarlierRun {
+  workflowId: string;
+  runId: string;
+  outcome: string;
+  finishedAt: string | null;
+}
+
+export interface ReleaseInput extends ReleaseRequest {
+  /**
+   * Only in releases started by earlier code, which froze the starter's policy into the input. A
+   * release started now ignores it: its policy comes from the installation (its worker's config).
+   */
+  policy?: LegacyReleasePolicy;
 }
 
 export type GateName =
@@ -175,6 +195,8 @@ export interface RollbackState {
 /** Everything `status` shows; also the source of the evidence files. */
 export interface ReleaseStatus {
   workflowId: string;
+  /** This run of the workflow ID (a version may be promoted again after a rollback). */
+  runId: string;
   version: string;
   kind: ReleaseKind;
   commitSha: string;
@@ -194,6 +216,9 @@ export interface ReleaseStatus {
   history: StageTransition[];
   waitingFor: string | null;
   policy: ReleasePolicy;
+  /** The digest of the policy (null for releases recorded before the installation owned it). */
+  policyDigest: string | null;
+  repeatOf: EarlierRun | null;
 }
 
 export interface ReleaseResult {

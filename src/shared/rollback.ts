@@ -6,8 +6,11 @@ export interface ManualRollbackInput {
   /** A version that once ran there; null means the one before the current version. */
   version: string | null;
   requestedBy: string;
-  webUiUrl: string;
-  namespace: string;
+  /** Where the request came from (cli, slack). */
+  channel?: string;
+  /** Only in rollbacks started by earlier code; now the installation's policy says where the Web UI is. */
+  webUiUrl?: string;
+  namespace?: string;
 }
 
 export type RollbackStage = 'RESOLVING' | 'WAITING_FOR_ENVIRONMENT' | 'ROLLING_BACK' | 'VERIFYING' | 'ROLLED_BACK' | 'REFUSED' | 'FAILED';

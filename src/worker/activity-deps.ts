@@ -3,6 +3,8 @@
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema';
+import { releasePolicy } from '../config/load';
+import { installedPolicy } from '../config/policy-digest';
 import type { ActivityDeps } from '../activities';
 import type { DeploymentTarget, GateProvider, MetricsSource, Notifier } from '../activities/ports';
 import { loadScenario } from '../activities/simulated/scenarios';
@@ -26,6 +28,7 @@ export function activityDeps(config: Config, client: Client, options: { notifier
   return {
     client,
     taskQueue: config.temporal.taskQueue,
+    policy: installedPolicy(releasePolicy(config, client.options.namespace)),
     services,
     target(name: string, now: () => number): DeploymentTarget {
       const env = environment(name);

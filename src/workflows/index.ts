@@ -2,3 +2,4 @@
 export { releasePromotion, hotfixPromotion } from './release-promotion';
 export { environmentLedger } from './environment-ledger';
 export { manualRollback } from './manual-rollback';
+export { manualVersionRecord } from './manual-version-record';

@@ -2,43 +2,36 @@
 // version, or to a named version that once ran there, without analysis, ending with verification.
 // It takes precedence over a promotion holding the environment: that release is cancelled (its own
 // compensations run first) and the rollback goes to the front of the environment's queue.
-import { condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { environmentGrantedSignal } from '../shared/messages';
 import { previousVersion, rollbackCandidates } from '../shared/ledger';
 import { rollbackStatusQuery, type ManualRollbackInput, type ManualRollbackResult, type ManualRollbackStatus } from '../shared/rollback';
 import { ReleaseStageAttribute, ReleaseVersionAttribute } from '../shared/search-attributes';
-import type { AuditAction } from '../shared/audit';
+import { seedStageOfEnvironment, type AuditAction } from '../shared/audit';
+import { environmentActionProblem } from '../shared/admission-rules';
 import { activities } from './activity-proxies';
+import { AdmissionGate, obtainPolicyIfPatched } from './admission';
+import { environmentAuditor } from './environment-audit';
 import { rootMessage } from './release/compensation';
 
 export async function manualRollback(input: ManualRollbackInput): Promise<ManualRollbackResult> {
   const { environment } = input;
   const info = workflowInfo();
+  // Registered before any await: the starter waits on it to learn whether the rollback may run.
+  const admission = new AdmissionGate();
+  // Rollbacks recorded before the installation owned the policy read none (and were not authorized).
+  const installed = await obtainPolicyIfPatched();
+  const webUiUrl = installed?.policy.webUiUrl ?? input.webUiUrl ?? '';
+  const namespace = installed?.policy.namespace ?? input.namespace ?? 'default';
+  const stageWord = seedStageOfEnvironment(environment, installed?.policy.stagingEnvironment ?? 'staging', installed?.policy.productionEnvironment ?? 'production');
   const status: ManualRollbackStatus = { environment, requestedBy: input.requestedBy, fromVersion: null, targetVersion: input.version, stage: 'RESOLVING', waitingFor: null, verification: [], reason: null };
   let granted = false;
-  let seq = 0;
   setHandler(rollbackStatusQuery, () => status);
   setHandler(environmentGrantedSignal, (g) => void (granted ||= g.environment === environment));
 
-  const audit = async (action: AuditAction, reason: string) => {
-    await activities('record', `audit: ${action}`).appendAudit({
-      key: `${info.workflowId}/${info.runId}/${++seq}`,
-      seq,
-      version: status.targetVersion ?? '-',
-      timestamp: new Date().toISOString(),
-      action,
-      from_stage: status.fromVersion,
-      to_stage: status.targetVersion,
-      approved_by: input.requestedBy,
-      ci_run_id: null,
-      commit_sha: null,
-      workflow_id: info.workflowId,
-      run_id: info.runId,
-      kind: 'rollback',
-      reason,
-      channel: null,
-    });
-  };
+  const auditor = environmentAuditor({ kind: 'rollback', stage: stageWord, by: input.requestedBy, channel: input.channel ?? null });
+  const audit = (action: AuditAction, reason: string) =>
+    auditor(action, reason, { version: status.targetVersion ?? '-', internalStage: status.stage, fromVersion: status.fromVersion, toVersion: status.targetVersion });
   const notify = (title: string, reason: string) =>
     activities('notify', 'notify: rollback').notify({
       kind: 'rollback-started',
@@ -48,7 +41,7 @@ export async function manualRollback(input: ManualRollbackInput): Promise<Manual
       stage: 'ROLLING_BACK',
       title,
       reason,
-      url: `${input.webUiUrl}/namespaces/${encodeURIComponent(input.namespace)}/workflows/${encodeURIComponent(info.workflowId)}`,
+      url: `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(info.workflowId)}`,
       threadTs: null,
       actions: [],
       asked: [],
@@ -62,22 +55,35 @@ export async function manualRollback(input: ManualRollbackInput): Promise<Manual
   };
   const end = async (ok: boolean, reason: string): Promise<ManualRollbackResult> => {
     status.reason = reason;
-    stage(ok ? 'ROLLED_BACK' : status.stage === 'RESOLVING' ? 'REFUSED' : 'FAILED', reason);
-    await audit(ok ? 'rollback' : 'rollback_failed', reason);
-    await notify(`${environment} rollback ${ok ? 'complete' : 'failed'}`, reason);
+    const refused = status.stage === 'RESOLVING';
+    stage(ok ? 'ROLLED_BACK' : refused ? 'REFUSED' : 'FAILED', reason);
+    await audit(ok ? 'rollback' : refused && installed ? 'refuse' : 'rollback_failed', reason);
+    if (!refused || !installed) await notify(`${environment} rollback ${ok ? 'complete' : 'failed'}`, reason);
     return { ok, environment, version: status.targetVersion, verification: status.verification, reason };
   };
+  // The refusal is audited before the starter hears of it, so nothing is left to do when it has.
+  const refuse = async (problem: string): Promise<ManualRollbackResult> => {
+    const result = await end(false, `rollback of ${environment} requested by ${input.requestedBy} refused: ${problem}`);
+    admission.refuse(problem);
+    await condition(allHandlersFinished);
+    return result;
+  };
 
+  if (installed) {
+    const problem = environmentActionProblem(installed.policy, 'rollback', environment, input.requestedBy);
+    if (problem !== null) return refuse(problem);
+  }
   // Which version: the named one if it once ran here, else the one before the current.
   const records = await activities('record', `read ${environment} version records`).environmentRecords({ environment });
   const candidates = rollbackCandidates(records);
   status.fromVersion = records.current?.version ?? null;
   if (input.version !== null && !candidates.includes(input.version)) {
-    return end(false, `${input.version} never ran in ${environment} (or runs there now); versions you can roll back to: ${candidates.join(', ') || 'none recorded'}`);
+    return refuse(`${input.version} never ran in ${environment} (or runs there now); versions you can roll back to: ${candidates.join(', ') || 'none recorded'}`);
   }
   status.targetVersion = input.version ?? previousVersion(records);
-  if (status.targetVersion === null) return end(false, `no earlier version of ${environment} is recorded; roll back with --version, or record one with update-sot`);
+  if (status.targetVersion === null) return refuse(`no earlier version of ${environment} is recorded; roll back with --version, or record one with update-sot`);
   const target = status.targetVersion;
+  if (installed) admission.admit(installed, `rolling back ${environment} from ${status.fromVersion ?? 'an unrecorded version'} to ${target} (${info.workflowId})`);
   upsertSearchAttributes([{ key: ReleaseVersionAttribute, value: target }]);
   await audit('rollback', `manual rollback of ${environment} from ${status.fromVersion ?? 'unknown'} to ${target} requested by ${input.requestedBy}`);
 

@@ -2,8 +2,13 @@
 // carries it Dev → Staging → Canary (10%) → Production as RELEASE-PROMOTE.md describes, with gates,
 // human approval, automatic rollback and an audit trail. Hotfixes skip staging and its soak (not the dev
 // gates) but need two distinct approvers; from the canary on both paths are the same.
-import { allHandlersFinished, CancellationScope, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
-import { approvalsComplete } from '../shared/approval-rules';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, patched, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { approvalsComplete, approvedBy } from '../shared/approval-rules';
+import { releaseStartProblem } from '../shared/admission-rules';
+import { rolesFor } from '../shared/authorization';
+import type { CancelRequest } from '../shared/messages';
+import { ReleaseStageAttribute } from '../shared/search-attributes';
+import { AdmissionGate, obtainPolicy } from './admission';
 import { failedGatesSummary } from '../shared/gates';
 import type { ReleaseInput, ReleaseOutcome, ReleaseResult } from '../shared/release';
 import { activities } from './activity-proxies';
@@ -24,22 +29,30 @@ class ReleaseEnded extends Error {
 }
 
 export async function releasePromotion(input: ReleaseInput): Promise<ReleaseResult> {
-  const ctx = new ReleaseContext(input);
-  const inbox: Inbox = { pauseDecision: null, granted: new Set() };
+  // First, before any await: the starter's admission update must find its handler.
+  const admission = new AdmissionGate();
+  const installed = await obtainPolicy(input.policy);
+  const ctx = new ReleaseContext(input, installed.policy, installed.digest);
+  const refusal = releaseStartProblem(input, installed.policy);
+  if (refusal !== null) return await refuse(ctx, admission, refusal);
+  const inbox: Inbox = { pauseDecision: null, cancel: null, granted: new Set() };
   const held = new Set<string>();
   const saga = new Saga();
-  const { policy } = input;
+  const { policy } = ctx;
   const s = ctx.status;
+  // The release's work runs in its own scope, so an authorized cancel update can cancel it.
+  const main = new CancellationScope();
 
   const requestApproval = async (by: string, why: string) => {
     const first = s.approval.requestedAt === null;
     s.approval.requestedAt ??= new Date().toISOString();
     s.approval.requestedBy ??= by;
     if (first && policy.approval.deadlineMs !== null) s.approval.deadlineAt = new Date(Date.now() + policy.approval.deadlineMs).toISOString();
-    await ctx.audit('approval_request', why, { from: s.stage });
+    await ctx.audit('approval_request', why);
     await ctx.notify('approval-requested', `${s.version} needs approval for ${s.kind === 'hotfix' ? 'the hotfix fast track' : 'canary promotion'}`, why, ['approve', 'reject']);
   };
-  installHandlers(ctx, inbox, requestApproval);
+  installHandlers(ctx, inbox, main, requestApproval);
+  admission.admit(installed, admittedMessage(ctx));
 
   const acquire = async (environment: string, purpose: string) => {
     const answer = await activities('record', `acquire ${environment}`).acquireEnvironment({ environment, workflowId: s.workflowId, purpose, preempt: false });
@@ -61,75 +74,109 @@ export async function releasePromotion(input: ReleaseInput): Promise<ReleaseResu
   };
 
   try {
-    await ctx.audit('start', `${s.kind} release of ${s.version} (commit ${s.commitSha}) started by ${s.requestedBy}`, { to: s.stage });
-    ctx.details('started');
-    await ctx.notify('release-started', `${s.version} ${s.kind === 'hotfix' ? 'hotfix ' : ''}started by ${s.requestedBy}`, `commit ${s.commitSha}`);
+    await main.run(async () => {
+      const again = input.repeatOf ? `; promoted again on purpose (--again), after ${input.repeatOf.workflowId} run ${input.repeatOf.runId} ended ${input.repeatOf.outcome}` : '';
+      await ctx.audit('start', `${s.kind} release of ${s.version} (commit ${s.commitSha}) started by ${s.requestedBy} under policy ${installed.digest ?? '(recorded in the input)'}${again}`, {
+        fromStage: 'dev',
+        toStage: 'dev',
+      });
+      ctx.details('started');
+      await ctx.notify('release-started', `${s.version} ${s.kind === 'hotfix' ? 'hotfix ' : ''}started by ${s.requestedBy}`, `commit ${s.commitSha}`);
 
-    if (input.kind === 'standard') {
-      await devToStaging(ctx, acquire);
-      await stagingSoakAndApproval(ctx, requestApproval);
-      await release(policy.stagingEnvironment);
-    } else {
-      // Skipping staging skips its soak and suites, not the checks of the commit itself. Patched:
-      // hotfixes that ran before it must replay without them.
-      if (patched('hotfix-dev-gates')) await checkDevGates(ctx, 'the hotfix fast track');
-      await requestApproval(s.requestedBy, `hotfix ${s.version} asks ${s.approval.asked.join(' and ') || `${s.approval.required} holders of RELEASE_APPROVER`} to approve (staging is skipped)`);
-      await waitForApprovals(ctx);
-    }
+      if (input.kind === 'standard') {
+        await devToStaging(ctx, acquire);
+        await stagingSoakAndApproval(ctx, requestApproval);
+        await release(policy.stagingEnvironment);
+      } else {
+        // Skipping staging skips its soak and suites, not the checks of the commit itself. Patched:
+        // hotfixes that ran before it must replay without them.
+        if (patched('hotfix-dev-gates')) await checkDevGates(ctx, 'the hotfix fast track');
+        await requestApproval(s.requestedBy, `hotfix ${s.version} asks ${s.approval.asked.join(' and ') || `${s.approval.required} holders of ${rolesFor(policy.access, 'hotfix-approve')}`} to approve (staging is skipped)`);
+        await waitForApprovals(ctx);
+      }
 
-    await waitUntilNotBefore(ctx);
-    const production = policy.productionEnvironment;
-    await acquire(production, `${s.kind} ${s.version}: canary and production rollout`);
-    const records = await activities('record', 'read production version records').environmentRecords({ environment: production });
-    s.previousProductionVersion = records.current?.version ?? (await activities('check', 'read running production version').currentStableVersion({ environment: production }));
+      await waitUntilNotBefore(ctx);
+      const production = policy.productionEnvironment;
+      await acquire(production, `${s.kind} ${s.version}: canary and production rollout`);
+      const records = await activities('record', 'read production version records').environmentRecords({ environment: production });
+      s.previousProductionVersion = records.current?.version ?? (await activities('check', 'read running production version').currentStableVersion({ environment: production }));
 
-    // Stage 3: canary.
-    await ctx.transition('CANARY', `deploying ${s.version} as a ${policy.canary.weightPercent}% canary in ${production}`);
-    // Undo runs newest first: remove the canary, then confirm the stable version still serves.
-    saga.add('confirm the stable version still serves', () => confirmStable(production, s.previousProductionVersion));
-    saga.add('remove the canary', async () => {
+      // Stage 3: canary.
+      await ctx.transition('CANARY', `deploying ${s.version} as a ${policy.canary.weightPercent}% canary in ${production}`, { approvedBy: approvedBy(s.approval) });
+      // Undo runs newest first: remove the canary, then confirm the stable version still serves.
+      saga.add('confirm the stable version still serves', () => confirmStable(production, s.previousProductionVersion));
+      saga.add('remove the canary', async () => {
+        await activities('deploy', 'remove canary').removeCanary({ environment: production });
+        return `canary removed from ${production}`;
+      });
+      await activities('deploy', `deploy ${s.version} canary`).deployCanary({ environment: production, version: s.version, weightPercent: policy.canary.weightPercent });
+      const canary = await runCanary(ctx, inbox, production);
+      if (!canary.ok) throw new ReleaseEnded('ROLLED_BACK', canary.reason);
+
+      // Production: full rollout, automatic after canary success.
+      await ctx.transition('PRODUCTION_ROLLOUT', `canary passed ${formatMs(s.canary.elapsedMs)} of analysis: ${s.canary.evaluations.at(-1)?.reason ?? ''}`);
+      const previous = s.previousProductionVersion;
+      // Verified by the first undo step, which runs last: after the canary is gone too.
+      saga.add(`restore ${previous ?? 'the previous version'} in ${production}`, async () => {
+        if (previous === null) throw new Error(`no previous production version is recorded for ${production}; restore it manually`);
+        await activities('deploy', `restore ${previous}`).deployStable({ environment: production, version: previous });
+        return `${previous} redeployed to ${production}`;
+      });
+      await activities('deploy', `roll out ${s.version} to production`).deployStable({ environment: production, version: s.version });
       await activities('deploy', 'remove canary').removeCanary({ environment: production });
-      return `canary removed from ${production}`;
+      const verification = await activities('check', `verify ${production}`).verifyEnvironment({ environment: production, expectedVersion: s.version });
+      if (!verification.ok) throw new Error(`production verification failed: ${verification.services.filter((v) => !v.ok).map((v) => v.line).join('; ')}`);
+      await activities('record', 'record production version').recordVersion({
+        environment: production,
+        record: { version: s.version, promotedBy: s.requestedBy, promotedAt: new Date().toISOString(), action: 'promote', workflowId: s.workflowId },
+      });
+      await ctx.finish('PROMOTED', `${s.version} serves 100% of ${production}: ${verification.services.map((v) => v.line).join(', ')}`);
     });
-    await activities('deploy', `deploy ${s.version} canary`).deployCanary({ environment: production, version: s.version, weightPercent: policy.canary.weightPercent });
-    const canary = await runCanary(ctx, inbox, production);
-    if (!canary.ok) throw new ReleaseEnded('ROLLED_BACK', canary.reason);
-
-    // Production: full rollout, automatic after canary success.
-    await ctx.transition('PRODUCTION_ROLLOUT', `canary passed ${formatMs(s.canary.elapsedMs)} of analysis: ${s.canary.evaluations.at(-1)?.reason ?? ''}`);
-    const previous = s.previousProductionVersion;
-    // Verified by the first undo step, which runs last: after the canary is gone too.
-    saga.add(`restore ${previous ?? 'the previous version'} in ${production}`, async () => {
-      if (previous === null) throw new Error(`no previous production version is recorded for ${production}; restore it manually`);
-      await activities('deploy', `restore ${previous}`).deployStable({ environment: production, version: previous });
-      return `${previous} redeployed to ${production}`;
-    });
-    await activities('deploy', `roll out ${s.version} to production`).deployStable({ environment: production, version: s.version });
-    await activities('deploy', 'remove canary').removeCanary({ environment: production });
-    const verification = await activities('check', `verify ${production}`).verifyEnvironment({ environment: production, expectedVersion: s.version });
-    if (!verification.ok) throw new Error(`production verification failed: ${verification.services.filter((v) => !v.ok).map((v) => v.line).join('; ')}`);
-    await activities('record', 'record production version').recordVersion({
-      environment: production,
-      record: { version: s.version, promotedBy: s.requestedBy, promotedAt: new Date().toISOString(), action: 'promote', workflowId: s.workflowId },
-    });
-    await ctx.finish('PROMOTED', `${s.version} serves 100% of ${production}: ${verification.services.map((v) => v.line).join(', ')}`);
   } catch (err) {
-    await CancellationScope.nonCancellable(() => endAfterFailure(ctx, saga, err));
+    await CancellationScope.nonCancellable(() => endAfterFailure(ctx, saga, err, inbox.cancel));
   } finally {
     await CancellationScope.nonCancellable(async () => {
       for (const env of [...held]) await release(env);
     });
   }
+  return resultOf(ctx);
+}
+
+function resultOf(ctx: ReleaseContext): ReleaseResult {
+  const s = ctx.status;
   return { version: s.version, outcome: s.outcome!, reason: s.outcomeReason!, stage: s.stage, finishedAt: new Date().toISOString() };
+}
+
+/** A start the installation's policy does not allow: audited, then the starter is told; nothing changed. */
+async function refuse(ctx: ReleaseContext, admission: AdmissionGate, reason: string): Promise<ReleaseResult> {
+  const s = ctx.status;
+  s.outcome = 'REFUSED';
+  s.outcomeReason = reason;
+  s.stage = 'REFUSED';
+  upsertSearchAttributes([{ key: ReleaseStageAttribute, value: 'REFUSED' }]);
+  ctx.details(`refused: ${reason}`);
+  await ctx.audit('refuse', `start of ${s.version} by ${s.requestedBy} refused: ${reason}`, { fromStage: 'dev', toStage: 'dev' });
+  admission.refuse(reason);
+  await condition(allHandlersFinished);
+  return resultOf(ctx);
+}
+
+function admittedMessage(ctx: ReleaseContext): string {
+  const { policy, status: s } = ctx;
+  const path =
+    s.kind === 'hotfix'
+      ? `hotfix: dev gates, then ${policy.hotfix.requiredApprovals} approvals from ${s.approval.asked.join(' and ') || `holders of ${rolesFor(policy.access, 'hotfix-approve')}`}`
+      : `dev gates → ${policy.stagingEnvironment} (${formatMs(policy.soak.durationMs)} soak) → approval by ${rolesFor(policy.access, 'approve')} → ${policy.canary.weightPercent}% canary (${formatMs(policy.canary.minDurationMs)}) → ${policy.productionEnvironment}`;
+  return `started ${s.workflowId} (run ${s.runId}) under the installation's policy ${s.policyDigest ?? ''}: ${path}`;
 }
 
 /** CI checks, unit coverage, security findings and code review of the commit: every release, hotfixes too. */
 async function checkDevGates(ctx: ReleaseContext, before: string): Promise<number> {
   const s = ctx.status;
   ctx.details('checking dev gates');
-  const gates = await activities('check', 'dev gates: CI, coverage, security, review').checkDevGates({ version: s.version, commitSha: s.commitSha, policy: ctx.input.policy.devGates });
+  const gates = await activities('check', 'dev gates: CI, coverage, security, review').checkDevGates({ version: s.version, commitSha: s.commitSha, policy: ctx.policy.devGates });
   s.gates.push(...gates);
-  for (const g of gates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`, { from: 'DEV_GATES' });
+  for (const g of gates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`);
   const failed = failedGatesSummary(gates);
   if (failed) throw new ReleaseEnded('GATES_FAILED', `dev gates failed before ${before}: ${failed}`);
   return gates.length;
@@ -137,7 +184,7 @@ async function checkDevGates(ctx: ReleaseContext, before: string): Promise<numbe
 
 async function devToStaging(ctx: ReleaseContext, acquire: (env: string, purpose: string) => Promise<void>): Promise<void> {
   const s = ctx.status;
-  const { policy } = ctx.input;
+  const { policy } = ctx;
   const passed = await checkDevGates(ctx, 'staging');
   if (s.approval.rejection) throw rejected(ctx);
 
@@ -156,11 +203,11 @@ async function devToStaging(ctx: ReleaseContext, acquire: (env: string, purpose:
 
 async function stagingSoakAndApproval(ctx: ReleaseContext, requestApproval: (by: string, why: string) => Promise<void>): Promise<void> {
   const s = ctx.status;
-  const { policy } = ctx.input;
+  const { policy } = ctx;
   await ctx.transition('STAGING_SOAK', `${s.version} deployed to ${policy.stagingEnvironment}; soaking for ${formatMs(policy.soak.durationMs)} while E2E, load and security gates run`);
   const stagingGates = await activities('suites', 'staging gates: E2E, load, security scan').checkStagingGates({ version: s.version, commitSha: s.commitSha, environment: policy.stagingEnvironment });
   s.gates.push(...stagingGates);
-  for (const g of stagingGates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`, { from: 'STAGING_SOAK' });
+  for (const g of stagingGates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`);
   const failed = failedGatesSummary(stagingGates);
   if (failed) throw new ReleaseEnded('GATES_FAILED', `staging gates failed: ${failed}`);
 
@@ -169,7 +216,7 @@ async function stagingSoakAndApproval(ctx: ReleaseContext, requestApproval: (by:
   if (!soak.ok) throw new ReleaseEnded('SOAK_FAILED', soak.reason);
   ctx.setWaitingFor(null);
   if (!approvalsComplete(s.approval)) {
-    await ctx.transition('AWAITING_APPROVAL', `staging soak complete after ${s.soak.checks} health checks; waiting for a RELEASE_APPROVER`, { notify: false });
+    await ctx.transition('AWAITING_APPROVAL', `staging soak complete after ${s.soak.checks} health checks; waiting for ${rolesFor(ctx.policy.access, 'approve')}`, { notify: false });
     if (s.approval.requestedAt === null) await requestApproval(s.requestedBy, `staging was healthy for ${formatMs(policy.soak.durationMs)}; canary promotion needs approval`);
   }
   await waitForApprovals(ctx);
@@ -178,12 +225,12 @@ async function stagingSoakAndApproval(ctx: ReleaseContext, requestApproval: (by:
 /** Waits for the approvals (or a rejection), reminding on an interval and rejecting at the deadline. */
 async function waitForApprovals(ctx: ReleaseContext): Promise<void> {
   const s = ctx.status;
-  const { approval } = ctx.input.policy;
+  const { approval } = ctx.policy;
   while (!approvalsComplete(s.approval)) {
     if (s.approval.rejection) throw rejected(ctx);
     const deadline = s.approval.deadlineAt ? Date.parse(s.approval.deadlineAt) : null;
     const wait = deadline === null ? approval.reminderIntervalMs : Math.min(approval.reminderIntervalMs, deadline - Date.now());
-    ctx.setWaitingFor(`approval: ${s.approval.required - s.approval.approvals.length} more from ${s.approval.asked.length ? s.approval.asked.join(', ') : 'holders of RELEASE_APPROVER'}`);
+    ctx.setWaitingFor(`approval: ${s.approval.required - s.approval.approvals.length} more from ${s.approval.asked.length ? s.approval.asked.join(', ') : `holders of ${rolesFor(ctx.policy.access, s.kind === 'hotfix' ? 'hotfix-approve' : 'approve')}`}`);
     const decided = await condition(() => approvalsComplete(s.approval) || s.approval.rejection !== null, Math.max(wait, 1));
     if (decided) continue;
     if (deadline !== null && Date.now() >= deadline) {
@@ -231,21 +278,22 @@ async function confirmStable(environment: string, version: string | null): Promi
   return report.services.map((l) => l.line).join(', ');
 }
 
-async function endAfterFailure(ctx: ReleaseContext, saga: Saga, err: unknown): Promise<void> {
+async function endAfterFailure(ctx: ReleaseContext, saga: Saga, err: unknown, cancelRequest: CancelRequest | null): Promise<void> {
   const s = ctx.status;
   const cancelled = isCancellation(err);
   const ended = err instanceof ReleaseEnded ? err : null;
-  const reason = cancelled ? `cancelled during ${s.stage}` : ended ? ended.reason : `${s.stage} failed: ${rootMessage(err)}`;
-  if (cancelled) await ctx.audit('cancel', reason, { from: s.stage });
+  const by = cancelRequest ? ` by ${cancelRequest.requestedBy} via ${cancelRequest.channel}${cancelRequest.reason ? ` (${cancelRequest.reason})` : ''}` : '';
+  const reason = cancelled ? `cancelled${by} during ${s.stage}` : ended ? ended.reason : `${s.stage} failed: ${rootMessage(err)}`;
+  if (cancelled) await ctx.audit('cancel', reason, { approvedBy: cancelRequest?.requestedBy ?? null, channel: cancelRequest?.channel ?? null });
   if (saga.empty) {
     await ctx.finish(cancelled ? 'CANCELLED' : (ended?.outcome ?? 'FAILED'), reason);
     return;
   }
-  await ctx.transition('ROLLING_BACK', reason, { notify: false });
+  await ctx.transition('ROLLING_BACK', reason, { notify: false, fromVersion: s.version, toVersion: s.previousProductionVersion });
   await ctx.notify('rollback-started', `${s.version} is rolling back`, reason);
   const failures = await saga.compensate(ctx, reason);
   if (failures.length > 0) {
-    await ctx.audit('rollback_failed', failures.join('; '), { from: 'ROLLING_BACK', to: 'ROLLBACK_FAILED' });
+    await ctx.audit('rollback_failed', failures.join('; '), { fromVersion: s.version, toVersion: s.previousProductionVersion });
     await ctx.finish('ROLLBACK_FAILED', `${reason}; rollback incomplete, operator action needed: ${failures.join('; ')}`);
     return;
   }

@@ -49,9 +49,9 @@ test('the demo with an error-rate regression rolls back automatically and says w
     assert.match(out, /CANARY +→ ROLLING_BACK +error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp/);
     assert.match(out, /v1\.2\.4: ROLLED_BACK — error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp; v1\.0\.0 still serves production/);
     // The demo stops its worker only after the release's workflow closed: what it points to is on disk.
-    const audit = readFileSync(join(dir, 'operational_audit/releases/v1.2.4.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; to_stage: string });
+    const audit = readFileSync(join(dir, 'operational_audit/releases/v1.2.4.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; to_stage: string; internal_stage: string });
     assert.equal(audit.at(-1)?.action, 'finish');
-    assert.equal(audit.at(-1)?.to_stage, 'ROLLED_BACK');
+    assert.deepEqual([audit.at(-1)?.to_stage, audit.at(-1)?.internal_stage], ['canary', 'ROLLED_BACK']);
     assert.match(readFileSync(join(dir, 'TEST/release/v1.2.4/promotion.log'), 'utf8'), /ROLLED_BACK/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

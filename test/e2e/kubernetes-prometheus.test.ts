@@ -131,7 +131,7 @@ void describe('a release promoted on Kubernetes with Prometheus canary analysis'
     let approvedAt: string | null = null;
     const started = Date.now();
     const { result, status } = await worker.runUntil(async (): Promise<{ result: ReleaseResult; status: ReleaseStatus }> => {
-      const handle = await startRelease(env.client, config, 'default', { version: 'v1.1.0', commitSha: 'abc1234def5678', requestedBy: '@dev', ciRunId: 'e2e-1' });
+      const { handle } = await startRelease(env.client, config, { version: 'v1.1.0', commitSha: 'abc1234def5678', requestedBy: '@dev', ciRunId: 'e2e-1' });
       const deadline = Date.now() + 120_000;
       for (;;) {
         const s: ReleaseStatus = await handle.query(statusQuery);

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -92,6 +92,15 @@ test('the GitHub workflows are valid YAML and run the seed commands', () => {
   assert.ok(runs(release).some((r) => r.includes('./scripts/release/approve-canary.sh "$VERSION" --approver="@$GITHUB_ACTOR"')));
 });
 
+/** Every file under `dir` with its content, to compare byte for byte. */
+function snapshotFiles(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[join(entry.parentPath, entry.name).slice(dir.length)] = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+  }
+  return files;
+}
+
 function runIn(cwd: string, command: string, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -133,14 +142,13 @@ describe("the seed's commands, as written, against a dev server", () => {
     h = await createHarness(env, { config: { roles: ROLES, stages: SHORT_STAGES } });
     running = h.worker.run();
 
-    // The CLI's config: the worker's, with durations as people write them.
+    // The CLI's config: where Temporal's task queue, the simulated target and the records are. The
+    // policy (roles, durations) is the installation's: the worker's config, not this file.
     const configFile = join(h.dir, 'release-promote.yaml');
     writeFileSync(
       configFile,
       stringify({
         temporal: { taskQueue: h.config.temporal.taskQueue },
-        roles: ROLES,
-        stages: SHORT_STAGES,
         simulation: { scenario: 'healthy', stateDir: h.config.simulation.stateDir },
         records: h.config.records,
       }),
@@ -202,7 +210,8 @@ describe("the seed's commands, as written, against a dev server", () => {
   test('RELEASE_VERSION=v1.2.2 ./scripts/deploy.sh staging <sha>, then approval: v1.2.2 reaches production', async () => {
     const started = await sh(`./scripts/deploy.sh staging ${sha.one.slice(0, 7)}`, { RELEASE_VERSION: 'v1.2.2' });
     ok(started, 'deploy.sh');
-    assert.match(started.stdout, /^started release-v1\.2\.2; follow it with "release-promote watch v1\.2\.2"\n$/);
+    assert.match(started.stdout, /^started release-v1\.2\.2 \(run [0-9a-f-]+\) under the installation's policy sha256:[0-9a-f]{64}: .*\nfollow it with "release-promote watch v1\.2\.2"\n$/);
+    assert.equal(started.stderr, '', 'a client config without policy settings has nothing to disagree with');
     ok(await sh('./scripts/release/approve-canary.sh v1.2.2 --approver=@alice'), 'approve-canary.sh');
     const r = await result('release-v1.2.2');
     assert.equal(r.outcome, 'PROMOTED', r.reason);
@@ -213,14 +222,14 @@ describe("the seed's commands, as written, against a dev server", () => {
     // Stage 1: merge to main.
     const started = await sh(`./scripts/deploy.sh staging ${sha.two}`);
     ok(started, 'deploy.sh');
-    assert.equal(started.stdout, 'started release-v1.2.3; follow it with "release-promote watch v1.2.3"\n');
+    assert.match(started.stdout, /^started release-v1\.2\.3 \(run [0-9a-f-]+\) under the installation's policy sha256:[0-9a-f]{64}: dev gates → staging \(2s soak\) → approval by RELEASE_APPROVER → 10% canary \(3s\) → production\n/);
     // A re-run of the CI job is a no-op; the same version from another commit is refused.
     const again = await sh(`./scripts/deploy.sh staging ${sha.two}`);
     ok(again, 'deploy.sh again');
-    assert.match(again.stdout, new RegExp(`^v1\\.2\\.3 is already being promoted from ${sha.two}; nothing to start`));
+    assert.match(again.stdout, new RegExp(`^v1\\.2\\.3 is already being promoted from ${sha.two.slice(0, 12)} \\(release-v1\\.2\\.3, [A-Z_]+\\); nothing started\n$`));
     const other = await sh(`./scripts/deploy.sh staging ${sha.one}`, { RELEASE_VERSION: 'v1.2.3' });
     assert.equal(other.code, 2);
-    assert.match(other.stderr, new RegExp(`the running promotion of v1\\.2\\.3 is from commit ${sha.two}, not ${sha.one}`));
+    assert.equal(other.stderr, `release-promote: v1.2.3 is already being promoted (release-v1.2.3 is running, from commit ${sha.two.slice(0, 12)}); see "release-promote status v1.2.3"\n`);
 
     // Stage 2: request and approve.
     const requested = await sh('./scripts/release/request-canary.sh v1.2.3');
@@ -228,7 +237,7 @@ describe("the seed's commands, as written, against a dev server", () => {
     assert.equal(requested.stdout, 'approval requested from holders of RELEASE_APPROVER\n');
     const refused = await sh(`./scripts/release/approve-canary.sh v1.2.3 --approver=${REQUESTER}`);
     assert.equal(refused.code, 2);
-    assert.equal(refused.stderr, `release-promote: refused: ${REQUESTER} does not hold the RELEASE_APPROVER role\n`);
+    assert.equal(refused.stderr, `release-promote: refused: ${REQUESTER} does not hold RELEASE_APPROVER, the role needed to approve a canary promotion\n`);
     const approved = await sh('./scripts/release/approve-canary.sh v1.2.3 --approver=@username');
     ok(approved, 'approve-canary.sh');
     assert.match(approved.stdout, /^approved: 1 of 1 approval \(@username\); the canary starts when every other condition holds\n$/);
@@ -256,7 +265,7 @@ describe("the seed's commands, as written, against a dev server", () => {
   --promoted-by=@username \\
   --promotion-time=$(date -u +%Y-%m-%dT%H:%M:%SZ)`);
     ok(r, 'update-sot.sh');
-    assert.equal(r.stdout, `production: v1.2.3 recorded (revision ${before.revision + 1})\n`);
+    assert.match(r.stdout, new RegExp(`^production: v1\\.2\\.3 recorded by hand by @username at \\S+ \\(revision ${before.revision + 1}\\)\n$`));
     const after = sot();
     assert.equal(after.revision, before.revision + 1);
     assert.equal(after.current?.version, 'v1.2.3');
@@ -276,14 +285,55 @@ describe("the seed's commands, as written, against a dev server", () => {
     const log = readFileSync(join(dir, 'promotion.log'), 'utf8');
     assert.match(log, /^# Promotion log: v1\.2\.3 \(standard\)\n/);
     assert.match(log, /\noutcome: PROMOTED — v1\.2\.3 serves 100% of production/);
-    assert.match(log, /approval_request +AWAITING_APPROVAL|approval_request +(DEV_GATES|DEPLOYING_STAGING|STAGING_SOAK)/);
-    assert.match(log, / approve +\S+ by @username +approved via cli/);
+    assert.match(log, /approval_request +(dev|staging) \((DEV_GATES|DEPLOYING_STAGING|STAGING_SOAK|AWAITING_APPROVAL)\)/);
+    assert.match(log, / approve +(dev|staging) \(\w+\) by @username +approved via cli/);
+    assert.match(log, / promote +staging → canary \(CANARY\) by @username +deploying v1\.2\.3 as a 10% canary/);
     const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as { evaluations: Array<{ verdict: string; reason: string }> };
     assert.ok(metrics.evaluations.length >= 3, `${metrics.evaluations.length} canary evaluations (3s canary, every 1s)`);
     assert.ok(metrics.evaluations.every((e) => e.verdict === 'pass' && /error rate 0\.32% vs baseline 0\.3%/.test(e.reason)));
     const approval = JSON.parse(readFileSync(join(dir, 'approval.json'), 'utf8')) as { approvals: Array<{ approver: string; channel: string; at: string }> };
     assert.deepEqual(approval.approvals.map((a) => [a.approver, a.channel]), [['@username', 'cli']]);
     assert.ok(!Number.isNaN(Date.parse(approval.approvals[0]!.at)));
+  });
+
+  test('a CI re-run of deploy.sh after PROMOTED starts nothing and leaves the evidence byte-for-byte unchanged', async () => {
+    const evidenceDir = join(h.config.records.evidenceDir, 'v1.2.3');
+    const before = snapshotFiles(evidenceDir);
+    assert.ok(Object.keys(before).length >= 6, `the seed's three files and the run's own copies: ${Object.keys(before).join(', ')}`);
+    const runBefore = (await h.client.workflow.getHandle('release-v1.2.3').describe()).runId;
+    const rerun = await sh(`./scripts/deploy.sh staging ${sha.two}`);
+    ok(rerun, 'deploy.sh after PROMOTED');
+    assert.match(rerun.stdout, new RegExp(`^v1\\.2\\.3 was already promoted from ${sha.two.slice(0, 12)} at \\S+ \\(release-v1\\.2\\.3\\): PROMOTED — v1\\.2\\.3 serves 100% of production.*; nothing started \\(to promote it again on purpose: --again\\)\n$`));
+    assert.equal((await h.client.workflow.getHandle('release-v1.2.3').describe()).runId, runBefore, 'no new run');
+    assert.deepEqual(snapshotFiles(evidenceDir), before, 'the evidence is byte-for-byte the same');
+    // Another commit under the promoted version's name is refused.
+    const other = await sh(`./scripts/deploy.sh staging ${sha.one}`, { RELEASE_VERSION: 'v1.2.3' });
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /^release-promote: v1\.2\.3 was already promoted from commit \S+ at \S+ \(release-v1\.2\.3\); a version is promoted once: tag a new version, or pass --again/);
+  });
+
+  test('deploy.sh --again promotes v1.2.3 a second time, audited, and keeps both runs\' evidence', async () => {
+    const evidenceDir = join(h.config.records.evidenceDir, 'v1.2.3');
+    const firstRun = (await h.client.workflow.getHandle('release-v1.2.3').describe()).runId;
+    const firstFiles = snapshotFiles(join(evidenceDir, 'runs', firstRun));
+    const started = await sh(`./scripts/deploy.sh staging ${sha.two} --again`);
+    ok(started, 'deploy.sh --again');
+    ok(await sh('./scripts/release/approve-canary.sh v1.2.3 --approver=@alice'), 'approve the second run');
+    const r = await result('release-v1.2.3');
+    assert.equal(r.outcome, 'PROMOTED', r.reason);
+    const secondRun = (await h.client.workflow.getHandle('release-v1.2.3').describe()).runId;
+    assert.notEqual(secondRun, firstRun);
+    assert.deepEqual(snapshotFiles(join(evidenceDir, 'runs', firstRun)), firstFiles, "the first run's evidence is untouched");
+    const second = JSON.parse(readFileSync(join(evidenceDir, 'runs', secondRun, 'approval.json'), 'utf8')) as { runId: string; approvals: Array<{ approver: string }>; repeatOf: { runId: string } };
+    assert.deepEqual([second.runId, second.repeatOf.runId, second.approvals.map((a) => a.approver)], [secondRun, firstRun, ['@alice']]);
+    assert.equal(readFileSync(join(evidenceDir, 'approval.json'), 'utf8'), readFileSync(join(evidenceDir, 'runs', secondRun, 'approval.json'), 'utf8'), "the seed's paths show the latest run");
+    const start = readFileSync(join(h.config.records.auditDir, 'v1.2.3.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry).filter((e) => e.action === 'start');
+    assert.equal(start.length, 2);
+    assert.match(start[1]!.reason, new RegExp(`promoted again on purpose \\(--again\\), after release-v1\\.2\\.3 run ${firstRun} ended PROMOTED`));
+    // collect-evidence regenerates any run's files from its records.
+    const regenerated = await sh(`node ${join(ROOT, 'bin', 'release-promote.mjs')} collect-evidence v1.2.3 --run ${firstRun}`);
+    ok(regenerated, 'collect-evidence --run');
+    assert.deepEqual(snapshotFiles(join(evidenceDir, 'runs', firstRun)), firstFiles, 'regenerated byte-for-byte from the records');
   });
 
   test('the hotfix process as written: branch, fix, tag, hotfix-promote.sh; two approvals; no staging', async () => {
@@ -297,7 +347,8 @@ git tag v1.2.4
   --approver1=@senior-eng \\
   --approver2=@team-lead`);
     ok(r, 'hotfix-promote.sh');
-    assert.match(r.stdout, /^started hotfix-v1\.2\.4; approval requested from @senior-eng and @team-lead/);
+    assert.match(r.stdout, /^started hotfix-v1\.2\.4 \(run [0-9a-f-]+\) under the installation's policy \S+: hotfix: dev gates, then 2 approvals from @senior-eng and @team-lead\n/);
+    assert.match(r.stdout, /\napproval requested from @senior-eng and @team-lead: each confirms with "release-promote approve v1\.2\.4 --approver=@them"\n/);
     const s = await status('hotfix-v1.2.4');
     assert.equal(s.kind, 'hotfix');
     assert.equal(s.commitSha, git('rev-parse', 'v1.2.4'), 'the commit the tag points at');
@@ -318,19 +369,23 @@ git tag v1.2.4
   });
 
   test('rollback.sh production rolls back to the previous version and prints the verification', async () => {
-    const r = await sh('./scripts/release/rollback.sh production');
+    // The requester (RELEASE_PROMOTE_USER) needs the role the installation names for rollbacks.
+    const refused = await sh('./scripts/release/rollback.sh production');
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stderr, `release-promote: refused: ${REQUESTER} holds none of RELEASE_APPROVER, RELEASE_OPERATOR, the roles allowed to roll back an environment\n`);
+    const r = await sh('./scripts/release/rollback.sh production', { RELEASE_PROMOTE_USER: '@alice' });
     ok(r, 'rollback.sh');
     const lines = outputLines(r.stdout);
-    assert.match(lines[0]!, /^rolling back production to v1\.2\.3 \(rollback-production-/);
+    assert.match(lines[0]!, /^rolling back production from v1\.2\.4 to v1\.2\.3 \(rollback-production-/);
     assert.deepEqual(lines.slice(1, 4), ['✓ api-gateway: v1.2.3 (healthy)', '✓ orchestrator: v1.2.3 (healthy)', '✓ workers: v1.2.3 (healthy)']);
     assert.match(lines[4]!, /^production runs v1\.2\.3 again \(was v1\.2\.4\)/);
     assert.equal(sot().current?.version, 'v1.2.3');
     assert.equal(sot().current?.action, 'rollback');
-    assert.equal(sot().current?.promotedBy, REQUESTER);
+    assert.equal(sot().current?.promotedBy, '@alice');
   });
 
   test('rollback.sh production --version=v1.2.2, then verify-rollback.sh prints the seed\'s expected output', async () => {
-    const r = await sh('./scripts/release/rollback.sh production --version=v1.2.2');
+    const r = await sh('./scripts/release/rollback.sh production --version=v1.2.2', { RELEASE_PROMOTE_USER: '@alice' });
     ok(r, 'rollback.sh --version');
     assert.deepEqual(outputLines(r.stdout).slice(1, 4), ['✓ api-gateway: v1.2.2 (healthy)', '✓ orchestrator: v1.2.2 (healthy)', '✓ workers: v1.2.2 (healthy)']);
 
@@ -342,10 +397,10 @@ git tag v1.2.4
 
   test('rollback.sh to a version that never ran there is refused with the list, and nothing changes', async () => {
     const before = sot();
-    const r = await sh('./scripts/release/rollback.sh production --version=v9.9.9');
+    const r = await sh('./scripts/release/rollback.sh production --version=v9.9.9', { RELEASE_PROMOTE_USER: '@alice' });
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, 'release-promote: v9.9.9 cannot be rolled back to in production: it never ran there or runs there now; valid versions: v1.2.3, v1.2.4\n');
+    assert.equal(r.stderr, 'release-promote: refused: v9.9.9 never ran in production (or runs there now); versions you can roll back to: v1.2.3, v1.2.4\n');
     assert.deepEqual(sot(), before);
     ok(await sh('./scripts/release/verify-rollback.sh'), 'production still verifies');
   });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
@@ -18,6 +18,7 @@ import { statusQuery } from '../../src/shared/messages';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
 import type { ReleaseStatus, ReleaseStage } from '../../src/shared/release';
 import { workflowBundle } from './workflow-bundle';
+import type { releasePromotion } from '../../src/workflows/release-promotion';
 
 export interface Harness {
   config: Config;
@@ -25,7 +26,8 @@ export interface Harness {
   client: Client;
   worker: Worker;
   notifications: Notification[];
-  start(req?: Partial<StartRequest>): ReturnType<typeof startRelease>;
+  /** Starts a release (its admission included) and returns its handle; fails if nothing started. */
+  start(req?: Partial<StartRequest>): Promise<WorkflowHandleWithFirstExecutionRunId<typeof releasePromotion>>;
   status(handle: WorkflowHandle): Promise<ReleaseStatus>;
   /** Polls the status query (real time) until the release reaches one of the stages. */
   waitForStage(handle: WorkflowHandle, ...stages: ReleaseStage[]): Promise<ReleaseStatus>;
@@ -34,6 +36,8 @@ export interface Harness {
 }
 
 export const APPROVERS = ['@alice', '@bob', '@carol'];
+/** On call: may roll back, cancel and record versions, but not approve (a second role, as installations have). */
+export const OPERATORS = ['@oncall'];
 
 export async function createHarness(
   env: TestWorkflowEnvironment,
@@ -44,10 +48,12 @@ export async function createHarness(
   const config = parseConfig(
     {
       temporal: { taskQueue },
-      roles: { RELEASE_APPROVER: APPROVERS },
+      permissions: { rollback: ['RELEASE_APPROVER', 'RELEASE_OPERATOR'], cancel: ['RELEASE_APPROVER', 'RELEASE_OPERATOR'], 'update-sot': ['RELEASE_APPROVER', 'RELEASE_OPERATOR'] },
       simulation: { scenario: options.scenario ?? 'healthy', stateDir: join(dir, 'simulated') },
       records: { auditDir: join(dir, 'audit'), evidenceDir: join(dir, 'evidence'), sotDir: join(dir, 'sot') },
       ...options.config,
+      // A test's own roles replace the approvers; the on-call role stays unless it names one itself.
+      roles: { RELEASE_APPROVER: APPROVERS, RELEASE_OPERATOR: OPERATORS, ...(options.config?.roles as Record<string, string[]> | undefined) },
     },
     'test config',
   );
@@ -76,15 +82,16 @@ export async function createHarness(
     worker,
     notifications,
     async start(req = {}) {
-      const handle = await startRelease(env.client, config, env.namespace ?? 'default', {
+      const outcome = await startRelease(env.client, config, {
         version: 'v1.2.3',
         commitSha: 'abc1234def5678',
         requestedBy: '@dev',
         ciRunId: '12345',
         ...req,
       });
-      started.push(handle.workflowId);
-      return handle;
+      if (!outcome.started) throw new Error(`nothing started: ${outcome.message}`);
+      started.push(outcome.handle.workflowId);
+      return outcome.handle;
     },
     status: (handle) => handle.query(statusQuery),
     async waitForStage(handle, ...stages) {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { appendAuditEntry, readAuditEntries } from '../../src/activities/records/audit-log';
+import { readPolicyLog, recordPolicyInForce } from '../../src/activities/records/policy-log';
 import type { AuditEntry } from '../../src/shared/audit';
 import { approveUpdate } from '../../src/shared/messages';
 import type { ReleaseResult } from '../../src/shared/release';
@@ -27,8 +28,8 @@ function entry(key: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
     version: 'v1.2.3',
     timestamp: new Date(Date.UTC(2025, 9, 5, 12, 0, seq)).toISOString(),
     action: 'promote',
-    from_stage: 'STAGING_SOAK',
-    to_stage: 'CANARY',
+    from_stage: 'staging',
+    to_stage: 'canary',
     approved_by: '@username',
     ci_run_id: '12345',
     commit_sha: 'abc123',
@@ -37,6 +38,9 @@ function entry(key: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
     kind: 'standard',
     reason: 'test entry',
     channel: null,
+    internal_stage: 'CANARY',
+    from_version: null,
+    to_version: null,
     ...overrides,
   };
 }
@@ -190,23 +194,24 @@ test(
 // ---------------------------------------------------------------------------------------------------
 // The audit trail of whole releases, on the time-skipping server with the seed's durations.
 
-/** One line per entry: action, stage change and approver, e.g. "approve AWAITING_APPROVAL→- @alice". */
+/** One line per entry: action, the seed's stages, approver and the internal stage, e.g. "promote staging→canary @alice (CANARY)". */
 function actionLine(e: AuditEntry): string {
-  return `${e.action} ${e.from_stage ?? '-'}→${e.to_stage ?? '-'}${e.approved_by ? ` ${e.approved_by}` : ''}`;
+  return `${e.action} ${e.from_stage ?? '-'}→${e.to_stage ?? '-'}${e.approved_by ? ` ${e.approved_by}` : ''} (${e.internal_stage ?? '-'})`;
 }
 
-const DEV_GATES = ['gate DEV_GATES→-', 'gate DEV_GATES→-', 'gate DEV_GATES→-', 'gate DEV_GATES→-'];
-const STAGING_GATES = ['gate STAGING_SOAK→-', 'gate STAGING_SOAK→-', 'gate STAGING_SOAK→-'];
+const DEV_GATES = Array.from({ length: 4 }, () => 'gate dev→dev (DEV_GATES)');
+const STAGING_GATES = Array.from({ length: 3 }, () => 'gate staging→staging (STAGING_SOAK)');
 const THROUGH_APPROVAL = [
-  'start -→DEV_GATES',
+  'start dev→dev (DEV_GATES)',
   ...DEV_GATES,
-  'promote DEV_GATES→DEPLOYING_STAGING',
-  'promote DEPLOYING_STAGING→STAGING_SOAK',
+  'promote dev→staging (DEPLOYING_STAGING)',
+  'progress staging→staging (STAGING_SOAK)',
   ...STAGING_GATES,
-  'promote STAGING_SOAK→AWAITING_APPROVAL',
-  'approval_request AWAITING_APPROVAL→-',
-  'approve AWAITING_APPROVAL→- @alice',
-  'promote AWAITING_APPROVAL→CANARY',
+  'progress staging→staging (AWAITING_APPROVAL)',
+  'approval_request staging→staging (AWAITING_APPROVAL)',
+  'approve staging→staging @alice (AWAITING_APPROVAL)',
+  // The seed's example entry: the promotion into the canary, with its approver.
+  'promote staging→canary @alice (CANARY)',
 ];
 
 describe('the audit trail of a release, a rollback and a hotfix', () => {
@@ -237,7 +242,7 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
     await h.waitForStage(handle, 'AWAITING_APPROVAL');
     await waitForAction(h, version, 'approval_request');
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-    return { handle, result: (await handle.result()) as ReleaseResult };
+    return { handle, result: (await handle.result()) };
   }
 
   function checkCommon(file: AuditEntry[], workflowId: string, kind: AuditEntry['kind'], ciRunId: string | null): void {
@@ -265,14 +270,27 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
       const file = lines(auditPath(h, 'v1.2.3'));
       assert.deepEqual(file.map(actionLine), [
         ...THROUGH_APPROVAL,
-        'promote CANARY→PRODUCTION_ROLLOUT',
-        'finish PRODUCTION_ROLLOUT→PROMOTED',
+        'promote canary→production (PRODUCTION_ROLLOUT)',
+        'finish production→production (PROMOTED)',
       ]);
       checkCommon(file, 'release-v1.2.3', 'standard', '12345');
       const approval = file.find((e) => e.action === 'approve')!;
       assert.equal(approval.channel, 'cli');
       assert.match(approval.reason, /approved via cli: 1 of 1 approval \(@alice\)/);
-      assert.match(file.find((e) => e.to_stage === 'CANARY')!.reason, /deploying v1\.2\.3 as a 10% canary in production/);
+      const intoCanary = file.find((e) => e.action === 'promote' && e.to_stage === 'canary')!;
+      assert.match(intoCanary.reason, /deploying v1\.2\.3 as a 10% canary in production/);
+      // Field for field the seed's example: version, timestamp, action, from_stage, to_stage, approved_by, ci_run_id, commit_sha.
+      const { version, timestamp, action, from_stage, to_stage, approved_by, ci_run_id, commit_sha } = intoCanary;
+      assert.deepEqual({ version, action, from_stage, to_stage, approved_by, ci_run_id, commit_sha }, {
+        version: 'v1.2.3',
+        action: 'promote',
+        from_stage: 'staging',
+        to_stage: 'canary',
+        approved_by: '@alice',
+        ci_run_id: '12345',
+        commit_sha: 'abc1234def5678',
+      });
+      assert.match(timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     });
   });
 
@@ -283,12 +301,14 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
       const file = lines(auditPath(h, 'v1.3.0'));
       assert.deepEqual(file.map(actionLine), [
         ...THROUGH_APPROVAL,
-        'rollback CANARY→ROLLING_BACK',
-        'finish ROLLING_BACK→ROLLED_BACK',
+        'rollback canary→canary (ROLLING_BACK)',
+        'finish canary→canary (ROLLED_BACK)',
       ]);
       checkCommon(file, 'release-v1.3.0', 'standard', '12345');
       const breach = 'error rate 2.4% vs baseline 0.3%: +2.1 pp ≥ 1 pp';
-      assert.equal(file.find((e) => e.action === 'rollback')!.reason, breach);
+      const rollback = file.find((e) => e.action === 'rollback')!;
+      assert.equal(rollback.reason, breach);
+      assert.deepEqual([rollback.from_version, rollback.to_version], ['v1.3.0', 'v1.0.0'], 'the versions in fields of their own');
       assert.equal(file.find((e) => e.action === 'finish')!.reason, `${breach}; v1.0.0 still serves production`);
     });
   });
@@ -299,22 +319,20 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
       await waitForAction(h, 'v1.2.4', 'approval_request');
       await handle.executeUpdate(approveUpdate, { args: [{ approver: '@bob', channel: 'slack' }] });
       await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-      const result = (await handle.result()) as ReleaseResult;
+      const result = (await handle.result());
       assert.equal(result.outcome, 'PROMOTED', result.reason);
       const file = lines(auditPath(h, 'v1.2.4'));
       assert.deepEqual(file.map(actionLine), [
-        'start -→AWAITING_APPROVAL',
+        'start dev→dev (AWAITING_APPROVAL)',
         // The commit's dev gates, before anyone is asked.
-        'gate DEV_GATES→-',
-        'gate DEV_GATES→-',
-        'gate DEV_GATES→-',
-        'gate DEV_GATES→-',
-        'approval_request AWAITING_APPROVAL→-',
-        'hotfix_approve AWAITING_APPROVAL→- @bob',
-        'hotfix_approve AWAITING_APPROVAL→- @alice',
-        'promote AWAITING_APPROVAL→CANARY',
-        'promote CANARY→PRODUCTION_ROLLOUT',
-        'finish PRODUCTION_ROLLOUT→PROMOTED',
+        ...Array.from({ length: 4 }, () => 'gate dev→dev (AWAITING_APPROVAL)'),
+        'approval_request dev→dev (AWAITING_APPROVAL)',
+        'hotfix_approve dev→dev @bob (AWAITING_APPROVAL)',
+        'hotfix_approve dev→dev @alice (AWAITING_APPROVAL)',
+        // Straight from dev to the canary, with both approvers.
+        'promote dev→canary @bob,@alice (CANARY)',
+        'promote canary→production (PRODUCTION_ROLLOUT)',
+        'finish production→production (PROMOTED)',
       ]);
       checkCommon(file, 'hotfix-v1.2.4', 'hotfix', null);
       assert.deepEqual(file.filter((e) => e.action === 'hotfix_approve').map((e) => e.channel), ['slack', 'cli']);
@@ -329,7 +347,7 @@ test(
   withDir(async (dir) => {
     await appendAuditEntry(dir, entry('release-v1.2.3/run-1/1'));
     const rollback = (key: string, from: string, to: string) =>
-      entry(key, { kind: 'rollback', version: to, from_stage: from, to_stage: to, action: 'rollback', workflow_id: key.split('/')[0]!, reason: `manual rollback of production from ${from} to ${to}` });
+      entry(key, { kind: 'rollback', version: to, from_stage: 'production', to_stage: 'production', from_version: from, to_version: to, action: 'rollback', workflow_id: key.split('/')[0]!, reason: `manual rollback of production from ${from} to ${to}` });
     await appendAuditEntry(dir, rollback('rollback-production-1/run-1/2', 'v1.2.3', 'v1.2.2'));
     await appendAuditEntry(dir, rollback('rollback-production-2/run-1/3', 'v1.2.30', 'v1.2.2'));
     await appendAuditEntry(dir, rollback('rollback-production-3/run-1/4', 'v1.2.4', 'v1.2.3'));
@@ -341,5 +359,22 @@ test(
       readAuditEntries(dir, 'v1.2.30').map((e) => e.key),
       ['rollback-production-2/run-1/3'],
     );
+  }),
+);
+
+test(
+  "the policy's audit trail: one line per change of digest, however many workers start with it",
+  withDir(async (dir) => {
+    const base = { timestamp: '2025-10-05T12:00:00.000Z', changed_by: '@alice', reference: 'PR 42', config_file: '/etc/release-promote.yaml' };
+    // Four workers start at once with the same rules: one line between them.
+    const results = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((worker) => recordPolicyInForce(dir, { ...base, digest: 'sha256:aaa', worker })));
+    assert.equal(results.filter((r) => r !== null).length, 1);
+    assert.equal(await recordPolicyInForce(dir, { ...base, digest: 'sha256:aaa', worker: 'w5' }), null, 'a restart with the same rules');
+    const changed = await recordPolicyInForce(dir, { ...base, digest: 'sha256:bbb', changed_by: '@bob', worker: 'w1' });
+    assert.deepEqual([changed?.digest, changed?.previous_digest, changed?.changed_by], ['sha256:bbb', 'sha256:aaa', '@bob']);
+    assert.deepEqual(readPolicyLog(dir).map((e) => [e.digest, e.previous_digest]), [
+      ['sha256:aaa', null],
+      ['sha256:bbb', 'sha256:aaa'],
+    ]);
   }),
 );

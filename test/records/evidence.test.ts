@@ -124,7 +124,7 @@ async function promote(h: Harness, version: string): Promise<{ result: ReleaseRe
   const handle = await h.start({ version });
   await h.waitForStage(handle, 'STAGING_SOAK');
   await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'slack', note: 'load test numbers look fine' }] });
-  const result = (await handle.result()) as ReleaseResult;
+  const result = (await handle.result());
   return { result, status: await h.status(handle) };
 }
 
@@ -136,7 +136,7 @@ test('a promoted release: the timeline, 30 passing evaluations and the approval'
 
     assert.deepEqual(evidence.log.slice(0, 4), [
       '# Promotion log: v1.2.3 (standard)',
-      'workflow: release-v1.2.3',
+      `workflow: release-v1.2.3   run: ${status.runId}`,
       'commit: abc1234def5678   ci run: 12345   requested by: @dev',
       `outcome: PROMOTED — ${result.reason}`,
     ]);
@@ -198,12 +198,12 @@ test('a hotfix: both approvals with approver, channel and time, the dev gates on
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.4' });
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@bob', channel: 'cli' }] });
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'slack' }] });
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     const status = await h.status(handle);
     const evidence = readEvidence(h, 'v1.2.4');
 
-    assert.deepEqual(evidence.log.slice(0, 2), ['# Promotion log: v1.2.4 (hotfix)', 'workflow: hotfix-v1.2.4']);
+    assert.deepEqual(evidence.log.slice(0, 2), ['# Promotion log: v1.2.4 (hotfix)', `workflow: hotfix-v1.2.4   run: ${status.runId}`]);
     checkTimeline(h, 'v1.2.4', evidence.log);
     assert.deepEqual(
       section(evidence.log, 'Gates').map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
@@ -235,6 +235,6 @@ test('evidence is written as the release goes: the evaluations while the canary 
     assert.equal(status.stage, 'CANARY');
     const written = readEvidence(h, 'v1.2.7').metrics.evaluations.length;
     assert.ok(written >= 5 && written <= status.canary.evaluations.length, `${written} of ${status.canary.evaluations.length} evaluations in metrics.json mid-canary`);
-    assert.equal(((await handle.result()) as ReleaseResult).outcome, 'PROMOTED');
+    assert.equal(((await handle.result())).outcome, 'PROMOTED');
   });
 });

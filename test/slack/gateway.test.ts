@@ -198,7 +198,7 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     const { body, responseId } = click({ user: 'U0MALLORY', action: 'approve', version: 'v1.2.4' });
     assert.equal((await post('/slack/interactions', body)).status, 200);
     await gateway.idle();
-    assert.deepEqual(texts(responsesTo(responseId)), ['🚫 Not approved: @mallory does not hold the RELEASE_APPROVER role']);
+    assert.deepEqual(texts(responsesTo(responseId)), ['🚫 Not approved: @mallory does not hold RELEASE_APPROVER, the role needed to approve a canary promotion']);
     assert.equal(responsesTo(responseId)[0]?.body.response_type, 'ephemeral');
     const s = await status(handle);
     assert.deepEqual(s.approval.approvals, []);
@@ -400,7 +400,7 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     const byMallory = command('U0MALLORY', 'reject v1.3.2 I do not like it');
     await post('/slack/commands', byMallory.body);
     const [refused] = await slack.waitForResponses(byMallory.responseId, 1);
-    assert.equal(refused?.body.text, '🚫 Not rejected: @mallory does not hold the RELEASE_APPROVER role');
+    assert.equal(refused?.body.text, '🚫 Not rejected: @mallory does not hold RELEASE_APPROVER, the role needed to reject a release');
 
     const byBob = command('U0BOB', 'reject v1.3.2 e2e tests are flaky on checkout');
     await post('/slack/commands', byBob.body);

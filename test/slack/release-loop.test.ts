@@ -65,7 +65,7 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
       port: 0,
       host: '127.0.0.1',
       slackApiBaseUrl: slack.apiBaseUrl,
-      startRollback: async (request) => (await startManualRollback(env.client, h.config, env.namespace ?? 'default', request)).message,
+      startRollback: async (request) => (await startManualRollback(env.client, h.config, { ...request, channel: 'slack' })).message,
       log: (line) => gatewayLog.push(line),
     });
   });
@@ -200,7 +200,7 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
     const refusedId = await click(approval, 'U0MALLORY', 'approve');
     await gateway.idle();
     const refused = slack.responses.filter((r) => r.id === refusedId);
-    assert.deepEqual(texts(refused), ['🚫 Not approved: @mallory does not hold the RELEASE_APPROVER role']);
+    assert.deepEqual(texts(refused), ['🚫 Not approved: @mallory does not hold RELEASE_APPROVER, the role needed to approve a canary promotion']);
     assert.equal(refused[0]?.body.response_type, 'ephemeral');
     assert.equal(refused[0]?.body.replace_original, false);
     const unchanged = await h.status(handle);
@@ -286,9 +286,9 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
     console.log(`# hotfix loop: ${Date.now() - started} ms`);
   });
 
-  void it('/release rollback with a version that never ran there is refused by startManualRollback, and nothing starts', async () => {
+  void it('/release rollback with a version that never ran there is refused by the rollback workflow, and nothing changes', async () => {
     const text = await slash('U0ALICE', 'rollback production v9.9.9');
-    assert.match(text, /^⚠️ The rollback of production was not started: v9\.9\.9 cannot be rolled back to in production/);
-    assert.match(text, /valid versions: .*v3\.0\.0/);
+    assert.match(text, /^⚠️ The rollback of production was not started: refused: v9\.9\.9 never ran in production \(or runs there now\)/);
+    assert.match(text, /versions you can roll back to: .*v3\.0\.0/);
   });
 });

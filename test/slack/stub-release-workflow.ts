@@ -1,16 +1,20 @@
 // A stand-in for the release workflow, for the Slack gateway tests: the same message names
-// (statusQuery, approveUpdate, rejectUpdate, pauseDecisionUpdate) and the same validators, built on
-// the real pure approval rules, but no stages to run through. It waits for the decisions and moves
+// (statusQuery, approveUpdate, rejectUpdate, pauseDecisionUpdate, cancelUpdate) and the same
+// validators, which call the real pure decision rules, but no stages to run through. It waits for the decisions and moves
 // on like the release would: approved → CANARY, rejected → REJECTED, paused canary → CANARY or
 // ROLLING_BACK.
 import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
-import { approvalProblem, approvalProgress, approvalsComplete, approverRoleProblem } from '../../src/shared/approval-rules';
+import { approvalProblem, approvalProgress, approvalsComplete } from '../../src/shared/approval-rules';
+import { cancelProblem, pauseDecisionProblem, rejectionProblem } from '../../src/shared/decision-rules';
+import { defaultPermissions, type AccessPolicy } from '../../src/shared/authorization';
 import {
   approveUpdate,
+  cancelUpdate,
   pauseDecisionUpdate,
   rejectUpdate,
   statusQuery,
   type ApproveRequest,
+  type CancelRequest,
   type PauseDecisionRequest,
   type RejectRequest,
 } from '../../src/shared/messages';
@@ -22,6 +26,8 @@ export interface StubReleaseInput {
   kind: ReleaseKind;
   requestedBy: string;
   approvers: string[];
+  /** Who holds which role and which role each action needs; default: approvers hold RELEASE_APPROVER, needed for everything. */
+  access?: AccessPolicy;
   /** Approvals needed; default 1 (a hotfix asks two named people). */
   required?: number;
   asked?: string[];
@@ -29,12 +35,11 @@ export interface StubReleaseInput {
   stage?: ReleaseStage;
 }
 
-const OPEN: ReleaseStage[] = ['DEV_GATES', 'WAITING_FOR_ENVIRONMENT', 'DEPLOYING_STAGING', 'STAGING_SOAK', 'AWAITING_APPROVAL'];
-
 export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<ReleaseStage> {
   const startedAt = new Date().toISOString();
   const s: ReleaseStatus = {
     workflowId: workflowInfo().workflowId,
+    runId: workflowInfo().runId,
     version: input.version,
     kind: input.kind,
     commitSha: 'abc1234',
@@ -61,10 +66,13 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
     previousProductionVersion: 'v1.0.0',
     history: [],
     waitingFor: input.stage === 'CANARY_PAUSED' ? 'a decision on the paused canary' : 'approval from a RELEASE_APPROVER',
-    policy: policy(input.approvers),
+    policy: policy(input.access ?? { roles: { RELEASE_APPROVER: input.approvers }, permissions: defaultPermissions() }),
+    policyDigest: 'sha256:stub',
+    repeatOf: null,
   };
+  const { access } = s.policy;
   // An object, not a variable: the handlers set it, and TypeScript cannot see that across closures.
-  const inbox: { pauseDecision: PauseDecisionRequest | null } = { pauseDecision: null };
+  const inbox: { pauseDecision: PauseDecisionRequest | null; cancel: CancelRequest | null } = { pauseDecision: null, cancel: null };
 
   setHandler(statusQuery, () => s);
 
@@ -80,7 +88,7 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
       validator: (req: ApproveRequest) =>
         throwIf(
           approvalProblem(
-            { kind: s.kind, stage: s.stage, requestedBy: s.requestedBy, approvers: s.policy.approval.approvers, separationOfDuties: true, approval: s.approval },
+            { kind: s.kind, stage: s.stage, requestedBy: s.requestedBy, access, separationOfDuties: true, approval: s.approval },
             { approver: req.approver, notBefore: req.notBefore ?? null },
           ),
         ),
@@ -93,14 +101,7 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
       s.approval.rejection = { approver: req.approver, channel: req.channel, at: new Date().toISOString(), subject: 'reject', note: req.reason, notBefore: null };
       return { stage: s.stage, message: `rejected: ${s.version} will not be promoted (${req.reason})` };
     },
-    {
-      validator: (req: RejectRequest) => {
-        throwIf(approverRoleProblem(s.policy.approval.approvers, req.approver));
-        if (!req.reason?.trim()) throw new Error('a rejection needs a reason');
-        if (!OPEN.includes(s.stage)) throw new Error(`the release is ${s.stage}; only a release waiting for approval can be rejected (use rollback or cancel)`);
-        if (s.approval.rejection) throw new Error(`already rejected by ${s.approval.rejection.approver}`);
-      },
-    },
+    { validator: (req: RejectRequest) => throwIf(rejectionProblem(s, access, req.approver, req.reason)) },
   );
 
   setHandler(
@@ -109,20 +110,29 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
       inbox.pauseDecision = req;
       return { stage: s.stage, message: req.decision === 'resume' ? 'resuming the canary; paused time does not count toward its minimum duration' : 'rolling back the canary' };
     },
-    {
-      validator: (req: PauseDecisionRequest) => {
-        throwIf(approverRoleProblem(s.policy.approval.approvers, req.approver));
-        if (s.stage !== 'CANARY_PAUSED') throw new Error(`the canary is not paused (stage ${s.stage})`);
-        if (inbox.pauseDecision) throw new Error(`${inbox.pauseDecision.approver} has already decided: ${inbox.pauseDecision.decision}`);
-      },
+    { validator: (req: PauseDecisionRequest) => throwIf(pauseDecisionProblem(s.stage, access, { approver: req.approver, decision: String(req.decision) }, inbox.pauseDecision)) },
+  );
+
+  setHandler(
+    cancelUpdate,
+    (req) => {
+      inbox.cancel = req;
+      return { stage: s.stage, message: `cancelling ${s.version}; anything it deployed to production is undone first` };
     },
+    { validator: (req: CancelRequest) => throwIf(cancelProblem(s.stage, access, req.requestedBy, inbox.cancel?.requestedBy ?? null)) },
   );
 
   if (s.stage === 'CANARY_PAUSED') {
-    await condition(() => inbox.pauseDecision !== null);
-    s.stage = inbox.pauseDecision?.decision === 'resume' ? 'CANARY' : 'ROLLING_BACK';
+    await condition(() => inbox.pauseDecision !== null || inbox.cancel !== null);
+    s.stage = inbox.cancel ? 'ROLLING_BACK' : inbox.pauseDecision?.decision === 'resume' ? 'CANARY' : 'ROLLING_BACK';
   } else {
-    await condition(() => s.approval.rejection !== null || approvalsComplete(s.approval));
+    await condition(() => s.approval.rejection !== null || approvalsComplete(s.approval) || inbox.cancel !== null);
+    if (inbox.cancel !== null) {
+      s.stage = 'CANCELLED';
+      s.outcome = 'CANCELLED';
+      s.outcomeReason = `cancelled by ${inbox.cancel.requestedBy}`;
+      return s.stage;
+    }
     if (s.approval.rejection !== null) {
       s.stage = 'REJECTED';
       s.outcome = 'REJECTED';
@@ -141,13 +151,15 @@ function throwIf(problem: string | null): void {
   if (problem !== null) throw new Error(problem);
 }
 
-function policy(approvers: string[]): ReleasePolicy {
+function policy(access: AccessPolicy): ReleasePolicy {
   return {
+    access,
+    environments: ['staging', 'production'],
     stagingEnvironment: 'staging',
     productionEnvironment: 'production',
     devGates: { minCoveragePct: 80, blockingSeverities: ['critical', 'high'], requireCodeReview: true },
     soak: { durationMs: 7_200_000, healthCheckIntervalMs: 300_000, maxTotalMs: 28_800_000 },
-    approval: { approvers, separationOfDuties: true, reminderIntervalMs: 3_600_000, deadlineMs: null },
+    approval: { separationOfDuties: true, reminderIntervalMs: 3_600_000, deadlineMs: null },
     canary: {
       weightPercent: 10,
       minDurationMs: 1_800_000,

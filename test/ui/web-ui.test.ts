@@ -67,7 +67,7 @@ void describe('Temporal Web UI shows a release in its staging soak', () => {
     nativeConnection = await NativeConnection.connect({ address: server.address });
     worker = await createWorker({ config, connection: nativeConnection, client, namespace: 'default', shutdownGraceTime: '2s', notifier: new ConsoleNotifier(() => undefined) });
     running = worker.run();
-    handle = await startRelease(client, config, 'default', { version: VERSION, commitSha: COMMIT, requestedBy: '@release-bot', ciRunId: 'ui-1' });
+    ({ handle } = await startRelease(client, config, { version: VERSION, commitSha: COMMIT, requestedBy: '@release-bot', ciRunId: 'ui-1' }));
     // In the soak once the soak timer is in the history (the stage is set just before it starts).
     const deadline = Date.now() + 30_000;
     for (;;) {

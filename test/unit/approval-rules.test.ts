@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { approvalProblem, approvalProgress, approvalsComplete, type ApprovalContext } from '../../src/shared/approval-rules';
 import type { ApprovalRecord, ApprovalState } from '../../src/shared/release';
+import { defaultPermissions, type AccessPolicy } from '../../src/shared/authorization';
+
+const approvers = (...who: string[]): AccessPolicy => ({ roles: { RELEASE_APPROVER: who }, permissions: defaultPermissions() });
 
 const record = (approver: string): ApprovalRecord => ({ approver, channel: 'cli', at: '2025-10-05T12:00:00Z', subject: 'hotfix', note: null, notBefore: null });
 const state = (o: Partial<ApprovalState> = {}): ApprovalState => ({ requestedAt: null, requestedBy: null, required: 1, asked: [], approvals: [], rejection: null, notBefore: null, deadlineAt: null, ...o });
@@ -10,7 +13,7 @@ const ctx = (o: Partial<ApprovalContext> = {}): ApprovalContext => ({
   kind: 'standard',
   stage: 'STAGING_SOAK',
   requestedBy: '@dev',
-  approvers: ['@alice', '@bob', '@dev'],
+  access: approvers('@alice', '@bob', '@dev'),
   separationOfDuties: true,
   approval: state(),
   ...o,
@@ -20,7 +23,7 @@ const cases: Array<[string, ApprovalContext, string, string | null, RegExp | nul
   ['an approver during the soak', ctx(), '@alice', null, null],
   ['an approver after the soak', ctx({ stage: 'AWAITING_APPROVAL' }), '@alice', null, null],
   ['not an identity', ctx(), 'alice', null, /not an identity/],
-  ['not an approver', ctx(), '@mallory', null, /@mallory does not hold the RELEASE_APPROVER role/],
+  ['not an approver', ctx(), '@mallory', null, /@mallory does not hold RELEASE_APPROVER, the role needed to approve a canary promotion/],
   ['the requester', ctx(), '@dev', null, /@dev started this release and may not approve it/],
   ['the requester when separation of duties is off', ctx({ separationOfDuties: false }), '@dev', null, null],
   ['in the canary', ctx({ stage: 'CANARY' }), '@alice', null, /is CANARY; it is not waiting for approval/],
@@ -31,7 +34,7 @@ const cases: Array<[string, ApprovalContext, string, string | null, RegExp | nul
   ['hotfix: the requester', ctx({ kind: 'hotfix', stage: 'AWAITING_APPROVAL', approval: state({ required: 2 }) }), '@dev', null, /started this hotfix/],
   ['hotfix: the requester even when separation of duties is off', ctx({ kind: 'hotfix', stage: 'AWAITING_APPROVAL', separationOfDuties: false, approval: state({ required: 2 }) }), '@dev', null, /@dev started this hotfix and may not approve it/],
   ['hotfix: not one of the asked', ctx({ kind: 'hotfix', stage: 'AWAITING_APPROVAL', approval: state({ required: 2, asked: ['@alice', '@bob'] }) }), '@dev', null, /started this hotfix/],
-  ['hotfix: approver not asked', ctx({ kind: 'hotfix', stage: 'AWAITING_APPROVAL', approvers: ['@alice', '@bob', '@carol'], approval: state({ required: 2, asked: ['@alice', '@bob'] }) }), '@carol', null, /@carol was not asked to approve; the approvers asked are @alice and @bob/],
+  ['hotfix: approver not asked', ctx({ kind: 'hotfix', stage: 'AWAITING_APPROVAL', access: approvers('@alice', '@bob', '@carol'), approval: state({ required: 2, asked: ['@alice', '@bob'] }) }), '@carol', null, /@carol was not asked to approve; the approvers asked are @alice and @bob/],
   ['a bad not-before time', ctx(), '@alice', 'tomorrow', /not a time/],
   ['a valid not-before time', ctx(), '@alice', '2025-10-05T14:00:00Z', null],
 ];

@@ -44,7 +44,7 @@ test('a traced worker: one trace per release, with its workflow run and every ac
   try {
     const worker = await createWorker({ config, connection: env.nativeConnection, client: env.client, namespace: 'default', plugins: [tracingPlugin(new SimpleSpanProcessor(exporter), 'release-promote-test')] });
     const result = await worker.runUntil(async () => {
-      const handle = await startRelease(env.client, config, 'default', { version: 'v5.0.0', commitSha: 'abc1234def5678', requestedBy: '@dev', ciRunId: '1' });
+      const { handle } = await startRelease(env.client, config, { version: 'v5.0.0', commitSha: 'abc1234def5678', requestedBy: '@dev', ciRunId: '1' });
       for (let s = await handle.query(statusQuery); s.stage !== 'STAGING_SOAK'; s = await handle.query(statusQuery)) await new Promise((r) => setTimeout(r, 50));
       await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
       return (await handle.result()) as ReleaseResult;

@@ -25,8 +25,10 @@ import { stringify as toYaml } from 'yaml';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { temporal } from '@temporalio/proto';
 import { createDevEnv } from '../helpers/temporal-env';
-import { parseConfig } from '../../src/config/load';
+import { parseConfig, releasePolicy } from '../../src/config/load';
 import { startRelease } from '../../src/client/start-release';
+import { readPolicyLog } from '../../src/activities/records/policy-log';
+import { policyDigest } from '../../src/config/policy-digest';
 import { appendAuditEntry } from '../../src/activities/records/audit-log';
 import { METRIC_NAMES, ReleaseMetrics, startHealthServer } from '../../src/worker/health-server';
 import { formatLogLine, versionFromActivityArgs, versionFromWorkflowId } from '../../src/worker/logging';
@@ -184,6 +186,13 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
     // Liveness answers as soon as the server is up; readiness once the worker polls.
     await waitFor('/readyz 200', async () => ((await get(`${health}/readyz`)).status === 200 ? true : undefined), 40_000, output);
     assert.deepEqual(await get(`${health}/healthz`), { status: 200, text: 'ok\n' });
+    // The policy this worker hands its releases is audited once, with its digest and the config it came from.
+    const policyLog = readPolicyLog(join(dir, 'audit'));
+    assert.deepEqual(
+      policyLog.map((e) => [e.action, e.digest, e.previous_digest, e.config_file, e.changed_by]),
+      [['policy_change', policyDigest(releasePolicy(config, 'default')), null, configFile, null]],
+    );
+    assert.match(stdout, /"msg":"release policy sha256:[0-9a-f]{64} takes effect \(was none recorded; changed by unknown: set change\.by in the config\)"/);
     assert.equal((await get(`${health}/readyz`)).text, 'RUNNING\n');
     const metrics = await get(`${health}/metrics`);
     assert.equal(metrics.status, 200);
@@ -196,7 +205,7 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
     assert.match(sdkMetrics.text, /temporal_/, 'the SDK endpoint serves the SDK metrics');
 
     // A release whose first notification is held by the stand-in Slack: an activity in flight.
-    const handle = await startRelease(env.client, config, 'default', { version: 'v3.1.4', commitSha: 'a1b2c3d4e5f6a7b8', requestedBy: '@release-bot' });
+    const { handle } = await startRelease(env.client, config, { version: 'v3.1.4', commitSha: 'a1b2c3d4e5f6a7b8', requestedBy: '@release-bot' });
     await Promise.race([slack.arrived, delay(30_000, undefined, { ref: false }).then(() => assert.fail(`the notify activity never reached Slack\n${output()}`))]);
     // The gauge comes from visibility (cached 15 s, so a fresh value needs a fresh worker view): the
     // release itself is visible there right away.
@@ -275,6 +284,9 @@ void describe('release metrics', () => {
     kind: 'standard',
     reason: 'test',
     channel: null,
+    internal_stage: null,
+    from_version: null,
+    to_version: null,
     ...extra,
   });
 

@@ -147,11 +147,12 @@ test('an error-rate breach at minute 12 rolls back at minute 12, restores v1.0.0
     const rollback = trail.find((e) => e.action === 'rollback');
     assert.ok(rollback, `audit actions: ${trail.map((e) => e.action).join(', ')}`);
     assert.match(rollback.reason, /error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp/);
-    assert.equal(rollback.from_stage, 'CANARY');
-    assert.equal(rollback.to_stage, 'ROLLING_BACK');
+    // The seed's stage words, the internal stage beside them, the versions in fields of their own.
+    assert.deepEqual([rollback.from_stage, rollback.to_stage, rollback.internal_stage], ['canary', 'canary', 'ROLLING_BACK']);
+    assert.deepEqual([rollback.from_version, rollback.to_version], ['v3.1.0', 'v1.0.0']);
     assert.equal(rollback.commit_sha, 'abc1234def5678');
     assert.equal(trail.at(-1)?.action, 'finish');
-    assert.equal(trail.at(-1)?.to_stage, 'ROLLED_BACK');
+    assert.deepEqual([trail.at(-1)?.to_stage, trail.at(-1)?.internal_stage], ['canary', 'ROLLED_BACK']);
     assert.ok(h.notifications.some((n) => n.kind === 'rollback-started' && n.reason.includes('2.1 pp')));
   });
 });
@@ -189,7 +190,7 @@ test('a P99 regression pauses the canary; only an approver may resume it, and pa
     assert.deepEqual(notice.actions, ['resume', 'rollback']);
     assert.match(notice.reason, /P99 230 ms/);
 
-    assert.match(await refusal(decide(handle, '@mallory', 'resume')), /@mallory does not hold the RELEASE_APPROVER role/);
+    assert.match(await refusal(decide(handle, '@mallory', 'resume')), /@mallory does not hold RELEASE_APPROVER, the role needed to resume a paused canary/);
 
     await env.sleep(45 * MINUTE);
     const stillPaused = await h.status(handle);
@@ -224,7 +225,7 @@ test('a P99 regression pauses the canary; only an approver may resume it, and pa
     assert.equal(timers.filter((t) => t === 30 * MINUTE - atPause).length, 1, `timers: ${timers.join(', ')}`);
     assert.ok(status.approval.approvals.some((a) => a.approver === '@bob' && a.subject === 'resume'));
     const trail = auditTrail(h, 'v3.3.0');
-    assert.ok(trail.some((e) => e.action === 'pause' && e.to_stage === 'CANARY_PAUSED'));
+    assert.ok(trail.some((e) => e.action === 'pause' && e.to_stage === 'canary' && e.internal_stage === 'CANARY_PAUSED'));
     assert.ok(trail.some((e) => e.action === 'resume' && e.approved_by === '@bob' && e.reason.includes('P99 recovered')));
   });
 });
@@ -240,7 +241,7 @@ test('a rollback decision on a paused canary rolls back, naming the decider', as
     const status = await h.status(handle);
     assertStableRestored(h, status);
     const trail = auditTrail(h, 'v3.4.0');
-    assert.ok(trail.some((e) => e.action === 'rollback' && e.approved_by === '@carol' && e.from_stage === 'CANARY_PAUSED'));
+    assert.ok(trail.some((e) => e.action === 'rollback' && e.approved_by === '@carol' && e.from_stage === 'canary' && e.internal_stage === 'CANARY_PAUSED'));
   });
 });
 
@@ -355,7 +356,7 @@ test('cancelling mid-canary removes the canary and verifies the stable version',
     assert.deepEqual(status.rollback?.steps.map((s) => s.step), ['remove the canary', 'confirm the stable version still serves']);
     assertStableRestored(h, status);
     const trail = auditTrail(h, 'v3.8.0');
-    assert.ok(trail.some((e) => e.action === 'cancel' && e.from_stage === 'CANARY'));
+    assert.ok(trail.some((e) => e.action === 'cancel' && e.from_stage === 'canary' && e.internal_stage === 'CANARY'));
     assert.ok(trail.some((e) => e.action === 'rollback' && e.reason === 'cancelled during CANARY'));
   });
 });

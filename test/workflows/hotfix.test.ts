@@ -10,8 +10,9 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { stageGapMs, withHarness, type Harness } from '../helpers/release-harness';
-import { approveUpdate } from '../../src/shared/messages';
-import type { ReleaseResult, ReleaseStatus } from '../../src/shared/release';
+import { admissionUpdate, approveUpdate } from '../../src/shared/messages';
+import type { hotfixPromotion } from '../../src/workflows/release-promotion';
+import type { ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
 
 const MINUTE = 60_000;
@@ -56,9 +57,13 @@ async function timerDurationsMs(handle: WorkflowHandle): Promise<number[]> {
     .map((t) => Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6));
 }
 
+/** Decisions accepted into the history (the starter's admission update is not one). */
 async function acceptedUpdates(handle: WorkflowHandle): Promise<number> {
   const history = await handle.fetchHistory();
-  return (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+  return (history.events ?? []).filter((e) => {
+    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
+    return accepted && accepted.acceptedRequest?.input?.name !== admissionUpdate.name;
+  }).length;
 }
 
 /** What a refused approval must leave untouched. */
@@ -80,7 +85,7 @@ test('two distinct approvers promote a hotfix to production without staging', as
     const second = await approve(handle, '@bob');
     assert.match(second.message, /^approved: 2 of 2 approvals \(@alice, @bob\)/);
 
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     assert.match(result.reason, /v1\.2\.4 serves 100% of production: ✓ api-gateway: v1\.2\.4 \(healthy\)/);
 
@@ -116,7 +121,7 @@ test('two distinct approvers promote a hotfix to production without staging', as
 test('a hotfix whose commit fails its dev gates ends before anyone is asked to approve it', async () => {
   await withHarness(env, { config: { roles: ROLES }, scenario: 'failing-gates' }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.9' });
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'GATES_FAILED');
     assert.match(result.reason, /^dev gates failed before the hotfix fast track: unit-coverage/);
     const status = await h.status(handle);
@@ -137,7 +142,7 @@ test('the same approver twice, the requester, a non-approver and an approver not
     const before = snapshot(await h.status(handle));
     const auditBefore = auditActions(h, 'v1.3.1');
 
-    assert.equal(await refusal(approve(handle, '@mallory')), '@mallory does not hold the RELEASE_APPROVER role');
+    assert.equal(await refusal(approve(handle, '@mallory')), '@mallory does not hold RELEASE_APPROVER, the role needed to approve a hotfix');
     assert.equal(await refusal(approve(handle, '@carol')), '@carol started this hotfix and may not approve it (separation of duties)');
     assert.equal(await refusal(approve(handle, '@dave')), '@dave was not asked to approve; the approvers asked are @alice and @bob');
     assert.deepEqual(snapshot(await h.status(handle)), before, 'refused approvals leave the workflow unchanged');
@@ -154,7 +159,7 @@ test('the same approver twice, the requester, a non-approver and an approver not
     assert.equal(auditActions(h, 'v1.3.1').filter((a) => a === 'hotfix_approve').length, 1);
 
     await approve(handle, '@bob');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     assert.deepEqual((await h.status(handle)).approval.approvals.map((a) => a.approver), ['@alice', '@bob']);
   });
@@ -165,7 +170,7 @@ test('the approvals may come in either order', async () => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.3.2' });
     assert.equal((await approve(handle, '@bob')).message, 'approval recorded: 1 of 2 approvals (@bob); waiting for @alice');
     await approve(handle, '@alice');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     const status = await h.status(handle);
     assert.deepEqual(status.approval.approvals.map((a) => a.approver), ['@bob', '@alice']);
@@ -179,16 +184,22 @@ test('without named approvers, any two different RELEASE_APPROVERs approve', asy
     await approve(handle, '@dave');
     assert.match(await refusal(approve(handle, '@dave')), /@dave has already approved; the next approval must come from a different person/);
     await approve(handle, '@carol');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'PROMOTED', result.reason);
   });
 });
 
 test('a hotfix naming the same approver twice, the requester, or a non-approver is refused before it starts', async () => {
   await withHarness(env, { config: { roles: ROLES } }, async (h) => {
-    await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@alice'], version: 'v1.3.4' }), /the two hotfix approvers must be different people/);
+    await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@alice'], version: 'v1.3.4' }), /the hotfix approvers must be different people/);
     await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@carol'], version: 'v1.3.4', requestedBy: '@carol' }), /@carol requested the hotfix and cannot be one of its approvers/);
-    await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@mallory'], version: 'v1.3.4' }), /@mallory does not hold the RELEASE_APPROVER role/);
-    await assert.rejects(h.client.workflow.getHandle('hotfix-v1.3.4').describe(), /not found/i, 'nothing was started');
+    await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@mallory'], version: 'v1.3.4' }), /refused: cannot ask @mallory to approve the hotfix: @mallory does not hold RELEASE_APPROVER, the role needed to approve a hotfix/);
+    // The first two never reach Temporal; the third is refused by the workflow from the installation's
+    // policy, before it changes anything: its run ends REFUSED, audited, and deploys nothing.
+    const refused = await h.client.workflow.getHandle<typeof hotfixPromotion>('hotfix-v1.3.4').result();
+    assert.equal(refused.outcome, 'REFUSED');
+    assert.match(refused.reason, /^cannot ask @mallory to approve the hotfix/);
+    assert.deepEqual(auditActions(h, 'v1.3.4'), ['refuse']);
+    assert.equal(existsSync(join(h.dir, 'simulated', 'production.json')), false, 'nothing deployed');
   });
 });

@@ -8,8 +8,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { refusal, stageGapMs, timerDurationsMs, withHarness } from '../helpers/release-harness';
+import { startRelease } from '../../src/client/start-release';
 import { approveUpdate, rejectUpdate } from '../../src/shared/messages';
-import type { ReleaseResult } from '../../src/shared/release';
 import { environmentRecordsQuery } from '../../src/shared/ledger';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
 
@@ -34,7 +34,7 @@ test('promotes with a 2 h staging soak timer and a 30 min canary, measured on th
     const handle = await h.start({ version: 'v2.0.0' });
     await h.waitForStage(handle, 'STAGING_SOAK');
     await approve(handle, '@alice');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'PROMOTED', result.reason);
 
     const status = await h.status(handle);
@@ -73,7 +73,7 @@ test('the canary waits for both the soak and the approval', async () => {
     assert.ok(h.notifications.some((n) => n.kind === 'approval-reminder'), 'a reminder went out while waiting');
 
     await approve(handle, '@bob');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'PROMOTED');
     const status = await h.status(handle);
     assert.ok(stageGapMs(status, "STAGING_SOAK", "CANARY") >= 3.5 * HOUR, 'the canary started only after the approval');
@@ -85,7 +85,7 @@ test('an unhealthy staging check restarts the 2-hour clock', async () => {
     const handle = await h.start({ version: 'v2.2.0' });
     await h.waitForStage(handle, 'STAGING_SOAK');
     await approve(handle, '@alice');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'PROMOTED');
     const status = await h.status(handle);
     // Unhealthy at minutes 30 and 35 of the soak: the last restart is at 35, so the soak ends at 2h35.
@@ -100,7 +100,7 @@ test('an unhealthy staging check restarts the 2-hour clock', async () => {
 test('the soak fails when staging cannot stay healthy within the maximum total soak', async () => {
   await withHarness(env, { scenario: 'unhealthy-staging', config: { stages: { staging: { maxTotalSoak: '2h30m' } } } }, async (h) => {
     const handle = await h.start({ version: 'v2.2.1' });
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'SOAK_FAILED');
     assert.match(result.reason, /continuous 2h within the 2h30m maximum soak/);
   });
@@ -110,7 +110,7 @@ test('approvals from a non-approver or from the requester are refused and change
   await withHarness(env, {}, async (h) => {
     const handle = await h.start({ version: 'v2.3.0', requestedBy: '@alice' });
     await h.waitForStage(handle, 'STAGING_SOAK');
-    assert.match(await refusal(approve(handle, '@mallory')), /@mallory does not hold the RELEASE_APPROVER role/);
+    assert.match(await refusal(approve(handle, '@mallory')), /@mallory does not hold RELEASE_APPROVER, the role needed to approve a canary promotion/);
     assert.match(await refusal(approve(handle, '@alice')), /@alice started this release and may not approve it \(separation of duties\)/);
     assert.match(await refusal(approve(handle, 'bob')), /not an identity/);
     const status = await h.status(handle);
@@ -121,7 +121,7 @@ test('approvals from a non-approver or from the requester are refused and change
     await approve(handle, '@bob');
     assert.match(await refusal(approve(handle, '@bob')), /already approved/);
     await handle.cancel();
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'CANCELLED');
   });
 });
@@ -132,7 +132,7 @@ test('a rejection ends the release before the canary', async () => {
     await h.waitForStage(handle, 'STAGING_SOAK');
     assert.match(await refusal(handle.executeUpdate(rejectUpdate, { args: [{ approver: '@mallory', channel: 'cli', reason: 'no' }] })), /RELEASE_APPROVER/);
     await handle.executeUpdate(rejectUpdate, { args: [{ approver: '@carol', channel: 'cli', reason: 'load test numbers look wrong' }] });
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'REJECTED');
     assert.match(result.reason, /rejected by @carol via cli: load test numbers look wrong/);
     const status = await h.status(handle);
@@ -144,7 +144,7 @@ test('a rejection ends the release before the canary', async () => {
 test('a failed dev gate stops the release before staging', async () => {
   await withHarness(env, { scenario: 'failing-gates' }, async (h) => {
     const handle = await h.start({ version: 'v2.5.0' });
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'GATES_FAILED');
     assert.match(result.reason, /unit coverage 72% < 80% required/);
     assert.match(result.reason, /blocking security findings: 1 high/);
@@ -152,19 +152,22 @@ test('a failed dev gate stops the release before staging', async () => {
   });
 });
 
-test('a second promotion of a running version is refused; after it ends the version can be promoted again', async () => {
+test('one promotion per version: a re-run for the same commit starts nothing, another commit is refused, a rejected version starts again', async () => {
   await withHarness(env, {}, async (h) => {
     const first = await h.start({ version: 'v2.6.0' });
-    await assert.rejects(h.start({ version: 'v2.6.0' }), /v2\.6\.0 is already being promoted \(release-v2\.6\.0 is running\)/);
+    const rerun = await startRelease(h.client, h.config, { version: 'v2.6.0', commitSha: 'abc1234def5678', requestedBy: '@dev' });
+    assert.equal(rerun.started, false);
+    assert.match(rerun.message, /^v2\.6\.0 is already being promoted from abc1234def56 \(release-v2\.6\.0, DEV_GATES\); nothing started$/);
+    await assert.rejects(h.start({ version: 'v2.6.0', commitSha: 'fff1234def5678' }), /v2\.6\.0 is already being promoted \(release-v2\.6\.0 is running, from commit abc1234def56\)/);
     // Nor on the other track: a hotfix of a version whose release is running (and the other way round).
-    await assert.rejects(h.start({ version: 'v2.6.0', kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'] }), /v2\.6\.0 is already being promoted \(release-v2\.6\.0 is running\)/);
+    await assert.rejects(h.start({ version: 'v2.6.0', kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'] }), /v2\.6\.0 is already being promoted \(release-v2\.6\.0 is running/);
     await h.waitForStage(first, 'STAGING_SOAK');
     await first.executeUpdate(rejectUpdate, { args: [{ approver: '@bob', channel: 'cli', reason: 'wrong build' }] });
-    assert.equal(((await first.result()) as ReleaseResult).outcome, 'REJECTED');
+    assert.equal((await first.result()).outcome, 'REJECTED');
     const hotfix = await h.start({ version: 'v2.6.0', kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'] });
-    await assert.rejects(h.start({ version: 'v2.6.0' }), /v2\.6\.0 is already being promoted \(hotfix-v2\.6\.0 is running\)/);
+    await assert.rejects(h.start({ version: 'v2.6.0', commitSha: 'fff1234def5678' }), /v2\.6\.0 is already being promoted \(hotfix-v2\.6\.0 is running/);
     await hotfix.executeUpdate(rejectUpdate, { args: [{ approver: '@bob', channel: 'cli', reason: 'wrong track' }] });
-    assert.equal(((await hotfix.result()) as ReleaseResult).outcome, 'REJECTED');
+    assert.equal((await hotfix.result()).outcome, 'REJECTED');
     const second = await h.start({ version: 'v2.6.0' });
     assert.notEqual(second.firstExecutionRunId, first.firstExecutionRunId);
     await second.cancel();

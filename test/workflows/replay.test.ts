@@ -10,8 +10,12 @@ import { temporal } from '@temporalio/proto';
 import { workflowBundle } from '../helpers/workflow-bundle';
 import { installTestRuntime } from '../helpers/temporal-env';
 
+// The top level holds the first recorded generation; each later one (scripts/record-histories.ts
+// <generation>) is a folder of its own. All of them must replay: releases of each may still be running.
 const DIR = join(__dirname, '..', 'histories');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.binpb')).sort();
+const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.binpb'))
+  .sort();
 const load = (file: string) => temporal.api.history.v1.History.decode(readFileSync(join(DIR, file)));
 
 test('recorded histories exist for every workflow type', () => {
@@ -20,12 +24,12 @@ test('recorded histories exist for every workflow type', () => {
       return load(f).events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     }),
   );
-  for (const type of ['releasePromotion', 'hotfixPromotion', 'manualRollback', 'environmentLedger']) assert.ok(types.has(type), `no recorded history of ${type}`);
+  for (const type of ['releasePromotion', 'hotfixPromotion', 'manualRollback', 'environmentLedger', 'manualVersionRecord']) assert.ok(types.has(type), `no recorded history of ${type}`);
 });
 
 for (const file of files) {
   test(`replays ${file} deterministically`, async () => {
     installTestRuntime();
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(file), file.replace(/\.binpb$/, ''));
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(file), file.replace(/\.binpb$/, '').replace(/\//g, '-'));
   });
 }

@@ -8,7 +8,6 @@ import { withHarness, type Harness } from '../helpers/release-harness';
 import { approveUpdate, rejectUpdate } from '../../src/shared/messages';
 import { environmentRecordsQuery } from '../../src/shared/ledger';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
-import type { ReleaseResult } from '../../src/shared/release';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -42,7 +41,7 @@ async function queueBehindCanary(h: Harness, firstVersion: string, secondVersion
 test('nobody deciding before the approval deadline rejects the release, after reminders', async () => {
   await withHarness(env, { config: { stages: { approval: { deadline: '24h' } } } }, async (h) => {
     const handle = await h.start({ version: 'v8.0.0' });
-    const result = (await handle.result()) as ReleaseResult;
+    const result = (await handle.result());
     assert.equal(result.outcome, 'REJECTED');
     assert.equal(result.reason, 'nobody approved within the 1d approval deadline');
     const status = await h.status(handle);
@@ -56,8 +55,8 @@ test('a second promotion waits in a visible queue while the first holds producti
     const { first, second, queued } = await queueBehindCanary(h, 'v8.1.0', 'v8.2.0');
     assert.match(queued.waitingFor ?? '', /production is busy with release-v8\.1\.0 \(standard v8\.1\.0: canary and production rollout\); queued at position 1/);
 
-    assert.equal(((await first.result()) as ReleaseResult).outcome, 'PROMOTED');
-    const result = (await second.result()) as ReleaseResult;
+    assert.equal(((await first.result())).outcome, 'PROMOTED');
+    const result = (await second.result());
     assert.equal(result.outcome, 'PROMOTED');
     const firstDone = await h.status(first);
     const secondStatus = await h.status(second);
@@ -74,7 +73,7 @@ test('an approval scheduled for later waits for its time; a rejection meanwhile 
     const soaking = await h.waitForStage(scheduled, 'STAGING_SOAK');
     const at = (hours: number) => new Date(Date.parse(soaking.history.at(-1)!.at) + hours * 3_600_000).toISOString();
     await scheduled.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli', notBefore: at(5) }] });
-    const result = (await scheduled.result()) as ReleaseResult;
+    const result = (await scheduled.result());
     assert.equal(result.outcome, 'PROMOTED');
     const canary = (await h.status(scheduled)).history.find((t) => t.to === 'CANARY')!;
     assert.ok(Date.parse(canary.at) >= Date.parse(at(5)), `the canary started at ${canary.at}, not before ${at(5)}`);
@@ -86,7 +85,7 @@ test('an approval scheduled for later waits for its time; a rejection meanwhile 
     await env.sleep('3h');
     assert.match((await h.status(rejected)).waitingFor ?? '', /the scheduled canary start/);
     await rejected.executeUpdate(rejectUpdate, { args: [{ approver: '@carol', channel: 'cli', reason: 'freeze announced' }] });
-    const ended = (await rejected.result()) as ReleaseResult;
+    const ended = (await rejected.result());
     assert.equal(ended.outcome, 'REJECTED');
     assert.match(ended.reason, /rejected by @carol via cli: freeze announced/);
     assert.equal((await h.status(rejected)).canary.startedAt, null);
@@ -97,11 +96,11 @@ test('a rejection while queued for production ends the release and leaves the qu
   await withHarness(env, { config: { stages: { staging: { soak: '10m' }, canary: { minDuration: '30m' } } } }, async (h) => {
     const { first, second } = await queueBehindCanary(h, 'v8.4.0', 'v8.5.0');
     await second.executeUpdate(rejectUpdate, { args: [{ approver: '@carol', channel: 'cli', reason: 'superseded by v8.6.0' }] });
-    const ended = (await second.result()) as ReleaseResult;
+    const ended = (await second.result());
     assert.equal(ended.outcome, 'REJECTED');
     assert.match(ended.reason, /superseded by v8\.6\.0/);
     assert.equal((await h.status(second)).canary.startedAt, null, 'the rejected release never deployed a canary');
-    assert.equal(((await first.result()) as ReleaseResult).outcome, 'PROMOTED');
+    assert.equal(((await first.result())).outcome, 'PROMOTED');
     const ledger = await h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue)).query(environmentRecordsQuery);
     assert.equal(ledger.lease, null);
     assert.deepEqual(ledger.queue, [], 'the rejected release left the queue');

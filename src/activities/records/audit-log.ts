@@ -46,9 +46,9 @@ function keyOf(line: string): string | null {
 
 export function readAuditEntries(auditDir: string, version: string): AuditEntry[] {
   const own = parseLines(join(auditDir, `${version}.jsonl`));
-  // A manual rollback's entries name the version it restores (version) and the one it replaces
-  // (from_stage); both belong to those versions' trails, and nothing merely mentioning them does.
-  const rollbacks = parseLines(join(auditDir, 'rollbacks.jsonl')).filter((e) => e.version === version || e.from_stage === version);
+  // A manual rollback's entries name the version it restores (to_version, also its `version`) and the
+  // one it replaces (from_version); both belong to those versions' trails, nothing merely mentioning them does.
+  const rollbacks = parseLines(join(auditDir, 'rollbacks.jsonl')).filter((e) => e.version === version || e.from_version === version);
   return [...own, ...rollbacks].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.seq - b.seq);
 }
 

@@ -20,17 +20,14 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
     .description('roll an environment back to its previous version (or --version), cancelling a promotion in flight there first; ends with verification')
     .argument('<environment>', 'environment, like production')
     .option('--version <version>', 'a version that once ran there (default: the one before the current)')
-    .option('--requested-by <identity>', 'who asks', defaultIdentity())
+    .option('--requested-by <identity>', 'who asks (needs the role the policy names for rollback)', defaultIdentity())
     .option('--no-wait', 'return once the rollback has started')
     .action(async (environment: string, o: { version?: string; requestedBy: string; wait: boolean }) => {
-      const config = ctx.config();
-      requireEnvironment(config, environment);
-      if (o.version) requireValid(versionProblem(o.version));
-      const { client, namespace } = await ctx.client();
-      const started = await startManualRollback(client, config, namespace, { environment, version: o.version, requestedBy: o.requestedBy });
+      const { client } = await ctx.client();
+      const started = await startManualRollback(client, ctx.config(), { environment, version: o.version, requestedBy: o.requestedBy, channel: 'cli' });
       ctx.out(started.message);
       if (!o.wait) return;
-      const result = (await started.handle.result()) as ManualRollbackResult;
+      const result: ManualRollbackResult = await started.handle.result();
       for (const line of result.verification) ctx.out(line);
       ctx.out(result.reason);
       process.exitCode = result.ok ? 0 : 1;

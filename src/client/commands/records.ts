@@ -1,16 +1,15 @@
 // Commands over the records: the audit trail, the evidence files and the version records (SoT).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { readAuditEntries } from '../../activities/records/audit-log';
-import { ledgerStart } from '../../activities';
 import { renderEvidence, writeEvidenceFiles } from '../../activities/records/evidence';
 import { statusQuery } from '../../shared/messages';
-import { environmentRecordsQuery, recordVersionUpdate, type EnvironmentRecords } from '../../shared/ledger';
-import { environmentWorkflowId, identityProblem, versionProblem } from '../../shared/identifiers';
-import { findReleaseHandle } from '../releases';
+import { environmentRecordsQuery, type EnvironmentRecords } from '../../shared/ledger';
+import { environmentWorkflowId, versionProblem } from '../../shared/identifiers';
+import { findReleaseHandle, findRun } from '../releases';
 import { requireValid, defaultIdentity, type CliContext } from '../cli';
-import { InvalidInputError } from '../start-release';
+import { InvalidInputError } from '../errors';
+import { recordVersionByHand } from '../start-rollback';
 
 export function registerRecordsCommands(program: Command, ctx: CliContext): void {
   program
@@ -28,12 +27,17 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
     .command('collect-evidence')
     .description('regenerate TEST/release/<version>/{promotion.log,metrics.json,approval.json} from the release workflow')
     .argument('<version>')
-    .action(async (version: string) => {
+    .option('--run <run-id>', "an earlier run of the version (default: its latest); each run's files are kept in runs/<run id>/")
+    .action(async (version: string, o: { run?: string }) => {
       requireValid(versionProblem(version));
       const { client } = await ctx.client();
-      const status = await (await findReleaseHandle(client, version)).query(statusQuery);
+      const latest = await findReleaseHandle(client, version);
+      const handle = o.run ? await findRun(client, version, o.run) : latest;
+      const status = await handle.query(statusQuery);
       const config = ctx.config();
-      const dir = writeEvidenceFiles(resolve(config.records.evidenceDir), version, renderEvidence(status, readAuditEntries(resolve(config.records.auditDir), version)));
+      const isLatest = o.run === undefined || status.runId === (await latest.describe()).runId;
+      const files = renderEvidence(status, readAuditEntries(resolve(config.records.auditDir), version));
+      const dir = writeEvidenceFiles(resolve(config.records.evidenceDir), version, status.runId, files, isLatest);
       for (const f of ['promotion.log', 'metrics.json', 'approval.json']) ctx.out(`${dir}/${f}`);
     });
 
@@ -70,26 +74,17 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
     .description('record by hand that a version runs in an environment (the seed\'s manual SoT step)')
     .argument('<version>')
     .requiredOption('--environment <name>')
-    .option('--promoted-by <identity>', 'who promoted it', defaultIdentity())
+    .option('--promoted-by <identity>', 'who records it (needs the role the policy names for update-sot)', defaultIdentity())
     .option('--promotion-time <iso>', 'when (default now)')
     .action(async (version: string, o: { environment: string; promotedBy: string; promotionTime?: string }) => {
-      const config = ctx.config();
-      requireValid(
-        versionProblem(version),
-        identityProblem(o.promotedBy),
-        o.environment in config.environments ? null : `unknown environment "${o.environment}" (known: ${Object.keys(config.environments).join(', ')})`,
-        o.promotionTime && Number.isNaN(Date.parse(o.promotionTime)) ? `"${o.promotionTime}" is not an ISO time like 2025-10-05T12:00:00Z` : null,
-      );
       const { client } = await ctx.client();
-      const records = await client.workflow.executeUpdateWithStart(recordVersionUpdate, {
-        args: [{ version, promotedBy: o.promotedBy, promotedAt: new Date(o.promotionTime ?? Date.now()).toISOString(), action: 'manual', workflowId: null }],
-        startWorkflowOperation: new WithStartWorkflowOperation('environmentLedger', {
-          workflowId: environmentWorkflowId(o.environment, config.temporal.taskQueue),
-          taskQueue: config.temporal.taskQueue,
-          args: [ledgerStart(resolve(config.records.sotDir), o.environment)],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-        }),
+      const result = await recordVersionByHand(client, ctx.config(), {
+        environment: o.environment,
+        version,
+        promotedBy: o.promotedBy,
+        promotedAt: o.promotionTime ?? new Date().toISOString(),
+        channel: 'cli',
       });
-      ctx.out(`${o.environment}: ${records.current?.version} recorded (revision ${records.revision})`);
+      ctx.out(result.reason);
     });
 }

@@ -1,5 +1,6 @@
 // Long-running commands: the worker, the local dev server and the demo.
 import { resolve } from 'node:path';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { connectClient, connectWorker, temporalSettings } from '../connection';
@@ -11,6 +12,9 @@ import { runDemo } from '../demo';
 import { tracingFromEnv } from '../../worker/tracing';
 import type { CliContext } from '../cli';
 import { BUILT_IN_SCENARIOS } from '../../activities/simulated/scenarios';
+import { releasePolicy } from '../../config/load';
+import { installedPolicy } from '../../config/policy-digest';
+import { recordPolicyInForce } from '../../activities/records/policy-log';
 
 export function registerServiceCommands(program: Command, ctx: CliContext): void {
   program
@@ -71,6 +75,22 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
           bundleWorkflowsAtStart: tracing !== null,
         });
         state = () => worker.getState();
+        // The policy's audit trail: a line when this worker's rules differ from the last recorded.
+        const { digest } = installedPolicy(releasePolicy(config, settings.namespace));
+        const change = await recordPolicyInForce(resolve(config.records.auditDir), {
+          timestamp: new Date().toISOString(),
+          digest,
+          changed_by: config.change?.by ?? null,
+          reference: config.change?.reference ?? null,
+          config_file: ctx.configFile() ?? 'built-in defaults',
+          worker: `${hostname()}/${process.pid}`,
+        });
+        logger.info(
+          change
+            ? `release policy ${digest} takes effect (was ${change.previous_digest ?? 'none recorded'}; changed by ${change.changed_by ?? 'unknown: set change.by in the config'})`
+            : `release policy ${digest} (unchanged)`,
+          { policyDigest: digest },
+        );
         logger.info(`worker polling task queue "${config.temporal.taskQueue}" on ${settings.address} (namespace ${settings.namespace})`, {
           taskQueue: config.temporal.taskQueue,
           namespace: settings.namespace,

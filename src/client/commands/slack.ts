@@ -50,7 +50,7 @@ export function registerSlackCommands(program: Command, ctx: CliContext): void {
         host: config.slack.host,
         // Replies go to Slack's hooks host, or to the configured Slack Web API's origin (a proxy).
         slackApiBaseUrl: config.notifications.provider === 'slack' ? config.notifications.apiBaseUrl : undefined,
-        startRollback: async (request: RollbackRequest) => (await startManualRollback(client, config, namespace, request)).message,
+        startRollback: async (request: RollbackRequest) => (await startManualRollback(client, config, { ...request, channel: 'slack' })).message,
       }).catch((err: unknown) => {
         const code = (err as { code?: unknown }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {

@@ -2,6 +2,8 @@
 //   /release status v1.2.3
 //   /release approve v1.2.3 [note]
 //   /release reject v1.2.3 <reason>
+//   /release resume v1.2.3 | abort v1.2.3     (a paused canary)
+//   /release cancel v1.2.3 [reason]
 //   /release rollback production [v1.2.2]
 //   /release help
 import { versionProblem } from '../../shared/identifiers';
@@ -10,6 +12,8 @@ export type ReleaseCommand =
   | { verb: 'status'; version: string }
   | { verb: 'approve'; version: string; note: string | null }
   | { verb: 'reject'; version: string; reason: string }
+  | { verb: 'resume' | 'abort'; version: string }
+  | { verb: 'cancel'; version: string; reason: string | null }
   | { verb: 'rollback'; environment: string; version: string | null }
   | { verb: 'help' };
 
@@ -21,6 +25,8 @@ export function usage(command: string): string {
     `• \`${command} status v1.2.3\`: where the release is and what it waits for`,
     `• \`${command} approve v1.2.3 [note]\`: approve the canary (or the hotfix)`,
     `• \`${command} reject v1.2.3 <reason>\`: stop the release before the canary`,
+    `• \`${command} resume v1.2.3\` or \`${command} abort v1.2.3\`: resume or roll back a paused canary`,
+    `• \`${command} cancel v1.2.3 [reason]\`: cancel a release (what reached production is undone first)`,
     `• \`${command} rollback production [v1.2.2]\`: roll an environment back (to its previous version, or the one named)`,
   ].join('\n');
 }
@@ -35,13 +41,18 @@ export function parseReleaseCommand(text: string): ReleaseCommand | { problem: s
     case 'help':
       return { verb: 'help' };
     case 'status':
+    case 'resume':
+    case 'abort':
+    case 'cancel':
     case 'approve':
     case 'reject': {
       if (first === undefined) return { problem: `${verb} needs a version, like v1.2.3` };
       const problem = versionProblem(first);
       if (problem !== null) return { problem };
-      if (verb.toLowerCase() === 'status') return rest.length ? { problem: `status takes only a version (got "${restText}" too)` } : { verb: 'status', version: first };
-      if (verb.toLowerCase() === 'approve') return { verb: 'approve', version: first, note: restText === '' ? null : restText };
+      const v = verb.toLowerCase();
+      if (v === 'status' || v === 'resume' || v === 'abort') return rest.length ? { problem: `${v} takes only a version (got "${restText}" too)` } : { verb: v, version: first };
+      if (v === 'cancel') return { verb: 'cancel', version: first, reason: restText === '' ? null : restText };
+      if (v === 'approve') return { verb: 'approve', version: first, note: restText === '' ? null : restText };
       if (restText === '') return { problem: `a rejection needs a reason: reject ${first} <why>` };
       return { verb: 'reject', version: first, reason: restText };
     }

@@ -1,15 +1,16 @@
 // Sending a person's decision to a release as a workflow Update, and sorting the answer into what
 // the person should be told. The workflow's validator is the judge: it refuses an unauthorized or
 // repeated decision synchronously, with the reason, and nothing changes.
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { approveUpdate, pauseDecisionUpdate, rejectUpdate, statusQuery, type DecisionAck } from '../../shared/messages';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { approveUpdate, cancelUpdate, pauseDecisionUpdate, rejectUpdate, statusQuery, type DecisionAck } from '../../shared/messages';
 import type { ReleaseStatus } from '../../shared/release';
 
 export type Decision =
   | { kind: 'approve'; note: string | null }
   | { kind: 'reject'; reason: string }
   | { kind: 'resume' }
-  | { kind: 'rollback' };
+  | { kind: 'rollback' }
+  | { kind: 'cancel'; reason: string | null };
 
 export type Verdict =
   | { outcome: 'accepted'; ack: DecisionAck }
@@ -23,7 +24,7 @@ export type Verdict =
  * `updateId` makes a re-delivery of the same Slack request idempotent even across gateway restarts:
  * Temporal answers a second Update with the same ID with the first one's outcome.
  */
-export async function sendDecision(handle: WorkflowHandle, approver: string, decision: Decision, updateId: string): Promise<Verdict> {
+export async function sendDecision(handle: WorkflowHandle, approver: string, decision: Decision, updateId: string, endedLine?: () => Promise<string>): Promise<Verdict> {
   try {
     const ack = await execute(handle, approver, decision, updateId);
     return { outcome: 'accepted', ack };
@@ -32,6 +33,11 @@ export async function sendDecision(handle: WorkflowHandle, approver: string, dec
       const reason = err.cause?.message ?? err.message;
       const repeat = await recordedAlready(handle, approver, decision);
       return repeat === null ? { outcome: 'refused', reason } : { outcome: 'repeat', message: repeat };
+    }
+    // The release has ended: say how, rather than that the decision could not be delivered.
+    if (err instanceof WorkflowNotFoundError && endedLine) {
+      const ended = await endedLine().catch(() => null);
+      if (ended !== null) return { outcome: 'refused', reason: ended };
     }
     const why = err instanceof Error ? err.message : String(err);
     return { outcome: 'failed', reason: `the decision could not be delivered to ${handle.workflowId} (${why}); trying again is safe: a repeated approval is recognised` };
@@ -47,6 +53,8 @@ function execute(handle: WorkflowHandle, approver: string, decision: Decision, u
     case 'resume':
     case 'rollback':
       return handle.executeUpdate(pauseDecisionUpdate, { args: [{ approver, channel: 'slack', decision: decision.kind }], updateId });
+    case 'cancel':
+      return handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: approver, channel: 'slack', reason: decision.reason }], updateId });
   }
 }
 

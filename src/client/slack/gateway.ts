@@ -16,7 +16,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { actionForId, VIEW_IN_TEMPORAL_ACTION_ID } from '../../activities/notify/slack-blocks';
 import type { NotificationAction } from '../../activities/ports';
 import { statusQuery } from '../../shared/messages';
-import { findReleaseHandle, ReleaseNotFoundError } from '../releases';
+import { findReleaseHandle, ReleaseEndedError, ReleaseNotFoundError, runningRelease } from '../releases';
 import { parseReleaseCommand, usage, type ReleaseCommand } from './commands';
 import { SeenDeliveries } from './dedupe';
 import { sendDecision, stillNeedsApprovals, type Decision } from './decisions';
@@ -86,6 +86,16 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
     pending.add(p);
   };
 
+  /** How a release ended, for a decision that arrived after the end. */
+  const endedLine = async (version: string): Promise<string> => {
+    try {
+      await runningRelease(options.client, version);
+    } catch (err) {
+      if (err instanceof ReleaseEndedError) return err.message;
+    }
+    throw new Error(`${version} has not ended`);
+  };
+
   const reply = async (responseUrl: string, message: ResponseMessage): Promise<void> => {
     await replies.post(responseUrl, message);
   };
@@ -128,7 +138,7 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
 
     const decision = decisionForButton(name, identity);
     const handle = options.client.workflow.getHandle(release.workflowId);
-    const verdict = await sendDecision(handle, identity, decision, updateId);
+    const verdict = await sendDecision(handle, identity, decision, updateId, () => endedLine(release.version));
     log(`${identity} (${p.user.id}) ${name} ${release.version} via button: ${verdict.outcome}`);
 
     if (verdict.outcome === 'accepted' && p.message !== undefined) {
@@ -182,9 +192,11 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
 
     let handle: WorkflowHandle;
     try {
-      handle = await findReleaseHandle(options.client, command.version);
+      // status reads any release, decisions only a running one (an ended one answers with its outcome).
+      handle = command.verb === 'status' ? await findReleaseHandle(options.client, command.version) : await runningRelease(options.client, command.version);
     } catch (err) {
       if (err instanceof ReleaseNotFoundError) return `🔍 ${err.message}`;
+      if (err instanceof ReleaseEndedError) return `🏁 ${err.message}`;
       return `⚠️ Could not look up ${command.version} in Temporal: ${err instanceof Error ? err.message : String(err)}`;
     }
     if (command.verb === 'status') {
@@ -194,8 +206,8 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
         return `⚠️ Could not read the status of ${handle.workflowId}: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
-    const decision: Decision = command.verb === 'approve' ? { kind: 'approve', note: command.note } : { kind: 'reject', reason: command.reason };
-    const verdict = await sendDecision(handle, identity, decision, `slack-${cmd.user_id}-${cmd.trigger_id}`);
+    const decision = decisionForCommand(command);
+    const verdict = await sendDecision(handle, identity, decision, `slack-${cmd.user_id}-${cmd.trigger_id}`, () => endedLine(command.version));
     log(`${identity} (${cmd.user_id}) ${command.verb} ${command.version} via ${cmd.command}: ${verdict.outcome}`);
     return verdictText(decision, command.version, verdict);
   };
@@ -263,6 +275,21 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
       await closed;
     },
   };
+}
+
+function decisionForCommand(command: Extract<ReleaseCommand, { verb: 'approve' | 'reject' | 'resume' | 'abort' | 'cancel' }>): Decision {
+  switch (command.verb) {
+    case 'approve':
+      return { kind: 'approve', note: command.note };
+    case 'reject':
+      return { kind: 'reject', reason: command.reason };
+    case 'resume':
+      return { kind: 'resume' };
+    case 'abort':
+      return { kind: 'rollback' };
+    case 'cancel':
+      return { kind: 'cancel', reason: command.reason };
+  }
 }
 
 function decisionForButton(action: NotificationAction, identity: string): Decision {

@@ -14,12 +14,14 @@ const DONE: Readonly<Record<Decision['kind'], string>> = {
   reject: 'Rejected',
   resume: 'Canary resumed',
   rollback: 'Canary rollback requested',
+  cancel: 'Cancellation requested',
 };
 const NOT_DONE: Readonly<Record<Decision['kind'], string>> = {
   approve: 'Not approved',
   reject: 'Not rejected',
   resume: 'Not resumed',
   rollback: 'Not rolled back',
+  cancel: 'Not cancelled',
 };
 
 /** Only the person who acted sees it; never replaces the message they clicked in. */
@@ -46,7 +48,7 @@ export function outcomeLine(decision: Decision, identity: string, slackUserId: s
   const iso = new Date(atMs).toISOString();
   // Slack renders <!date^…> in each reader's time zone; the part after | is the fallback.
   const when = `<!date^${seconds}^{date_short_pretty} at {time}|${iso}>`;
-  const icon = decision.kind === 'reject' || decision.kind === 'rollback' ? '🛑' : '✅';
+  const icon = decision.kind === 'reject' || decision.kind === 'rollback' || decision.kind === 'cancel' ? '🛑' : '✅';
   return `${icon} *${DONE[decision.kind]}* by ${escapeMrkdwn(identity)} (<@${slackUserId}>) via Slack at ${when}: ${escapeMrkdwn(ack)}`;
 }
 

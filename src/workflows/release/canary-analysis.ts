@@ -7,6 +7,7 @@ import { canaryComplete, decideCanaryAction, judgeCanary } from '../../shared/ca
 import type { CanaryEvaluation, MetricSample, ServiceHealth } from '../../shared/release';
 import { activities } from '../activity-proxies';
 import type { ReleaseContext } from './context';
+import { rolesFor } from '../../shared/authorization';
 import type { Inbox } from './handlers';
 import { formatDuration as formatMs } from '../../shared/duration-format';
 import { rootMessage } from './compensation';
@@ -17,7 +18,7 @@ const EVIDENCE_EVERY_EVALUATIONS = 5;
 export type CanaryResult = { ok: true } | { ok: false; reason: string; decidedBy: string | null };
 
 export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: string): Promise<CanaryResult> {
-  const policy = ctx.input.policy.canary;
+  const policy = ctx.policy.canary;
   const canary = ctx.status.canary;
   let remainingMs = policy.minDurationMs;
   let windowStartedAt = 0;
@@ -59,7 +60,7 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       // second one meanwhile (the stage is still CANARY_PAUSED while the audit entry is written).
       const by = decision.approver;
       const said = `${decision.decision} by ${by} via ${decision.channel}${decision.reason ? `: ${decision.reason}` : ''}`;
-      if (decision.decision === 'rollback') await ctx.audit('rollback', said, { approvedBy: by, channel: decision.channel, from: 'CANARY_PAUSED' });
+      if (decision.decision === 'rollback') await ctx.audit('rollback', said, { approvedBy: by, channel: decision.channel, fromVersion: ctx.status.version, toVersion: ctx.status.previousProductionVersion });
       ctx.status.approval.approvals.push({ approver: by, channel: decision.channel, at: new Date().toISOString(), subject: decision.decision, note: decision.reason ?? null, notBefore: null });
       if (decision.decision === 'rollback') {
         const reason = `rollback decided by ${by} while paused (${canary.paused?.reason ?? 'paused'})${decision.reason ? `: ${decision.reason}` : ''}`;
@@ -92,7 +93,7 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       await stopWindow();
       canary.paused = { since: new Date().toISOString(), reason: action.reason };
       lastReminderAt = Date.now();
-      ctx.setWaitingFor(`a decision (resume or rollback) from a RELEASE_APPROVER: ${action.reason}`);
+      ctx.setWaitingFor(`a decision (resume or rollback) from ${rolesFor(ctx.policy.access, 'resume')}: ${action.reason}`);
       await ctx.transition('CANARY_PAUSED', action.reason, { notify: false });
       await ctx.notify('canary-paused', `${ctx.status.version} canary paused`, action.reason, ['resume', 'rollback']);
       continue;
@@ -119,7 +120,7 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
 }
 
 async function evaluate(ctx: ReleaseContext, environment: string, canaryElapsedMs: number): Promise<CanaryEvaluation> {
-  const thresholds = ctx.input.policy.canary.thresholds;
+  const thresholds = ctx.policy.canary.thresholds;
   const [measured, health] = await Promise.all([sample(environment), canaryHealth(environment)]);
   const judgement = judgeCanary(measured.baseline, measured.canary, health, thresholds);
   return { at: new Date().toISOString(), canaryElapsedMs, baseline: measured.baseline, canary: measured.canary, health, ...judgement };

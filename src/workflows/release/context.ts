@@ -1,26 +1,45 @@
 // The state of one release run and the helpers every stage uses to change it visibly: a stage
 // transition updates the status query, the ReleaseStage search attribute, the Web UI's current
 // details, the audit trail, the evidence files and the release's notification thread together.
-import { log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ReleaseStageAttribute } from '../../shared/search-attributes';
-import type { AuditAction } from '../../shared/audit';
+import { auditActionFor, seedStageAfter, type AuditAction, type SeedStage } from '../../shared/audit';
 import type { NotificationAction, NotificationKind } from '../../activities/ports';
 import { TERMINAL_STAGES, type ReleaseInput, type ReleaseOutcome, type ReleaseStage, type ReleaseStatus } from '../../shared/release';
+import type { ReleasePolicy } from '../../shared/policy';
 import { approvalProgress } from '../../shared/approval-rules';
 import { activities } from '../activity-proxies';
+
+export interface AuditExtra {
+  approvedBy?: string | null;
+  channel?: string | null;
+  /** The seed stages the action moves between; both default to where the release is. */
+  fromStage?: SeedStage;
+  toStage?: SeedStage;
+  fromVersion?: string | null;
+  toVersion?: string | null;
+}
 
 const MAX_KEPT_EVALUATIONS = 1000;
 
 export class ReleaseContext {
   readonly status: ReleaseStatus;
   private auditSeq = 0;
+  /** Audit entries are written one after another, so the file holds them in seq order. */
+  private auditQueue: Promise<unknown> = Promise.resolve();
   private threadTs: string | null = null;
+  /** Where the release is in the seed's pipeline: dev, staging, canary or production. */
+  private seedStage: SeedStage = 'dev';
 
-  constructor(readonly input: ReleaseInput) {
+  constructor(
+    readonly input: ReleaseInput,
+    readonly policy: ReleasePolicy,
+    policyDigest: string | null,
+  ) {
     const info = workflowInfo();
-    const { policy } = input;
     this.status = {
       workflowId: info.workflowId,
+      runId: info.runId,
       version: input.version,
       kind: input.kind,
       commitSha: input.commitSha,
@@ -48,6 +67,8 @@ export class ReleaseContext {
       history: [],
       waitingFor: null,
       policy,
+      policyDigest,
+      repeatOf: input.repeatOf ?? null,
     };
   }
 
@@ -56,24 +77,24 @@ export class ReleaseContext {
   }
 
   get url(): string {
-    const { webUiUrl, namespace } = this.input.policy;
+    const { webUiUrl, namespace } = this.policy;
     return `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(this.status.workflowId)}`;
   }
 
   /** Moves the release to a new stage, everywhere it is shown. */
-  async transition(
-    to: ReleaseStage,
-    reason: string,
-    options: { notify?: boolean; action?: AuditAction; approvedBy?: string; channel?: string } = {},
-  ): Promise<void> {
+  async transition(to: ReleaseStage, reason: string, options: { notify?: boolean; action?: AuditAction } & AuditExtra = {}): Promise<void> {
     const from = this.status.stage;
+    const fromSeed = this.seedStage;
+    this.seedStage = seedStageAfter(fromSeed, to);
     this.status.stage = to;
     this.status.history.push({ from, to, at: new Date().toISOString(), reason });
     upsertSearchAttributes([{ key: ReleaseStageAttribute, value: to }]);
     this.details(reason);
     // One INFO line per stage change in the worker's log (the SDK adds workflowId; not repeated on replay).
     log.info(`${from} → ${to}: ${reason}`, { version: this.status.version, stage: to });
-    await this.audit(options.action ?? auditActionFor(to), reason, { from, to, approvedBy: options.approvedBy, channel: options.channel });
+    const terminal = (TERMINAL_STAGES as readonly ReleaseStage[]).includes(to);
+    const action = options.action ?? auditActionFor(fromSeed, this.seedStage, to, terminal);
+    await this.audit(action, reason, { ...options, fromStage: fromSeed, toStage: this.seedStage });
     if (options.notify !== false) await this.notify('stage-changed', `${this.status.version}: ${from} → ${to}`, reason);
     await this.writeEvidence();
   }
@@ -93,26 +114,38 @@ export class ReleaseContext {
     if (what) this.details(what);
   }
 
-  async audit(action: AuditAction, reason: string, extra: { from?: ReleaseStage | null; to?: ReleaseStage | null; approvedBy?: string | null; channel?: string | null } = {}): Promise<void> {
+  async audit(action: AuditAction, reason: string, extra: AuditExtra = {}): Promise<void> {
     const info = workflowInfo();
     const seq = ++this.auditSeq;
-    await activities('record', `audit: ${action}`).appendAudit({
-      key: `${info.workflowId}/${info.runId}/${seq}`,
-      seq,
-      version: this.status.version,
-      timestamp: new Date().toISOString(),
-      action,
-      from_stage: extra.from ?? null,
-      to_stage: extra.to ?? null,
-      approved_by: extra.approvedBy ?? null,
-      ci_run_id: this.status.ciRunId,
-      commit_sha: this.status.commitSha,
-      workflow_id: info.workflowId,
-      run_id: info.runId,
-      kind: this.status.kind,
-      reason,
-      channel: extra.channel ?? null,
-    });
+    const append = () =>
+      activities('record', `audit: ${action}`).appendAudit({
+        key: `${info.workflowId}/${info.runId}/${seq}`,
+        seq,
+        version: this.status.version,
+        timestamp: new Date().toISOString(),
+        action,
+        from_stage: extra.fromStage ?? this.seedStage,
+        to_stage: extra.toStage ?? this.seedStage,
+        approved_by: extra.approvedBy ?? null,
+        ci_run_id: this.status.ciRunId,
+        commit_sha: this.status.commitSha,
+        workflow_id: info.workflowId,
+        run_id: info.runId,
+        kind: this.status.kind,
+        reason,
+        channel: extra.channel ?? null,
+        internal_stage: this.status.stage,
+        from_version: extra.fromVersion ?? null,
+        to_version: extra.toVersion ?? null,
+      });
+    // Patched: releases recorded before wrote an approval's entry beside the main flow's.
+    if (!patched('audit-in-seq-order')) {
+      await append();
+      return;
+    }
+    const written = this.auditQueue.then(append);
+    this.auditQueue = written.catch(() => undefined);
+    await written;
   }
 
   async notify(kind: NotificationKind, title: string, reason: string, actions: NotificationAction[] = []): Promise<void> {
@@ -156,12 +189,4 @@ export class ReleaseContext {
     await this.transition(outcome, reason, { notify: false });
     await this.notify('release-finished', `${this.status.version} ${outcome}`, reason);
   }
-}
-
-/** What a move to a stage is, in the audit trail's words. */
-function auditActionFor(to: ReleaseStage): AuditAction {
-  if ((TERMINAL_STAGES as readonly ReleaseStage[]).includes(to)) return 'finish';
-  if (to === 'ROLLING_BACK') return 'rollback';
-  if (to === 'CANARY_PAUSED') return 'pause';
-  return 'promote';
 }

@@ -10,7 +10,7 @@ import type { ReleaseContext } from './context';
 export type SoakResult = { ok: true } | { ok: false; reason: string } | { rejected: true };
 
 export async function soakStaging(ctx: ReleaseContext, environment: string): Promise<SoakResult> {
-  const { durationMs, healthCheckIntervalMs, maxTotalMs } = ctx.input.policy.soak;
+  const { durationMs, healthCheckIntervalMs, maxTotalMs } = ctx.policy.soak;
   const soak = ctx.status.soak;
   const began = Date.now();
   soak.startedAt = new Date(began).toISOString();
@@ -62,7 +62,7 @@ export async function soakStaging(ctx: ReleaseContext, environment: string): Pro
     timer.cancel();
     await timerDone;
     soak.restarts++;
-    await ctx.audit('soak_restart', `staging soak restarted (${soak.restarts}): ${unhealthy}`, { from: 'STAGING_SOAK', to: 'STAGING_SOAK' });
+    await ctx.audit('soak_restart', `staging soak restarted (${soak.restarts}): ${unhealthy}`);
     await ctx.notify('stage-changed', `${ctx.status.version}: staging soak restarted`, `${unhealthy}; the ${hours} clock starts again`);
   }
 }
