@@ -7,12 +7,12 @@
 // RELEASE_OPERATOR, the role this installation names for rollback, cancel and update-sot.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevEnv } from '../helpers/temporal-env';
+import { runProcess, type Run } from '../helpers/processes';
 import { createHarness, type Harness } from '../helpers/release-harness';
 import { signSlackRequest, startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
 import { startSlackGateway, COMMANDS_PATH, type SlackGateway } from '../../src/client/slack/gateway';
@@ -37,11 +37,6 @@ const STAGES = {
 };
 const COMMIT = 'abc1234def5678';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the installation owns the policy; every action is authorized on every channel', { timeout: 600_000 }, () => {
   let env: TestWorkflowEnvironment;
@@ -96,18 +91,9 @@ describe('the installation owns the policy; every action is authorized on every 
 
   /** `release-promote <args>` in a separate process, as a person at a terminal runs it. */
   function cli(h: Harness, args: string[], config = clientConfig(h, 'client.yaml')): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, '--config', config, ...args], {
-        cwd: h.dir,
-        env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_CONFIG_FILE: join(h.dir, 'none.toml'), RELEASE_PROMOTE_USER: '@dev' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    return runProcess(process.execPath, [BIN, '--config', config, ...args], {
+      cwd: h.dir,
+      env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_CONFIG_FILE: join(h.dir, 'none.toml'), RELEASE_PROMOTE_USER: '@dev' },
     });
   }
   const ok = (r: Run, what: string) => assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stdout}${r.stderr}`);

@@ -6,7 +6,8 @@
 // Run: node --import tsx --test test/e2e/seed-commands.test.ts
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { runProcess, type Run } from '../helpers/processes';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
@@ -30,11 +31,6 @@ const ROLES = { RELEASE_APPROVER: ['@username', '@alice', '@senior-eng', '@team-
 const REQUESTER = '@ci-bot';
 const CI_RUN_ID = '4242';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 const outputLines = (text: string) => text.split('\n').filter(Boolean);
 
@@ -102,15 +98,7 @@ function snapshotFiles(dir: string): Record<string, string> {
 }
 
 function runIn(cwd: string, command: string, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess('bash', ['-c', command], { cwd, env });
 }
 
 describe("the seed's commands, as written, against a dev server", () => {

@@ -14,7 +14,7 @@ import { createActivities } from '../../src/activities';
 import type { Notification, Notifier } from '../../src/activities/ports';
 import { activityDeps } from '../../src/worker/activity-deps';
 import { startRelease, type StartRequest } from '../../src/client/start-release';
-import { statusQuery } from '../../src/shared/messages';
+import { admissionUpdate, statusQuery } from '../../src/shared/messages';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
 import type { ReleaseStatus, ReleaseStage } from '../../src/shared/release';
 import { workflowBundle } from './workflow-bundle';
@@ -154,4 +154,13 @@ export async function timerDurationsMs(handle: WorkflowHandle): Promise<number[]
     .map((e) => e.timerStartedEventAttributes?.startToFireTimeout)
     .filter((t) => t != null)
     .map((t) => Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6));
+}
+
+/** Decisions accepted into a release's history (the starter's admission update is not one). */
+export async function acceptedDecisions(handle: WorkflowHandle): Promise<number> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).filter((e) => {
+    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
+    return accepted && accepted.acceptedRequest?.input?.name !== admissionUpdate.name;
+  }).length;
 }

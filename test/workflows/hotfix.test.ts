@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { stageGapMs, withHarness, type Harness } from '../helpers/release-harness';
-import { admissionUpdate, approveUpdate } from '../../src/shared/messages';
+import { acceptedDecisions, stageGapMs, withHarness, type Harness } from '../helpers/release-harness';
+import { approveUpdate } from '../../src/shared/messages';
 import type { hotfixPromotion } from '../../src/workflows/release-promotion';
 import type { ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
@@ -57,14 +57,6 @@ async function timerDurationsMs(handle: WorkflowHandle): Promise<number[]> {
     .map((t) => Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6));
 }
 
-/** Decisions accepted into the history (the starter's admission update is not one). */
-async function acceptedUpdates(handle: WorkflowHandle): Promise<number> {
-  const history = await handle.fetchHistory();
-  return (history.events ?? []).filter((e) => {
-    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
-    return accepted && accepted.acceptedRequest?.input?.name !== admissionUpdate.name;
-  }).length;
-}
 
 /** What a refused approval must leave untouched. */
 const snapshot = (s: ReleaseStatus) => ({ stage: s.stage, approval: s.approval, history: s.history, canary: s.canary.startedAt });
@@ -147,7 +139,7 @@ test('the same approver twice, the requester, a non-approver and an approver not
     assert.equal(await refusal(approve(handle, '@dave')), '@dave was not asked to approve; the approvers asked are @alice and @bob');
     assert.deepEqual(snapshot(await h.status(handle)), before, 'refused approvals leave the workflow unchanged');
     assert.deepEqual(auditActions(h, 'v1.3.1'), auditBefore, 'and leave nothing in the audit trail');
-    assert.equal(await acceptedUpdates(handle), 0, 'and nothing in the history');
+    assert.equal(await acceptedDecisions(handle), 0, 'and nothing in the history');
 
     await approve(handle, '@alice');
     const once = snapshot(await h.status(handle));
@@ -155,7 +147,7 @@ test('the same approver twice, the requester, a non-approver and an approver not
     assert.deepEqual(snapshot(await h.status(handle)), once, 'a second approval by the same person changes nothing');
     assert.equal(once.stage, 'AWAITING_APPROVAL');
     assert.deepEqual(once.approval.approvals.map((a) => a.approver), ['@alice']);
-    assert.equal(await acceptedUpdates(handle), 1);
+    assert.equal(await acceptedDecisions(handle), 1);
     assert.equal(auditActions(h, 'v1.3.1').filter((a) => a === 'hotfix_approve').length, 1);
 
     await approve(handle, '@bob');

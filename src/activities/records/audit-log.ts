@@ -52,14 +52,15 @@ export function readAuditEntries(auditDir: string, version: string): AuditEntry[
   return [...own, ...rollbacks].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.seq - b.seq);
 }
 
-function parseLines(path: string): AuditEntry[] {
+/** The entries of a JSON-lines file; a line that is not JSON (a torn write) is skipped. */
+export function parseLines<T = AuditEntry>(path: string): T[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter(Boolean)
     .flatMap((line) => {
       try {
-        return [JSON.parse(line) as AuditEntry];
+        return [JSON.parse(line) as T];
       } catch {
         return [];
       }

@@ -2,8 +2,9 @@
 // starts with rules that differ from the last ones recorded (who changed the config, where it was
 // reviewed, when it took effect, the digests before and after). Several workers starting with the
 // same config write one line between them: the file lock serializes them and the digest is compared.
-import { existsSync, readFileSync, appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseLines } from './audit-log';
 import { withFileLock } from './file-lock';
 
 export const POLICY_AUDIT_FILE = 'policy.jsonl';
@@ -34,16 +35,5 @@ export async function recordPolicyInForce(auditDir: string, entry: Omit<PolicyCh
 }
 
 export function readPolicyLog(auditDir: string): PolicyChangeEntry[] {
-  const path = join(auditDir, POLICY_AUDIT_FILE);
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as PolicyChangeEntry];
-      } catch {
-        return [];
-      }
-    });
+  return parseLines<PolicyChangeEntry>(join(auditDir, POLICY_AUDIT_FILE));
 }
