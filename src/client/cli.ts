@@ -237,6 +237,8 @@ async function update<T>(ctx: CliContext, version: string, send: (h: WorkflowHan
   }
 }
 
+const shown = (value: unknown) => (value === undefined ? 'not set' : JSON.stringify(value));
+
 /** Starts a release (or reports the existing one) and says which rules apply. */
 async function start(ctx: CliContext, req: StartRequest): Promise<StartOutcome> {
   const { client, namespace } = await ctx.client();
@@ -249,7 +251,7 @@ async function start(ctx: CliContext, req: StartRequest): Promise<StartOutcome> 
     const differences = configuredPolicyDifferences(readConfigFile(file), releasePolicy(ctx.config(), namespace), outcome.admission.policy);
     if (differences.length > 0) {
       process.stderr.write(
-        `release-promote: note: your config's policy differs from the installation's, which applies: ${differences.map((d) => `${d.field} (yours ${JSON.stringify(d.yours)}, installation ${JSON.stringify(d.installation)})`).join('; ')}\n`,
+        `release-promote: note: your config's policy differs from the installation's, which applies: ${differences.map((d) => `${d.field} (yours ${shown(d.yours)}, installation ${shown(d.installation)})`).join('; ')}\n`,
       );
     }
   }
