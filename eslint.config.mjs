@@ -6,7 +6,16 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
-const ioModules = ['axios', '@kubernetes/client-node', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'yaml', 'commander', 'playwright-core'];
+const ioModules = [
+  'axios',
+  '@kubernetes/client-node',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  'yaml',
+  'commander',
+  'playwright-core',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.release-promote/**', 'test-results/**'] },
@@ -16,7 +25,14 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // node:test's test() returns a promise the runner itself tracks.
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] },
+          ],
+        },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
     },
@@ -29,7 +45,8 @@ export default tseslint.config(
         {
           paths: [...nodeBuiltins, ...ioModules].map((name) => ({
             name,
-            message: 'Workflow code and the pure modules it uses must stay deterministic: no Node built-ins or I/O. Do I/O in an activity.',
+            message:
+              'Workflow code and the pure modules it uses must stay deterministic: no Node built-ins or I/O. Do I/O in an activity.',
           })),
         },
       ],
@@ -45,6 +62,9 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', 'bin/**', 'scripts/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly' },
+    },
   },
 );

@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   mkdirSync(dirname(output), { recursive: true });
   writeFileSync(output, code);
   const kib = Math.round(statSync(output).size / 1024);
-  process.stdout.write(`wrote ${relative(process.cwd(), output) || output} (${kib} KiB) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  process.stdout.write(
+    `wrote ${relative(process.cwd(), output) || output} (${kib} KiB) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -54,13 +54,15 @@ type JsonSchema = {
  * list only shrinks). Keyed by the rendered key.
  */
 const UNDOCUMENTED: Record<string, string> = {
-  'temporal.taskQueue': 'Task queue the workers poll and releases are started on; every worker and CLI of one installation uses the same.',
+  'temporal.taskQueue':
+    'Task queue the workers poll and releases are started on; every worker and CLI of one installation uses the same.',
   'stages.dev.minCoveragePct': 'Unit-test coverage a release needs to leave dev.',
   'stages.dev.blockingSeverities': 'Open security findings of these severities block the release.',
   'stages.dev.requireCodeReview': 'The release commit must come from an approved pull request.',
   'stages.staging.environment': 'Environment (a key of `environments`) used as staging.',
   'stages.staging.soak': 'How long staging must stay continuously healthy before the canary.',
-  'stages.staging.healthCheckInterval': 'How often staging health is checked during the soak; an unhealthy check restarts the soak clock.',
+  'stages.staging.healthCheckInterval':
+    'How often staging health is checked during the soak; an unhealthy check restarts the soak clock.',
   'stages.staging.maxTotalSoak': 'The soak fails when a full healthy period can no longer fit within this time.',
   'stages.approval.separationOfDuties': 'Whoever requested the release cannot approve it.',
   'stages.approval.reminderInterval': 'How often approvers are reminded while a release waits for them.',
@@ -69,27 +71,35 @@ const UNDOCUMENTED: Record<string, string> = {
   'stages.canary.minDuration': 'Canary analysis time required before promotion (paused time does not count).',
   'stages.canary.analysisInterval': 'How often canary and baseline metrics are compared.',
   'stages.canary.failureLimit': 'Consecutive threshold breaches that trigger the automatic rollback.',
-  'stages.canary.inconclusiveLimit': 'Consecutive inconclusive evaluations (no data, too little traffic) before the canary pauses for a human decision.',
+  'stages.canary.inconclusiveLimit':
+    'Consecutive inconclusive evaluations (no data, too little traffic) before the canary pauses for a human decision.',
   'stages.canary.pauseReminderInterval': 'How often approvers are reminded while the canary is paused.',
-  'stages.canary.thresholds.maxErrorRateIncreasePp': 'Largest tolerated canary error rate above the baseline, in percentage points.',
-  'stages.canary.thresholds.maxP99IncreasePct': 'Largest tolerated canary P99 latency increase over the baseline, in percent.',
+  'stages.canary.thresholds.maxErrorRateIncreasePp':
+    'Largest tolerated canary error rate above the baseline, in percentage points.',
+  'stages.canary.thresholds.maxP99IncreasePct':
+    'Largest tolerated canary P99 latency increase over the baseline, in percent.',
   'stages.canary.thresholds.minAvailabilityPct': 'Lowest tolerated canary availability.',
   'stages.canary.thresholds.minRequestCount': 'Fewer canary requests in a window make the evaluation inconclusive.',
   'stages.hotfix.requiredApprovals': 'Approvals, from different approvers, a hotfix needs.',
-  environments: 'The deployment environments by name (lowercase words); `stages.staging.environment` and `stages.canary.environment` must name two of them.',
-  'environments.<environment>.target.type': 'Where deployments go: `simulated` (state in local files, for the demo and tests) or `kubernetes`.',
-  'environments.<environment>.target.namespace': 'Namespace holding the services\' Deployments.',
-  'environments.<environment>.services': 'The services released together; each is a Deployment of that name (its canary: `<name>-canary`).',
+  environments:
+    'The deployment environments by name (lowercase words); `stages.staging.environment` and `stages.canary.environment` must name two of them.',
+  'environments.<environment>.target.type':
+    'Where deployments go: `simulated` (state in local files, for the demo and tests) or `kubernetes`.',
+  'environments.<environment>.target.namespace': "Namespace holding the services' Deployments.",
+  'environments.<environment>.services':
+    'The services released together; each is a Deployment of that name (its canary: `<name>-canary`).',
   'environments.<environment>.services[].name': 'Service (Deployment) name.',
-  'environments.<environment>.services[].container': 'Container whose image tag is the version; the first container when omitted.',
+  'environments.<environment>.services[].container':
+    'Container whose image tag is the version; the first container when omitted.',
   'metrics.provider': 'Where canary and baseline metrics come from.',
   'metrics.baseUrl': 'Prometheus HTTP API base URL (the one that scrapes the released services).',
   'metrics.queries': 'Overrides of the default PromQL queries, one per measurement.',
   'gates.provider': 'Who answers the dev and staging gates: `simulated` (scripted by the scenario) or `github`.',
   'gates.repository': 'The GitHub repository the releases are built from.',
-  'notifications.provider': 'Where release notifications go: `console` (JSON lines on the worker\'s stdout) or `slack`.',
+  'notifications.provider': "Where release notifications go: `console` (JSON lines on the worker's stdout) or `slack`.",
   'slack.port': 'Port of the Slack gateway (`release-promote slack-gateway`).',
-  'records.auditDir': 'Audit trail: one JSON-lines file per release, appended exactly once per action. Shared by all workers.',
+  'records.auditDir':
+    'Audit trail: one JSON-lines file per release, appended exactly once per action. Shared by all workers.',
   'records.evidenceDir': 'Evidence files per release (`<version>/promotion.log`, `metrics.json`, `approval.json`).',
 };
 const usedUndocumented = new Set<string>();
@@ -98,7 +108,9 @@ const usedUndocumented = new Set<string>();
 
 function collectSites(): Map<string, Site> {
   const sites = new Map<string, Site>();
-  const files = SOURCES.map((file) => ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.ES2022, true));
+  const files = SOURCES.map((file) =>
+    ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.ES2022, true),
+  );
   // durationMs lives in src/config/duration.ts: a key built on it is a duration.
   const constNames = new Set<string>(['durationMs']);
   for (const file of files) {
@@ -134,7 +146,11 @@ function collectSites(): Map<string, Site> {
     if (ts.isPropertyAssignment(node) && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
       const keyPath = [...path, node.name.text];
       const links = linksIn(node.initializer);
-      sites.set(`${owner}|${keyPath.join('.')}`, { comment: docOf(node), duration: links.includes('durationMs'), links: links.filter((l) => l !== 'durationMs') });
+      sites.set(`${owner}|${keyPath.join('.')}`, {
+        comment: docOf(node),
+        duration: links.includes('durationMs'),
+        links: links.filter((l) => l !== 'durationMs'),
+      });
       ts.forEachChild(node.initializer, (child) => walk(child, owner, keyPath));
       return;
     }
@@ -147,7 +163,11 @@ function collectSites(): Map<string, Site> {
       for (const d of statement.declarationList.declarations) {
         if (!ts.isIdentifier(d.name) || !d.initializer) continue;
         const links = linksIn(d.initializer);
-        sites.set(`${d.name.text}|`, { comment: docOf(statement), duration: links.includes('durationMs'), links: links.filter((l) => l !== 'durationMs') });
+        sites.set(`${d.name.text}|`, {
+          comment: docOf(statement),
+          duration: links.includes('durationMs'),
+          links: links.filter((l) => l !== 'durationMs'),
+        });
         walk(d.initializer, d.name.text, []);
       }
     }
@@ -166,7 +186,8 @@ function lookup(owner: string, path: string[], seen = new Set<string>()): Site |
   // A key built from another named schema: its comment, or the named schema's own comment.
   for (const link of exact?.links ?? []) {
     const inner = lookup(link, [], seen);
-    if (inner) return { comment: exact?.comment ?? inner.comment, duration: exact?.duration || inner.duration, links: [] };
+    if (inner)
+      return { comment: exact?.comment ?? inner.comment, duration: exact?.duration || inner.duration, links: [] };
   }
   if (exact) return exact;
   for (let i = path.length - 1; i >= 0; i--) {
@@ -210,7 +231,8 @@ function describeType(schema: JsonSchema, site: Site | null): string {
   // A value of one of several shapes (a role, or a list of roles).
   if (schema.anyOf && !schema.type) return schema.anyOf.map((v) => describeType(v, null)).join(', or ');
   const t = Array.isArray(schema.type) ? schema.type.join(' or ') : (schema.type ?? 'any');
-  if (t === 'array') return `list of ${schema.items ? describeType(schema.items, null) : 'values'}${schema.minItems ? ` (at least ${schema.minItems})` : ''}`;
+  if (t === 'array')
+    return `list of ${schema.items ? describeType(schema.items, null) : 'values'}${schema.minItems ? ` (at least ${schema.minItems})` : ''}`;
   const limits: string[] = [];
   if (t === 'string') {
     if (schema.format === 'uri') return 'URL';
@@ -237,52 +259,97 @@ function describeValue(schema: JsonSchema, required: boolean): string {
   return required ? '**required**' : 'optional';
 }
 
-function walk(schema0: JsonSchema, display: string, path: string[], required: boolean, rows: Row[], when: string | null): void {
+function walk(
+  schema0: JsonSchema,
+  display: string,
+  path: string[],
+  required: boolean,
+  rows: Row[],
+  when: string | null,
+): void {
   const { schema, nullable } = unwrapNullable(schema0);
   const site = lookup('configSchema', path);
   const fallback = site?.comment ? undefined : UNDOCUMENTED[display];
   if (fallback) usedUndocumented.add(display);
-  const description = [when ? `(${when})` : null, site?.comment ?? fallback ?? null, nullable ? 'May be `null`.' : null].filter(Boolean).join(' ');
+  const description = [when ? `(${when})` : null, site?.comment ?? fallback ?? null, nullable ? 'May be `null`.' : null]
+    .filter(Boolean)
+    .join(' ');
   const variants = schema.oneOf ?? schema.anyOf;
 
   if (variants && variants.every((v) => v.type === 'object' && v.properties)) {
     // A discriminated union: the discriminator's row, then each variant's keys.
-    const discriminator = Object.keys(variants[0]!.properties!).find((k) => variants.every((v) => v.properties?.[k]?.const !== undefined));
+    const discriminator = Object.keys(variants[0]!.properties!).find((k) =>
+      variants.every((v) => v.properties?.[k]?.const !== undefined),
+    );
     if (discriminator) {
       const values = variants.map((v) => literal(v.properties![discriminator]!.const));
       const key = `${display}.${discriminator}`;
       if (UNDOCUMENTED[key]) usedUndocumented.add(key);
       const text = [description, UNDOCUMENTED[key]].filter(Boolean).join(' ');
-      rows.push({ key: code(key), type: `one of ${values.map(code).join(', ')}`, value: describeValue({ default: (schema.default as Record<string, unknown> | undefined)?.[discriminator] }, true), description: text });
+      rows.push({
+        key: code(key),
+        type: `one of ${values.map(code).join(', ')}`,
+        value: describeValue(
+          { default: (schema.default as Record<string, unknown> | undefined)?.[discriminator] },
+          true,
+        ),
+        description: text,
+      });
       for (const v of variants) {
         const tag = literal(v.properties![discriminator]!.const);
         for (const [key, child] of Object.entries(v.properties!)) {
           if (key === discriminator) continue;
-          walk(child, `${display}.${key}`, [...path, key], v.required?.includes(key) ?? false, rows, `${discriminator}: ${tag}`);
+          walk(
+            child,
+            `${display}.${key}`,
+            [...path, key],
+            v.required?.includes(key) ?? false,
+            rows,
+            `${discriminator}: ${tag}`,
+          );
         }
       }
       return;
     }
   }
   if (schema.type === 'object' && schema.properties) {
-    if (description && path.length > 1) rows.push({ key: code(display), type: 'section', value: describeValue(schema, required), description });
-    for (const [key, child] of Object.entries(schema.properties)) walk(child, `${display}.${key}`, [...path, key], schema.required?.includes(key) ?? false, rows, when);
+    if (description && path.length > 1)
+      rows.push({ key: code(display), type: 'section', value: describeValue(schema, required), description });
+    for (const [key, child] of Object.entries(schema.properties))
+      walk(child, `${display}.${key}`, [...path, key], schema.required?.includes(key) ?? false, rows, when);
     return;
   }
   if (schema.type === 'object' && typeof schema.additionalProperties === 'object') {
     const item = schema.additionalProperties;
-    const name = path.at(-1) === 'environments' ? '<environment>' : path.at(-1) === 'users' ? '<Slack user ID>' : '<name>';
+    const name =
+      path.at(-1) === 'environments' ? '<environment>' : path.at(-1) === 'users' ? '<Slack user ID>' : '<name>';
     const leaf = !(item.type === 'object' && (item.properties || item.oneOf));
-    rows.push({ key: code(display), type: leaf ? `map of ${code(name)} → ${describeType(item, null)}` : `map of ${code(name)} → settings below`, value: describeValue(schema, required), description });
+    rows.push({
+      key: code(display),
+      type: leaf ? `map of ${code(name)} → ${describeType(item, null)}` : `map of ${code(name)} → settings below`,
+      value: describeValue(schema, required),
+      description,
+    });
     if (!leaf) walk(item, `${display}.${name}`, path, true, rows, when);
     return;
   }
   if (schema.type === 'array' && schema.items?.type === 'object' && schema.items.properties) {
-    rows.push({ key: code(display), type: `list${schema.minItems ? ` (at least ${schema.minItems})` : ''} of entries below`, value: describeValue(schema, required), description });
-    for (const [key, child] of Object.entries(schema.items.properties)) walk(child, `${display}[].${key}`, [...path, key], schema.items.required?.includes(key) ?? false, rows, when);
+    rows.push({
+      key: code(display),
+      type: `list${schema.minItems ? ` (at least ${schema.minItems})` : ''} of entries below`,
+      value: describeValue(schema, required),
+      description,
+    });
+    for (const [key, child] of Object.entries(schema.items.properties))
+      walk(child, `${display}[].${key}`, [...path, key], schema.items.required?.includes(key) ?? false, rows, when);
     return;
   }
-  rows.push({ key: code(display), type: describeType(schema, site), value: describeValue(schema, required), description });
+  rows.push({
+    key: code(display),
+    type: describeType(schema, site),
+    value: describeValue(schema, required),
+    description,
+  });
 }
 
 export function configReference(): string {
@@ -299,7 +366,10 @@ export function configReference(): string {
     out.push('');
   }
   const unused = Object.keys(UNDOCUMENTED).filter((key) => !usedUndocumented.has(key));
-  if (unused.length) throw new Error(`scripts/config-reference.ts: UNDOCUMENTED has entries for keys that are gone or now documented in the schema: ${unused.join(', ')}`);
+  if (unused.length)
+    throw new Error(
+      `scripts/config-reference.ts: UNDOCUMENTED has entries for keys that are gone or now documented in the schema: ${unused.join(', ')}`,
+    );
   usedUndocumented.clear();
   return out.join('\n');
 }
@@ -318,7 +388,9 @@ function main(argv: string[]): void {
   if (begin === -1 || end === -1) throw new Error(`${doc} has no config-reference markers`);
   const included = text.slice(begin + BEGIN_MARKER.length, end).trim();
   if (included !== reference.trim()) {
-    process.stderr.write(`${doc}: the configuration reference is out of date; regenerate it:\n  node --import tsx scripts/config-reference.ts\n`);
+    process.stderr.write(
+      `${doc}: the configuration reference is out of date; regenerate it:\n  node --import tsx scripts/config-reference.ts\n`,
+    );
     process.exitCode = 1;
     return;
   }

@@ -11,20 +11,31 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createTimeSkippingEnv } from '../test/helpers/temporal-env';
 import { createHarness, type Harness } from '../test/helpers/release-harness';
-import { approveUpdate, cancelUpdate, pauseDecisionUpdate, rejectUpdate, requestCanaryUpdate } from '../src/shared/messages';
+import {
+  approveUpdate,
+  cancelUpdate,
+  pauseDecisionUpdate,
+  rejectUpdate,
+  requestCanaryUpdate,
+} from '../src/shared/messages';
 import { recordVersionByHand, startManualRollback } from '../src/client/start-rollback';
 import { environmentWorkflowId } from '../src/shared/identifiers';
 
 const generation = process.argv[2];
 if (!generation || !/^[a-z0-9-]+$/.test(generation)) {
-  console.error('usage: node --import tsx scripts/record-histories.ts <generation>   (a name like installation-policy)');
+  console.error(
+    'usage: node --import tsx scripts/record-histories.ts <generation>   (a name like installation-policy)',
+  );
   process.exit(2);
 }
 const OUT = join(__dirname, '..', 'test', 'histories', generation);
 const SHORT = { stages: { staging: { soak: '10m' }, canary: { minDuration: '15m' } } };
 
 async function save(name: string, handle: WorkflowHandle): Promise<void> {
-  writeFileSync(join(OUT, `${name}.binpb`), temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+  writeFileSync(
+    join(OUT, `${name}.binpb`),
+    temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish(),
+  );
   console.log(`recorded ${name}`);
 }
 
@@ -52,18 +63,31 @@ async function main(): Promise<void> {
     await run('healthy', async (h) => {
       await save('release-promoted', await promote(h, 'v1.1.0'));
       await promote(h, 'v1.2.0');
-      const rollback = await startManualRollback(h.client, h.config, { environment: 'production', requestedBy: '@oncall' });
+      const rollback = await startManualRollback(h.client, h.config, {
+        environment: 'production',
+        requestedBy: '@oncall',
+      });
       await rollback.handle.result();
       await save('manual-rollback', rollback.handle);
-      const recorded = await recordVersionByHand(h.client, h.config, { environment: 'production', version: 'v1.1.0', promotedBy: '@oncall', promotedAt: new Date().toISOString() });
+      const recorded = await recordVersionByHand(h.client, h.config, {
+        environment: 'production',
+        version: 'v1.1.0',
+        promotedBy: '@oncall',
+        promotedAt: new Date().toISOString(),
+      });
       await save('manual-version-record', h.client.workflow.getHandle(recorded.workflowId));
-      await save('environment-ledger', h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue)));
+      await save(
+        'environment-ledger',
+        h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue)),
+      );
     });
     await run('error-rate-regression', async (h) => save('release-rolled-back', await promote(h, 'v1.3.0')));
     await run('healthy', async (h) => {
       const handle = await h.start({ version: 'v1.4.0' });
       await h.waitForStage(handle, 'STAGING_SOAK');
-      await handle.executeUpdate(rejectUpdate, { args: [{ approver: '@bob', channel: 'slack', reason: 'wrong build' }] });
+      await handle.executeUpdate(rejectUpdate, {
+        args: [{ approver: '@bob', channel: 'slack', reason: 'wrong build' }],
+      });
       await handle.result();
       await save('release-rejected', handle);
     });
@@ -73,7 +97,9 @@ async function main(): Promise<void> {
       await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
       await env.sleep('2h');
       await h.waitForStage(handle, 'CANARY_PAUSED');
-      await handle.executeUpdate(pauseDecisionUpdate, { args: [{ approver: '@bob', channel: 'cli', decision: 'rollback', reason: 'P99 regression confirmed' }] });
+      await handle.executeUpdate(pauseDecisionUpdate, {
+        args: [{ approver: '@bob', channel: 'cli', decision: 'rollback', reason: 'P99 regression confirmed' }],
+      });
       await handle.result();
       await save('release-paused-then-rolled-back', handle);
     });
@@ -99,11 +125,15 @@ async function main(): Promise<void> {
       // Cancelled by a person through the cancel update (authorized by the policy), during the soak.
       const handle = await h.start({ version: 'v1.8.0' });
       await h.waitForStage(handle, 'STAGING_SOAK');
-      await handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: '@oncall', channel: 'cli', reason: 'superseded' }] });
+      await handle.executeUpdate(cancelUpdate, {
+        args: [{ requestedBy: '@oncall', channel: 'cli', reason: 'superseded' }],
+      });
       await handle.result();
       await save('release-cancelled-by-update', handle);
       // Refused at admission: a hotfix naming someone who may not approve.
-      await h.start({ version: 'v1.9.0', kind: 'hotfix', hotfixApprovers: ['@alice', '@oncall'] }).catch(() => undefined);
+      await h
+        .start({ version: 'v1.9.0', kind: 'hotfix', hotfixApprovers: ['@alice', '@oncall'] })
+        .catch(() => undefined);
       await save('hotfix-refused', h.client.workflow.getHandle('hotfix-v1.9.0'));
     });
   } finally {

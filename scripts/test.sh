@@ -13,7 +13,7 @@ bash scripts/k8s/ensure-kube-binaries.sh >/dev/null
 if [ -f scripts/ui/ensure-chromium.sh ]; then bash scripts/ui/ensure-chromium.sh >/dev/null; fi
 
 echo "== typecheck"; npx --no-install tsc -p tsconfig.json --noEmit
-echo "== lint"; npx --no-install eslint .
+echo "== lint"; npx --no-install eslint . && npx --no-install prettier --check . >/dev/null
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 if [ "$#" -gt 0 ]; then files=("$@"); fi

@@ -20,7 +20,14 @@ import {
 } from '../shared/ledger';
 import { environmentWorkflowId } from '../shared/identifiers';
 import { verifyServices, type VerificationReport } from '../shared/verification';
-import type { DeploymentTarget, GateProvider, MetricsSource, Notification, NotificationReceipt, Notifier } from './ports';
+import type {
+  DeploymentTarget,
+  GateProvider,
+  MetricsSource,
+  Notification,
+  NotificationReceipt,
+  Notifier,
+} from './ports';
 import { appendAuditEntry, readAuditEntries, type AppendResult } from './records/audit-log';
 import { exportVersionRecords, versionRecordsPath } from './records/version-records';
 import { readJson } from './atomic-json';
@@ -65,12 +72,15 @@ function heartbeat(detail: string): void {
  */
 function withinAttempt<R>(client: Client, call: () => Promise<R>): Promise<R> {
   const { info, cancellationSignal } = Context.current();
-  return client.withDeadline(Date.now() + info.startToCloseTimeoutMs, () => client.withAbortSignal(cancellationSignal, call));
+  return client.withDeadline(Date.now() + info.startToCloseTimeoutMs, () =>
+    client.withAbortSignal(cancellationSignal, call),
+  );
 }
 
 export function createActivities(deps: ActivityDeps) {
   const temporal = <R>(call: () => Promise<R>) => withinAttempt(deps.client, call);
-  const ledger = (environment: string) => deps.client.workflow.getHandle(environmentWorkflowId(environment, deps.taskQueue));
+  const ledger = (environment: string) =>
+    deps.client.workflow.getHandle(environmentWorkflowId(environment, deps.taskQueue));
   const startLedger = (environment: string) =>
     new WithStartWorkflowOperation('environmentLedger', {
       workflowId: environmentWorkflowId(environment, deps.taskQueue),
@@ -93,7 +103,10 @@ export function createActivities(deps: ActivityDeps) {
 
     /** The staging suites may run for many minutes: heartbeat while they do, so a lost worker shows. */
     async checkStagingGates(input: { version: string; commitSha: string; environment: string }): Promise<GateResult[]> {
-      const beating = setInterval(() => heartbeat('waiting for the E2E, load and security suites'), STAGING_SUITE_HEARTBEAT_MS);
+      const beating = setInterval(
+        () => heartbeat('waiting for the E2E, load and security suites'),
+        STAGING_SUITE_HEARTBEAT_MS,
+      );
       try {
         return evaluateStagingGates(await deps.gates(timeline()).stagingGateFacts(input));
       } finally {
@@ -105,7 +118,11 @@ export function createActivities(deps: ActivityDeps) {
       return deps.target(input.environment, timeline()).deploy(input.version, heartbeat);
     },
 
-    async deployCanary(input: { environment: string; version: string; weightPercent: number }): Promise<ServiceHealth[]> {
+    async deployCanary(input: {
+      environment: string;
+      version: string;
+      weightPercent: number;
+    }): Promise<ServiceHealth[]> {
       return deps.target(input.environment, timeline()).deployCanary(input.version, input.weightPercent, heartbeat);
     },
 
@@ -120,7 +137,13 @@ export function createActivities(deps: ActivityDeps) {
     /** Every service of the environment runs `expectedVersion` and is healthy. */
     async verifyEnvironment(input: { environment: string; expectedVersion: string }): Promise<VerificationReport> {
       const target = deps.target(input.environment, timeline());
-      return verifyServices(input.environment, input.expectedVersion, deps.services(input.environment), await target.health('stable'), await target.health('canary'));
+      return verifyServices(
+        input.environment,
+        input.expectedVersion,
+        deps.services(input.environment),
+        await target.health('stable'),
+        await target.health('canary'),
+      );
     },
 
     async currentStableVersion(input: { environment: string }): Promise<string | null> {
@@ -129,7 +152,9 @@ export function createActivities(deps: ActivityDeps) {
       return versions.length === 1 ? versions[0]! : null;
     },
 
-    async sampleCanaryMetrics(input: { environment: string }): Promise<{ baseline: MetricSample; canary: MetricSample }> {
+    async sampleCanaryMetrics(input: {
+      environment: string;
+    }): Promise<{ baseline: MetricSample; canary: MetricSample }> {
       return deps.metrics(input.environment, timeline()).sample(deps.services(input.environment));
     },
 
@@ -143,16 +168,32 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Rewrites the release's evidence files from its current state (queried, so the history stays small). */
     async writeEvidence(input: { workflowId: string; version: string }): Promise<string> {
-      const status: ReleaseStatus = await temporal(() => deps.client.workflow.getHandle(input.workflowId).query(statusQuery));
-      return writeEvidenceFiles(deps.evidenceDir, input.version, status.runId, renderEvidence(status, readAuditEntries(deps.auditDir, input.version)));
+      const status: ReleaseStatus = await temporal(() =>
+        deps.client.workflow.getHandle(input.workflowId).query(statusQuery),
+      );
+      return writeEvidenceFiles(
+        deps.evidenceDir,
+        input.version,
+        status.runId,
+        renderEvidence(status, readAuditEntries(deps.auditDir, input.version)),
+      );
     },
 
     async acquireEnvironment(input: { environment: string } & LeaseRequest): Promise<LeaseAnswer> {
       const { environment, ...request } = input;
-      return temporal(() => deps.client.workflow.executeUpdateWithStart(acquireEnvironmentUpdate, { args: [request], startWorkflowOperation: startLedger(environment) }));
+      return temporal(() =>
+        deps.client.workflow.executeUpdateWithStart(acquireEnvironmentUpdate, {
+          args: [request],
+          startWorkflowOperation: startLedger(environment),
+        }),
+      );
     },
 
-    async releaseEnvironment(input: { environment: string; workflowId: string; blockedBecause?: string }): Promise<void> {
+    async releaseEnvironment(input: {
+      environment: string;
+      workflowId: string;
+      blockedBecause?: string;
+    }): Promise<void> {
       await temporal(() =>
         deps.client.workflow.executeUpdateWithStart(releaseEnvironmentUpdate, {
           args: [{ workflowId: input.workflowId, blockedBecause: input.blockedBecause }],
@@ -162,7 +203,12 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async recordVersion(input: { environment: string; record: VersionRecord }): Promise<EnvironmentRecords> {
-      return temporal(() => deps.client.workflow.executeUpdateWithStart(recordVersionUpdate, { args: [input.record], startWorkflowOperation: startLedger(input.environment) }));
+      return temporal(() =>
+        deps.client.workflow.executeUpdateWithStart(recordVersionUpdate, {
+          args: [input.record],
+          startWorkflowOperation: startLedger(input.environment),
+        }),
+      );
     },
 
     async environmentRecords(input: { environment: string }): Promise<EnvironmentRecords> {
@@ -182,7 +228,9 @@ export function createActivities(deps: ActivityDeps) {
 
     async isWorkflowRunning(input: { workflowId: string }): Promise<boolean> {
       try {
-        return (await temporal(() => deps.client.workflow.getHandle(input.workflowId).describe())).status.name === 'RUNNING';
+        return (
+          (await temporal(() => deps.client.workflow.getHandle(input.workflowId).describe())).status.name === 'RUNNING'
+        );
       } catch (err) {
         if ((err as Error).name === 'WorkflowNotFoundError') return false;
         throw err;

@@ -8,7 +8,10 @@ export async function awaitAdmission(handle: WorkflowHandle): Promise<Admission>
   try {
     return await handle.executeUpdate(admissionUpdate);
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && (err.cause as { type?: string } | undefined)?.type === REFUSED_ERROR_TYPE) {
+    if (
+      err instanceof WorkflowUpdateFailedError &&
+      (err.cause as { type?: string } | undefined)?.type === REFUSED_ERROR_TYPE
+    ) {
       throw new InvalidInputError(`refused: ${err.cause?.message ?? err.message}`);
     }
     throw err;

@@ -23,10 +23,20 @@ export class TemporalUnreachableError extends Error {
   override name = 'TemporalUnreachableError';
 }
 
-export async function connectClient(settings = temporalSettings()): Promise<{ client: Client; connection: Connection; namespace: string }> {
+export async function connectClient(
+  settings = temporalSettings(),
+): Promise<{ client: Client; connection: Connection; namespace: string }> {
   try {
-    const connection = await Connection.connect({ ...settings.options, address: settings.address, connectTimeout: '5s' });
-    return { client: new Client({ connection, namespace: settings.namespace }), connection, namespace: settings.namespace };
+    const connection = await Connection.connect({
+      ...settings.options,
+      address: settings.address,
+      connectTimeout: '5s',
+    });
+    return {
+      client: new Client({ connection, namespace: settings.namespace }),
+      connection,
+      namespace: settings.namespace,
+    };
   } catch (err) {
     throw new TemporalUnreachableError(
       `cannot reach Temporal at ${settings.address} (${(err as Error).message.split('\n')[0]}); start one with "release-promote dev-server" or set TEMPORAL_ADDRESS`,
@@ -38,6 +48,8 @@ export async function connectWorker(settings = temporalSettings()): Promise<Nati
   try {
     return await NativeConnection.connect({ ...settings.options, address: settings.address });
   } catch (err) {
-    throw new TemporalUnreachableError(`cannot reach Temporal at ${settings.address} (${(err as Error).message.split('\n')[0]}); set TEMPORAL_ADDRESS`);
+    throw new TemporalUnreachableError(
+      `cannot reach Temporal at ${settings.address} (${(err as Error).message.split('\n')[0]}); set TEMPORAL_ADDRESS`,
+    );
   }
 }

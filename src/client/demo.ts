@@ -42,10 +42,18 @@ export function demoConfig(scenario: string, webUiUrl: string) {
   );
 }
 
-export async function runDemo(o: { scenario: string; version: string; keepOpen: boolean; out: (line: string) => void }): Promise<number> {
+export async function runDemo(o: {
+  scenario: string;
+  version: string;
+  keepOpen: boolean;
+  out: (line: string) => void;
+}): Promise<number> {
   const { out } = o;
   const scenario = BUILT_IN_SCENARIOS[o.scenario];
-  if (!scenario) throw new InvalidInputError(`unknown scenario "${o.scenario}" (choose from ${Object.keys(BUILT_IN_SCENARIOS).join(', ')})`);
+  if (!scenario)
+    throw new InvalidInputError(
+      `unknown scenario "${o.scenario}" (choose from ${Object.keys(BUILT_IN_SCENARIOS).join(', ')})`,
+    );
   const expected = DEMO_OUTCOMES[o.scenario] ?? 'ROLLED_BACK';
 
   // Retried activities and the like are the worker's business; the demo shows the release itself.
@@ -76,13 +84,27 @@ export async function runDemo(o: { scenario: string; version: string; keepOpen: 
       const n = JSON.parse(line) as { notification: string; msg: string };
       out(`  ✉ ${n.notification}: ${n.msg}`);
     });
-    worker = await createWorker({ config, connection: nativeConnection, client, namespace: 'default', shutdownGraceTime: '5s', notifier });
+    worker = await createWorker({
+      config,
+      connection: nativeConnection,
+      client,
+      namespace: 'default',
+      shutdownGraceTime: '5s',
+      notifier,
+    });
     running = worker.run();
     out(`worker running on task queue ${config.temporal.taskQueue}`);
 
-    const { handle, message } = await startRelease(client, config, { version: o.version, commitSha: 'a1b2c3d4e5f6a7b8', requestedBy: DEMO_REQUESTER, ciRunId: 'demo-1' });
+    const { handle, message } = await startRelease(client, config, {
+      version: o.version,
+      commitSha: 'a1b2c3d4e5f6a7b8',
+      requestedBy: DEMO_REQUESTER,
+      ciRunId: 'demo-1',
+    });
     out(message);
-    out(`open ${handle.workflowId} — open it in the Web UI: ${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+    out(
+      `open ${handle.workflowId} — open it in the Web UI: ${uiUrl}/namespaces/default/workflows/${handle.workflowId}`,
+    );
 
     let requested = false;
     let approved = false;
@@ -93,19 +115,27 @@ export async function runDemo(o: { scenario: string; version: string; keepOpen: 
         if (!requested && s.stage === 'STAGING_SOAK') {
           requested = true;
           out(`  $ release-promote request-canary ${s.version} --requested-by=${DEMO_REQUESTER}`);
-          const ack = await handle.executeUpdate(requestCanaryUpdate, { args: [{ requestedBy: DEMO_REQUESTER, channel: 'cli' }] });
+          const ack = await handle.executeUpdate(requestCanaryUpdate, {
+            args: [{ requestedBy: DEMO_REQUESTER, channel: 'cli' }],
+          });
           out(`    ${ack.message}`);
         }
         if (!approved && requested && s.stage === 'STAGING_SOAK' && s.soak.checks >= 2) {
           approved = true;
-          out(`  $ release-promote approve ${s.version} --approver=${DEMO_APPROVER}   (the configured demo approver; the canary waits for the soak too)`);
-          const ack = await handle.executeUpdate(approveUpdate, { args: [{ approver: DEMO_APPROVER, channel: 'cli' }] });
+          out(
+            `  $ release-promote approve ${s.version} --approver=${DEMO_APPROVER}   (the configured demo approver; the canary waits for the soak too)`,
+          );
+          const ack = await handle.executeUpdate(approveUpdate, {
+            args: [{ approver: DEMO_APPROVER, channel: 'cli' }],
+          });
           out(`    ${ack.message}`);
         }
         if (!decided && s.stage === 'CANARY_PAUSED') {
           decided = true;
           out(`  $ release-promote abort ${s.version} --approver=${DEMO_APPROVER} --reason="regression confirmed"`);
-          const ack = await handle.executeUpdate(pauseDecisionUpdate, { args: [{ approver: DEMO_APPROVER, channel: 'cli', decision: 'rollback', reason: 'regression confirmed' }] });
+          const ack = await handle.executeUpdate(pauseDecisionUpdate, {
+            args: [{ approver: DEMO_APPROVER, channel: 'cli', decision: 'rollback', reason: 'regression confirmed' }],
+          });
           out(`    ${ack.message}`);
         }
       },
@@ -113,7 +143,9 @@ export async function runDemo(o: { scenario: string; version: string; keepOpen: 
 
     out('');
     out(`${status.version}: ${status.outcome} — ${status.outcomeReason}`);
-    out(`evidence: ${config.records.evidenceDir}/${status.version}/{promotion.log,metrics.json,approval.json}; audit: ${config.records.auditDir}/${status.version}.jsonl`);
+    out(
+      `evidence: ${config.records.evidenceDir}/${status.version}/{promotion.log,metrics.json,approval.json}; audit: ${config.records.auditDir}/${status.version}.jsonl`,
+    );
     out(`Web UI: ${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
     if (o.keepOpen) {
       out('--keep-open: the dev server and Web UI stay up; Ctrl-C to stop.');

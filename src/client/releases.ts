@@ -19,7 +19,10 @@ export async function findReleaseHandle(client: Client, version: string): Promis
   const runs = await latestRuns(client, version);
   runs.sort((a, b) => Number(b.running) - Number(a.running) || b.startedAt.localeCompare(a.startedAt));
   const best = runs[0];
-  if (!best) throw new ReleaseNotFoundError(`no release or hotfix of ${version} was found (looked for ${releaseWorkflowId(version)} and ${hotfixWorkflowId(version)})`);
+  if (!best)
+    throw new ReleaseNotFoundError(
+      `no release or hotfix of ${version} was found (looked for ${releaseWorkflowId(version)} and ${hotfixWorkflowId(version)})`,
+    );
   return client.workflow.getHandle(best.workflowId, best.runId);
 }
 
@@ -70,8 +73,13 @@ export async function runningRelease(client: Client, version: string): Promise<W
   const running = runs.find((r) => r.running);
   if (running) return client.workflow.getHandle(running.workflowId, running.runId);
   const latest = runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
-  if (!latest) throw new ReleaseNotFoundError(`no release or hotfix of ${version} was found (looked for ${releaseWorkflowId(version)} and ${hotfixWorkflowId(version)})`);
-  throw new ReleaseEndedError(`${version} ended ${latest.outcome ?? 'without an outcome'} at ${latest.finishedAt ?? 'an unknown time'}${latest.reason ? `: ${latest.reason}` : ''}`);
+  if (!latest)
+    throw new ReleaseNotFoundError(
+      `no release or hotfix of ${version} was found (looked for ${releaseWorkflowId(version)} and ${hotfixWorkflowId(version)})`,
+    );
+  throw new ReleaseEndedError(
+    `${version} ended ${latest.outcome ?? 'without an outcome'} at ${latest.finishedAt ?? 'an unknown time'}${latest.reason ? `: ${latest.reason}` : ''}`,
+  );
 }
 
 /** One particular run of a version's release (or hotfix), by its run ID. */
@@ -85,5 +93,7 @@ export async function findRun(client: Client, version: string, runId: string): P
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
   }
-  throw new ReleaseNotFoundError(`no run ${runId} of ${version} was found (looked under ${releaseWorkflowId(version)} and ${hotfixWorkflowId(version)})`);
+  throw new ReleaseNotFoundError(
+    `no run ${runId} of ${version} was found (looked under ${releaseWorkflowId(version)} and ${hotfixWorkflowId(version)})`,
+  );
 }

@@ -10,11 +10,18 @@ export function renderStatus(s: ReleaseStatus, now = Date.now()): string {
     ['stage', s.outcome ? `${s.stage}: ${s.outcomeReason ?? ''}` : s.stage],
     ['commit', `${s.commitSha}   requested by ${s.requestedBy}${s.ciRunId ? `   CI run ${s.ciRunId}` : ''}`],
   ];
-  if (s.repeatOf) rows.push(['promoted again', `on purpose (--again), after ${s.repeatOf.workflowId} run ${s.repeatOf.runId} ended ${s.repeatOf.outcome}`]);
+  if (s.repeatOf)
+    rows.push([
+      'promoted again',
+      `on purpose (--again), after ${s.repeatOf.workflowId} run ${s.repeatOf.runId} ended ${s.repeatOf.outcome}`,
+    ]);
   const p = s.policy;
   const t = p.canary.thresholds;
   const approve = s.kind === 'hotfix' ? 'hotfix-approve' : 'approve';
-  rows.push(['policy', `${s.policyDigest ?? '(recorded in the input by earlier code)'} (the installation's, recorded when the release started)`]);
+  rows.push([
+    'policy',
+    `${s.policyDigest ?? '(recorded in the input by earlier code)'} (the installation's, recorded when the release started)`,
+  ]);
   rows.push([
     '  rules',
     `soak ${formatDuration(p.soak.durationMs)}; canary ${p.canary.weightPercent}% for ${formatDuration(p.canary.minDurationMs)}; error rate < +${t.maxErrorRateIncreasePp} pp, P99 < +${t.maxP99IncreasePct}%, availability ≥ ${t.minAvailabilityPct}%; approvers: ${rolesFor(p.access, approve)} (${holdersOf(p.access, approve).join(', ') || 'nobody'})`,
@@ -22,14 +29,32 @@ export function renderStatus(s: ReleaseStatus, now = Date.now()): string {
   if (s.waitingFor) rows.push(['waiting for', s.waitingFor]);
   for (const g of s.gates) rows.push([`gate ${g.gate}`, `${g.passed ? '✓' : '✗'} ${g.reason}`]);
   if (s.soak.startedAt) {
-    const soak = s.soak.completedAt ? `complete at ${s.soak.completedAt}` : `ends ${s.soak.endsAt ?? '?'} (${until(s.soak.endsAt, now)})`;
-    rows.push(['staging soak', `${soak}; ${s.soak.checks} checks, ${s.soak.restarts} restarts${s.soak.lastCheck ? `; last: ${s.soak.lastCheck.reason}` : ''}`]);
+    const soak = s.soak.completedAt
+      ? `complete at ${s.soak.completedAt}`
+      : `ends ${s.soak.endsAt ?? '?'} (${until(s.soak.endsAt, now)})`;
+    rows.push([
+      'staging soak',
+      `${soak}; ${s.soak.checks} checks, ${s.soak.restarts} restarts${s.soak.lastCheck ? `; last: ${s.soak.lastCheck.reason}` : ''}`,
+    ]);
   }
-  rows.push(['approvals', approvalProgress(s.approval) + (s.approval.rejection ? `; rejected by ${s.approval.rejection.approver}: ${s.approval.rejection.note ?? ''}` : '')]);
+  rows.push([
+    'approvals',
+    approvalProgress(s.approval) +
+      (s.approval.rejection
+        ? `; rejected by ${s.approval.rejection.approver}: ${s.approval.rejection.note ?? ''}`
+        : ''),
+  ]);
   if (s.canary.startedAt) {
     const c = s.canary;
-    const state = c.paused ? `PAUSED since ${c.paused.since}: ${c.paused.reason}` : c.endsAt ? `minimum ends ${c.endsAt} (${until(c.endsAt, now)})` : '';
-    rows.push(['canary', `${Math.round(c.elapsedMs / 60_000)} of ${Math.round(c.requiredMs / 60_000)} min, ${c.evaluations.length} evaluations; ${state}`]);
+    const state = c.paused
+      ? `PAUSED since ${c.paused.since}: ${c.paused.reason}`
+      : c.endsAt
+        ? `minimum ends ${c.endsAt} (${until(c.endsAt, now)})`
+        : '';
+    rows.push([
+      'canary',
+      `${Math.round(c.elapsedMs / 60_000)} of ${Math.round(c.requiredMs / 60_000)} min, ${c.evaluations.length} evaluations; ${state}`,
+    ]);
     const last = c.evaluations.at(-1);
     if (last) rows.push(['last evaluation', `${last.verdict}: ${last.reason}`]);
   }

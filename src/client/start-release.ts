@@ -3,11 +3,28 @@
 // from its worker and admits or refuses the start. A version has one promotion: a re-run for the same
 // commit answers with the existing release, and an already promoted version is promoted again only
 // when asked explicitly (--again).
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import type { Config } from '../config/schema';
-import { commitProblem, hotfixWorkflowId, identityProblem, releaseWorkflowId, versionProblem } from '../shared/identifiers';
+import {
+  commitProblem,
+  hotfixWorkflowId,
+  identityProblem,
+  releaseWorkflowId,
+  versionProblem,
+} from '../shared/identifiers';
 import type { ReleaseRequest } from '../shared/release';
-import { CommitShaAttribute, ReleaseKindAttribute, ReleaseStageAttribute, ReleaseVersionAttribute, RequestedByAttribute } from '../shared/search-attributes';
+import {
+  CommitShaAttribute,
+  ReleaseKindAttribute,
+  ReleaseStageAttribute,
+  ReleaseVersionAttribute,
+  RequestedByAttribute,
+} from '../shared/search-attributes';
 import type { Admission } from '../shared/messages';
 import { rerunDecision } from '../shared/rerun';
 import type { releasePromotion } from '../workflows/release-promotion';
@@ -30,11 +47,20 @@ export interface StartRequest {
 
 export type StartOutcome =
   /** A new run, admitted by the installation's policy. */
-  | { started: true; handle: WorkflowHandleWithFirstExecutionRunId<typeof releasePromotion>; admission: Admission; message: string }
+  | {
+      started: true;
+      handle: WorkflowHandleWithFirstExecutionRunId<typeof releasePromotion>;
+      admission: Admission;
+      message: string;
+    }
   /** Nothing started: this is a re-run for a promotion that exists (running, or promoted from this commit). */
   | { started: false; handle: WorkflowHandle; message: string };
 
-export async function startRelease(client: Client, config: Pick<Config, 'temporal'>, req: StartRequest): Promise<StartOutcome> {
+export async function startRelease(
+  client: Client,
+  config: Pick<Config, 'temporal'>,
+  req: StartRequest,
+): Promise<StartOutcome> {
   const kind = req.kind ?? 'standard';
   const asked = req.hotfixApprovers ?? [];
   // What can be checked without the policy is checked here, so a typo never starts a workflow.
@@ -44,12 +70,19 @@ export async function startRelease(client: Client, config: Pick<Config, 'tempora
     identityProblem(req.requestedBy) ??
     asked.map(identityProblem).find((p) => p !== null) ??
     (new Set(asked).size !== asked.length ? 'the hotfix approvers must be different people' : null) ??
-    (asked.includes(req.requestedBy) ? `${req.requestedBy} requested the hotfix and cannot be one of its approvers` : null);
+    (asked.includes(req.requestedBy)
+      ? `${req.requestedBy} requested the hotfix and cannot be one of its approvers`
+      : null);
   if (problem) throw new InvalidInputError(problem);
 
-  const decision = rerunDecision(await latestRuns(client, req.version), { kind, commitSha: req.commitSha, again: req.again ?? false }, req.version);
+  const decision = rerunDecision(
+    await latestRuns(client, req.version),
+    { kind, commitSha: req.commitSha, again: req.again ?? false },
+    req.version,
+  );
   if (decision.action === 'refuse') throw new InvalidInputError(decision.message);
-  if (decision.action === 'existing') return { started: false, handle: client.workflow.getHandle(decision.workflowId), message: decision.message };
+  if (decision.action === 'existing')
+    return { started: false, handle: client.workflow.getHandle(decision.workflowId), message: decision.message };
 
   const input: ReleaseRequest = {
     kind,
@@ -63,28 +96,35 @@ export async function startRelease(client: Client, config: Pick<Config, 'tempora
   const workflowId = kind === 'hotfix' ? hotfixWorkflowId(req.version) : releaseWorkflowId(req.version);
   let handle: WorkflowHandleWithFirstExecutionRunId<typeof releasePromotion>;
   try {
-    handle = await client.workflow.start<typeof releasePromotion>(kind === 'hotfix' ? 'hotfixPromotion' : 'releasePromotion', {
-      workflowId,
-      taskQueue: config.temporal.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [
-        { key: ReleaseVersionAttribute, value: req.version },
-        { key: ReleaseStageAttribute, value: kind === 'hotfix' ? 'AWAITING_APPROVAL' : 'DEV_GATES' },
-        { key: ReleaseKindAttribute, value: kind },
-        { key: CommitShaAttribute, value: req.commitSha },
-        { key: RequestedByAttribute, value: req.requestedBy },
-      ],
-      staticSummary: `${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version} (${req.commitSha.slice(0, 7)}) by ${req.requestedBy}`,
-      staticDetails: [
-        `**${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version}** — commit \`${req.commitSha}\`, requested by ${req.requestedBy}${req.ciRunId ? `, CI run ${req.ciRunId}` : ''}`,
-        kind === 'hotfix' ? `Fast track: staging skipped; approvers asked: ${asked.join(', ') || 'any two allowed by the policy'}.` : 'Dev gates → staging → approval → canary → production.',
-        decision.repeatOf ? `Promoted again on purpose (--again) after ${decision.repeatOf.workflowId} run ${decision.repeatOf.runId} ended ${decision.repeatOf.outcome}.` : null,
-        "The rules (durations, thresholds, approvers) are the installation's policy, recorded by the release: see the `status` query's policy and policyDigest.",
-      ]
-        .filter(Boolean)
-        .join('\n\n'),
-    });
+    handle = await client.workflow.start<typeof releasePromotion>(
+      kind === 'hotfix' ? 'hotfixPromotion' : 'releasePromotion',
+      {
+        workflowId,
+        taskQueue: config.temporal.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        typedSearchAttributes: [
+          { key: ReleaseVersionAttribute, value: req.version },
+          { key: ReleaseStageAttribute, value: kind === 'hotfix' ? 'AWAITING_APPROVAL' : 'DEV_GATES' },
+          { key: ReleaseKindAttribute, value: kind },
+          { key: CommitShaAttribute, value: req.commitSha },
+          { key: RequestedByAttribute, value: req.requestedBy },
+        ],
+        staticSummary: `${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version} (${req.commitSha.slice(0, 7)}) by ${req.requestedBy}`,
+        staticDetails: [
+          `**${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version}** — commit \`${req.commitSha}\`, requested by ${req.requestedBy}${req.ciRunId ? `, CI run ${req.ciRunId}` : ''}`,
+          kind === 'hotfix'
+            ? `Fast track: staging skipped; approvers asked: ${asked.join(', ') || 'any two allowed by the policy'}.`
+            : 'Dev gates → staging → approval → canary → production.',
+          decision.repeatOf
+            ? `Promoted again on purpose (--again) after ${decision.repeatOf.workflowId} run ${decision.repeatOf.runId} ended ${decision.repeatOf.outcome}.`
+            : null,
+          "The rules (durations, thresholds, approvers) are the installation's policy, recorded by the release: see the `status` query's policy and policyDigest.",
+        ]
+          .filter(Boolean)
+          .join('\n\n'),
+      },
+    );
   } catch (err) {
     // Another starter won the race for the same version.
     if (err instanceof WorkflowExecutionAlreadyStartedError) return startRelease(client, config, req);

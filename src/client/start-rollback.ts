@@ -6,7 +6,12 @@ import type { Config } from '../config/schema';
 import { identityProblem, manualRecordWorkflowId, rollbackWorkflowId, versionProblem } from '../shared/identifiers';
 import type { ManualRecordInput, ManualRecordResult } from '../shared/ledger';
 import type { ManualRollbackInput, ManualRollbackResult } from '../shared/rollback';
-import { ReleaseEnvironmentAttribute, ReleaseKindAttribute, ReleaseStageAttribute, RequestedByAttribute } from '../shared/search-attributes';
+import {
+  ReleaseEnvironmentAttribute,
+  ReleaseKindAttribute,
+  ReleaseStageAttribute,
+  RequestedByAttribute,
+} from '../shared/search-attributes';
 import type { manualRollback } from '../workflows/manual-rollback';
 import type { manualVersionRecord } from '../workflows/manual-version-record';
 import { awaitAdmission } from './admission';
@@ -22,7 +27,9 @@ export interface RollbackRequest {
 const ENVIRONMENT = /^[a-z][a-z0-9-]*$/;
 
 function environmentProblem(environment: string): string | null {
-  return ENVIRONMENT.test(environment) ? null : `"${environment}" is not an environment name (lowercase, like production)`;
+  return ENVIRONMENT.test(environment)
+    ? null
+    : `"${environment}" is not an environment name (lowercase, like production)`;
 }
 
 export async function startManualRollback(
@@ -30,9 +37,17 @@ export async function startManualRollback(
   config: Pick<Config, 'temporal'>,
   req: RollbackRequest,
 ): Promise<{ handle: WorkflowHandle<typeof manualRollback>; workflowId: string; message: string }> {
-  const problem = environmentProblem(req.environment) ?? (req.version ? versionProblem(req.version) : null) ?? identityProblem(req.requestedBy);
+  const problem =
+    environmentProblem(req.environment) ??
+    (req.version ? versionProblem(req.version) : null) ??
+    identityProblem(req.requestedBy);
   if (problem) throw new InvalidInputError(problem);
-  const input: ManualRollbackInput = { environment: req.environment, version: req.version ?? null, requestedBy: req.requestedBy, channel: req.channel ?? 'cli' };
+  const input: ManualRollbackInput = {
+    environment: req.environment,
+    version: req.version ?? null,
+    requestedBy: req.requestedBy,
+    channel: req.channel ?? 'cli',
+  };
   const workflowId = rollbackWorkflowId(req.environment, new Date());
   const handle = await client.workflow.start<typeof manualRollback>('manualRollback', {
     workflowId,
@@ -59,14 +74,24 @@ export interface RecordRequest {
   channel?: 'cli' | 'slack';
 }
 
-export async function recordVersionByHand(client: Client, config: Pick<Config, 'temporal'>, req: RecordRequest): Promise<ManualRecordResult & { workflowId: string }> {
+export async function recordVersionByHand(
+  client: Client,
+  config: Pick<Config, 'temporal'>,
+  req: RecordRequest,
+): Promise<ManualRecordResult & { workflowId: string }> {
   const problem =
     environmentProblem(req.environment) ??
     versionProblem(req.version) ??
     identityProblem(req.promotedBy) ??
-    (Number.isNaN(Date.parse(req.promotedAt)) ? `"${req.promotedAt}" is not an ISO time like 2025-10-05T12:00:00Z` : null);
+    (Number.isNaN(Date.parse(req.promotedAt))
+      ? `"${req.promotedAt}" is not an ISO time like 2025-10-05T12:00:00Z`
+      : null);
   if (problem) throw new InvalidInputError(problem);
-  const input: ManualRecordInput = { ...req, promotedAt: new Date(req.promotedAt).toISOString(), channel: req.channel ?? 'cli' };
+  const input: ManualRecordInput = {
+    ...req,
+    promotedAt: new Date(req.promotedAt).toISOString(),
+    channel: req.channel ?? 'cli',
+  };
   const handle = await client.workflow.start<typeof manualVersionRecord>('manualVersionRecord', {
     workflowId: manualRecordWorkflowId(req.environment, new Date()),
     taskQueue: config.temporal.taskQueue,

@@ -21,10 +21,13 @@ export const durationMs = z
         : undefined,
   })
   .transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === null || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration: expected a number with a unit, like 2h, 30m, 90s or 1h30m` });
-    return z.NEVER;
-  }
-  return ms;
-});
+    const ms = parseDuration(text);
+    if (ms === null || ms <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${text}" is not a duration: expected a number with a unit, like 2h, 30m, 90s or 1h30m`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });

@@ -5,43 +5,51 @@ import { z } from 'zod';
 import { durationMs } from './duration';
 import { strictObject } from './strict';
 
-const serviceName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a service name is a DNS label, like api-gateway');
+const serviceName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a service name is a DNS label, like api-gateway');
 
 export const simulatedTargetSchema = strictObject({ type: z.literal('simulated') });
 
 /** The simulated world: environments kept in local files, metrics and health scripted by a scenario. */
 export const simulationSchema = strictObject({
-    /** A built-in scenario (healthy, error-rate-regression, ...) or the path of a scenario JSON file. */
-    scenario: z.string().default('healthy'),
-    /** Directory holding the simulated environments' state, one JSON file per environment. */
-    stateDir: z.string().default('.release-promote/simulated'),
-    /** How many scenario minutes pass per real minute: the demo runs at 60, so a scripted minute 12 comes after 12 s. */
-    timeScale: z.number().positive().default(1),
-  })
-  .prefault({});
+  /** A built-in scenario (healthy, error-rate-regression, ...) or the path of a scenario JSON file. */
+  scenario: z.string().default('healthy'),
+  /** Directory holding the simulated environments' state, one JSON file per environment. */
+  stateDir: z.string().default('.release-promote/simulated'),
+  /** How many scenario minutes pass per real minute: the demo runs at 60, so a scripted minute 12 comes after 12 s. */
+  timeScale: z.number().positive().default(1),
+}).prefault({});
 
 /**
  * Each service is a Deployment of that name in `namespace`; its container's image tag is the version.
  * Canaries are `<name>-canary` Deployments labelled track=canary (src/activities/kubernetes/target.ts).
  */
 export const kubernetesTargetSchema = strictObject({
-    type: z.literal('kubernetes'),
-    /** Path to a kubeconfig; omitted means the default loading rules (KUBECONFIG, ~/.kube/config). */
-    kubeconfig: z.string().min(1).optional(),
-    /** Kubeconfig context to use; omitted means the kubeconfig's current context. */
-    context: z.string().min(1).optional(),
-    /** Use the pod's service account (running inside the cluster). */
-    inCluster: z.boolean().default(false),
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name is a DNS label, like agentaskit-production').max(63),
-    /** How long one Deployment's rollout may take before the deploy fails (RolloutStuck). */
-    rolloutTimeout: durationMs.prefault('10m'),
-  })
-  .superRefine((target, ctx) => {
-    if (!target.inCluster) return;
-    for (const key of ['kubeconfig', 'context'] as const) {
-      if (target[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'inCluster: true uses the pod\'s service account; remove kubeconfig and context' });
-    }
-  });
+  type: z.literal('kubernetes'),
+  /** Path to a kubeconfig; omitted means the default loading rules (KUBECONFIG, ~/.kube/config). */
+  kubeconfig: z.string().min(1).optional(),
+  /** Kubeconfig context to use; omitted means the kubeconfig's current context. */
+  context: z.string().min(1).optional(),
+  /** Use the pod's service account (running inside the cluster). */
+  inCluster: z.boolean().default(false),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name is a DNS label, like agentaskit-production')
+    .max(63),
+  /** How long one Deployment's rollout may take before the deploy fails (RolloutStuck). */
+  rolloutTimeout: durationMs.prefault('10m'),
+}).superRefine((target, ctx) => {
+  if (!target.inCluster) return;
+  for (const key of ['kubeconfig', 'context'] as const) {
+    if (target[key] !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: "inCluster: true uses the pod's service account; remove kubeconfig and context",
+      });
+  }
+});
 
 export const environmentSchema = strictObject({
   target: z.discriminatedUnion('type', [simulatedTargetSchema, kubernetesTargetSchema]).prefault({ type: 'simulated' }),
@@ -84,7 +92,9 @@ export const metricsSchema = z
       /** The range every query looks back over, e.g. the rate of the last 5 minutes. */
       window: durationMs.prefault('5m'),
       /** How long one query may take before the measurement fails (and is retried). */
-      timeout: durationMs.prefault('10s').refine((ms) => ms <= 25_000, 'a metrics query timeout is at most 25s (one canary measurement has 30s in all)'),
+      timeout: durationMs
+        .prefault('10s')
+        .refine((ms) => ms <= 25_000, 'a metrics query timeout is at most 25s (one canary measurement has 30s in all)'),
       queries: promQueriesSchema.partial().prefault({}),
     }),
   ])
@@ -94,7 +104,12 @@ export const metricsSchema = z
 export const webhookSchema = strictObject({
   url: z.string().url(),
   /** How long the suite may run before the call is abandoned. At most 30m: see retries. */
-  timeout: durationMs.prefault('60s').refine((ms) => ms <= 30 * 60_000, 'a webhook timeout is at most 30m (the three staging suites, retries included, must answer within the gate activity\'s 5h)'),
+  timeout: durationMs
+    .prefault('60s')
+    .refine(
+      (ms) => ms <= 30 * 60_000,
+      "a webhook timeout is at most 30m (the three staging suites, retries included, must answer within the gate activity's 5h)",
+    ),
   /** Calls again after a network error or a timeout (not after an answer: that is a verdict). */
   retries: z.number().int().min(0).max(2).prefault(2),
   /** Name of an environment variable holding the Authorization header value to send, if any. */
@@ -146,28 +161,43 @@ export const notificationsSchema = z
       /** The Web API base; a fake Slack's URL in tests. */
       apiBaseUrl: z.string().url().default('https://slack.com/api/'),
       /** Channel ID (C0123ABCD) the bot is a member of; each release gets one thread there. */
-      channel: z.string().regex(/^(#?[a-z0-9][a-z0-9._-]*|[CGD][A-Z0-9]+)$/, 'a Slack channel ID like C0123ABCD (or a name like #releases)'),
+      channel: z
+        .string()
+        .regex(
+          /^(#?[a-z0-9][a-z0-9._-]*|[CGD][A-Z0-9]+)$/,
+          'a Slack channel ID like C0123ABCD (or a name like #releases)',
+        ),
       /** Name of the environment variable holding the bot token (xoxb-…); the token never goes in the file. */
-      botTokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name, like SLACK_BOT_TOKEN').default('SLACK_BOT_TOKEN'),
+      botTokenEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name, like SLACK_BOT_TOKEN')
+        .default('SLACK_BOT_TOKEN'),
     }),
   ])
   .prefault({ provider: 'console' });
 
 export const slackGatewaySchema = strictObject({
-    port: z.number().int().min(1).max(65535).default(3000),
-    /** Interface the gateway listens on; Slack (or the proxy in front of it) must reach it. */
-    host: z.string().min(1).default('0.0.0.0'),
-    /** Name of the environment variable holding the Slack app's signing secret. */
-    signingSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name, like SLACK_SIGNING_SECRET').default('SLACK_SIGNING_SECRET'),
-    /** Slack user ID → identity, e.g. U012AB3CD: "@alice". Unmapped users cannot act on releases from Slack. */
-    users: z
-      .record(z.string(), z.string().regex(/^@[A-Za-z0-9][A-Za-z0-9._-]*$/, 'identities look like @username'))
-      // Checked here rather than as the record's key schema, whose failure hides this message.
-      .superRefine((users, ctx) => {
-        for (const id of Object.keys(users)) {
-          if (!/^[UW][A-Z0-9]+$/.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: `"${id}" is not a Slack user ID, like U012AB3CD (profile → ⋮ → Copy member ID)` });
-        }
-      })
-      .default({}),
-  })
-  .prefault({});
+  port: z.number().int().min(1).max(65535).default(3000),
+  /** Interface the gateway listens on; Slack (or the proxy in front of it) must reach it. */
+  host: z.string().min(1).default('0.0.0.0'),
+  /** Name of the environment variable holding the Slack app's signing secret. */
+  signingSecretEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name, like SLACK_SIGNING_SECRET')
+    .default('SLACK_SIGNING_SECRET'),
+  /** Slack user ID → identity, e.g. U012AB3CD: "@alice". Unmapped users cannot act on releases from Slack. */
+  users: z
+    .record(z.string(), z.string().regex(/^@[A-Za-z0-9][A-Za-z0-9._-]*$/, 'identities look like @username'))
+    // Checked here rather than as the record's key schema, whose failure hides this message.
+    .superRefine((users, ctx) => {
+      for (const id of Object.keys(users)) {
+        if (!/^[UW][A-Z0-9]+$/.test(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: [id],
+            message: `"${id}" is not a Slack user ID, like U012AB3CD (profile → ⋮ → Copy member ID)`,
+          });
+      }
+    })
+    .default({}),
+}).prefault({});

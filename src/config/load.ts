@@ -65,7 +65,11 @@ export function releasePolicy(config: Config, namespace: string): ReleasePolicy 
     stagingEnvironment: staging.environment,
     productionEnvironment: canary.environment,
     devGates: { ...dev },
-    soak: { durationMs: staging.soak, healthCheckIntervalMs: staging.healthCheckInterval, maxTotalMs: staging.maxTotalSoak },
+    soak: {
+      durationMs: staging.soak,
+      healthCheckIntervalMs: staging.healthCheckInterval,
+      maxTotalMs: staging.maxTotalSoak,
+    },
     approval: {
       separationOfDuties: approval.separationOfDuties,
       reminderIntervalMs: approval.reminderInterval,

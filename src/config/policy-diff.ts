@@ -17,7 +17,11 @@ const SOURCES: Array<[prefix: string, configPath: string[]]> = [
   ['hotfix', ['stages', 'hotfix']],
 ];
 
-export function configuredPolicyDifferences(rawConfig: unknown, yours: ReleasePolicy, installation: ReleasePolicy): PolicyDifference[] {
+export function configuredPolicyDifferences(
+  rawConfig: unknown,
+  yours: ReleasePolicy,
+  installation: ReleasePolicy,
+): PolicyDifference[] {
   return policyDifferences(yours, installation).filter((d) => {
     const source = SOURCES.find(([prefix]) => d.field === prefix || d.field.startsWith(`${prefix}.`));
     return source !== undefined && has(rawConfig, source[1]);

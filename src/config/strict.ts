@@ -8,7 +8,10 @@ export const UNKNOWN_KEY_SEPARATOR = '\t';
 export function strictObject<T extends z.ZodRawShape>(shape: T) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => `${key}${UNKNOWN_KEY_SEPARATOR}${unknownKeyMessage(key, known)}`).join('\n') : undefined),
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => `${key}${UNKNOWN_KEY_SEPARATOR}${unknownKeyMessage(key, known)}`).join('\n')
+        : undefined,
   });
 }
 

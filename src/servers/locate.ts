@@ -100,7 +100,10 @@ function runEnsureServers(kind: ServerKind): Promise<void> {
     child.once('error', (err) => fail(`cannot run bash ${script} (${err.message})`));
     child.once('exit', (code, signal) => {
       if (code === 0) resolve();
-      else fail(`${path.basename(script)} ${signal ? `was killed by ${signal}` : `exited with ${code} (see its message above)`}`);
+      else
+        fail(
+          `${path.basename(script)} ${signal ? `was killed by ${signal}` : `exited with ${code} (see its message above)`}`,
+        );
     });
   });
 }

@@ -6,10 +6,13 @@ import type { ReleasePolicy } from './policy';
 import type { ReleaseRequest } from './release';
 
 export function releaseStartProblem(request: ReleaseRequest, policy: ReleasePolicy): string | null {
-  const syntax = versionProblem(request.version) ?? commitProblem(request.commitSha) ?? identityProblem(request.requestedBy);
+  const syntax =
+    versionProblem(request.version) ?? commitProblem(request.commitSha) ?? identityProblem(request.requestedBy);
   if (syntax !== null) return syntax;
   const action = request.kind === 'hotfix' ? 'hotfix-approve' : 'approve';
-  const deciders = holdersOf(policy.access, action).filter((p) => request.kind === 'standard' || p !== request.requestedBy);
+  const deciders = holdersOf(policy.access, action).filter(
+    (p) => request.kind === 'standard' || p !== request.requestedBy,
+  );
   const required = request.kind === 'hotfix' ? policy.hotfix.requiredApprovals : 1;
   if (deciders.length === 0) {
     return `nobody can approve it: no one holds ${rolesFor(policy.access, action)} in the installation's policy (roles in the workers' config)`;
@@ -25,7 +28,8 @@ export function releaseStartProblem(request: ReleaseRequest, policy: ReleasePoli
     if (problem !== null) return `cannot ask ${person} to approve the hotfix: ${problem}`;
   }
   if (new Set(asked).size !== asked.length) return 'the hotfix approvers must be different people';
-  if (asked.includes(request.requestedBy)) return `${request.requestedBy} requested the hotfix and cannot be one of its approvers`;
+  if (asked.includes(request.requestedBy))
+    return `${request.requestedBy} requested the hotfix and cannot be one of its approvers`;
   if (asked.length !== required) return `a hotfix needs ${required} approvers; ${asked.length} named`;
   return null;
 }
@@ -39,6 +43,7 @@ export function environmentActionProblem(
 ): string | null {
   const roleProblem = authorizationProblem(policy.access, action, who);
   if (roleProblem !== null) return roleProblem;
-  if (!policy.environments.includes(environment)) return `unknown environment "${environment}" (the installation defines: ${policy.environments.join(', ')})`;
+  if (!policy.environments.includes(environment))
+    return `unknown environment "${environment}" (the installation defines: ${policy.environments.join(', ')})`;
   return null;
 }

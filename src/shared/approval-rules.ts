@@ -39,9 +39,11 @@ export function approvalProblem(ctx: ApprovalContext, attempt: ApprovalAttempt):
       ? `${who} has already approved; the next approval must come from a different person`
       : `${who} has already approved`;
   }
-  if (ctx.approval.approvals.length >= ctx.approval.required) return 'the release already has all the approvals it needs';
+  if (ctx.approval.approvals.length >= ctx.approval.required)
+    return 'the release already has all the approvals it needs';
   if (attempt.notBefore) {
-    if (Number.isNaN(Date.parse(attempt.notBefore))) return `"${attempt.notBefore}" is not a time: expected ISO 8601, like 2025-10-05T14:00:00Z`;
+    if (Number.isNaN(Date.parse(attempt.notBefore)))
+      return `"${attempt.notBefore}" is not a time: expected ISO 8601, like 2025-10-05T14:00:00Z`;
   }
   return null;
 }

@@ -77,7 +77,12 @@ export function seedStageAfter(current: SeedStage, to: ReleaseStage): SeedStage 
 }
 
 /** What a move to `to` is, in the audit trail's words. */
-export function auditActionFor(fromSeed: SeedStage, toSeed: SeedStage, to: ReleaseStage, terminal: boolean): AuditAction {
+export function auditActionFor(
+  fromSeed: SeedStage,
+  toSeed: SeedStage,
+  to: ReleaseStage,
+  terminal: boolean,
+): AuditAction {
   if (terminal) return 'finish';
   if (fromSeed !== toSeed) return 'promote';
   if (to === 'ROLLING_BACK') return 'rollback';

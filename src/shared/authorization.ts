@@ -5,7 +5,16 @@
 import { identityProblem } from './identifiers';
 
 /** The decisions a person makes. Starting a release and asking for its canary are open to anyone. */
-export const ACTIONS = ['approve', 'hotfix-approve', 'reject', 'resume', 'abort', 'cancel', 'rollback', 'update-sot'] as const;
+export const ACTIONS = [
+  'approve',
+  'hotfix-approve',
+  'reject',
+  'resume',
+  'abort',
+  'cancel',
+  'rollback',
+  'update-sot',
+] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** What each action does, in the words a refusal uses: "…, the role needed to <what>". */

@@ -33,10 +33,15 @@ export function judgeCanary(
 }
 
 function healthCheck(health: ServiceHealth[]): CheckResult {
-  if (health.length === 0) return { check: 'health', outcome: 'inconclusive', reason: 'no canary services reported health' };
+  if (health.length === 0)
+    return { check: 'health', outcome: 'inconclusive', reason: 'no canary services reported health' };
   const sick = health.filter((h) => !h.healthy);
   if (sick.length > 0) {
-    return { check: 'health', outcome: 'breach', reason: `health check failed: ${sick.map((h) => `${h.service} (${h.detail})`).join(', ')}` };
+    return {
+      check: 'health',
+      outcome: 'breach',
+      reason: `health check failed: ${sick.map((h) => `${h.service} (${h.detail})`).join(', ')}`,
+    };
   }
   return { check: 'health', outcome: 'pass', reason: `all ${health.length} canary services healthy` };
 }
@@ -73,7 +78,8 @@ function errorRateCheck(baseline: MetricSample, canary: MetricSample, t: CanaryT
 }
 
 function availabilityCheck(canary: MetricSample, t: CanaryThresholds): CheckResult {
-  if (canary.availabilityPct === null) return { check: 'availability', outcome: 'inconclusive', reason: 'no canary availability data' };
+  if (canary.availabilityPct === null)
+    return { check: 'availability', outcome: 'inconclusive', reason: 'no canary availability data' };
   const breach = canary.availabilityPct < t.minAvailabilityPct;
   return {
     check: 'availability',
@@ -126,14 +132,28 @@ export interface CanaryDecision {
  * came before it in a row. While paused only hard breaches act (they still roll back); a P99
  * regression or missing data keeps the canary paused until a human decides.
  */
-export function decideCanaryAction(verdict: CanaryVerdict, reason: string, before: CanaryCounters, policy: CanaryPolicy, paused: boolean): CanaryDecision {
+export function decideCanaryAction(
+  verdict: CanaryVerdict,
+  reason: string,
+  before: CanaryCounters,
+  policy: CanaryPolicy,
+  paused: boolean,
+): CanaryDecision {
   if (verdict === 'pass') {
-    return { action: 'continue', counters: { consecutiveBreaches: 0, consecutiveSlowdowns: 0, consecutiveInconclusive: 0 }, reason };
+    return {
+      action: 'continue',
+      counters: { consecutiveBreaches: 0, consecutiveSlowdowns: 0, consecutiveInconclusive: 0 },
+      reason,
+    };
   }
   if (verdict === 'inconclusive') {
     const counters = { ...before, consecutiveInconclusive: before.consecutiveInconclusive + 1 };
     if (!paused && counters.consecutiveInconclusive >= policy.inconclusiveLimit) {
-      return { action: 'pause', counters, reason: `${counters.consecutiveInconclusive} inconclusive evaluations in a row (limit ${policy.inconclusiveLimit}): ${reason}` };
+      return {
+        action: 'pause',
+        counters,
+        reason: `${counters.consecutiveInconclusive} inconclusive evaluations in a row (limit ${policy.inconclusiveLimit}): ${reason}`,
+      };
     }
     const count = paused
       ? `${counters.consecutiveInconclusive} in a row, while paused`

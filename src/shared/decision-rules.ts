@@ -6,13 +6,25 @@ import { identityProblem } from './identifiers';
 import { TERMINAL_STAGES, type ReleaseStage, type ReleaseStatus } from './release';
 
 /** Before the canary: a release may still be approved, rejected, or asked about. */
-export const OPEN_FOR_APPROVAL: ReadonlySet<ReleaseStage> = new Set(['DEV_GATES', 'WAITING_FOR_ENVIRONMENT', 'DEPLOYING_STAGING', 'STAGING_SOAK', 'AWAITING_APPROVAL']);
+export const OPEN_FOR_APPROVAL: ReadonlySet<ReleaseStage> = new Set([
+  'DEV_GATES',
+  'WAITING_FOR_ENVIRONMENT',
+  'DEPLOYING_STAGING',
+  'STAGING_SOAK',
+  'AWAITING_APPROVAL',
+]);
 
-export function rejectionProblem(status: Pick<ReleaseStatus, 'stage' | 'approval'>, access: AccessPolicy, who: string, reason: string | undefined): string | null {
+export function rejectionProblem(
+  status: Pick<ReleaseStatus, 'stage' | 'approval'>,
+  access: AccessPolicy,
+  who: string,
+  reason: string | undefined,
+): string | null {
   const roleProblem = authorizationProblem(access, 'reject', who);
   if (roleProblem !== null) return roleProblem;
   if (!reason?.trim()) return 'a rejection needs a reason';
-  if (!OPEN_FOR_APPROVAL.has(status.stage)) return `the release is ${status.stage}; only a release waiting for approval can be rejected (use rollback or cancel)`;
+  if (!OPEN_FOR_APPROVAL.has(status.stage))
+    return `the release is ${status.stage}; only a release waiting for approval can be rejected (use rollback or cancel)`;
   if (status.approval.rejection) return `already rejected by ${status.approval.rejection.approver}`;
   return null;
 }
@@ -24,15 +36,25 @@ export function pauseDecisionProblem(
   request: { approver: string; decision: string },
   decided: { approver: string; decision: string } | null,
 ): string | null {
-  if (request.decision !== 'resume' && request.decision !== 'rollback') return `decision must be resume or rollback, not "${request.decision}"`;
-  const roleProblem = authorizationProblem(access, request.decision === 'resume' ? 'resume' : 'abort', request.approver);
+  if (request.decision !== 'resume' && request.decision !== 'rollback')
+    return `decision must be resume or rollback, not "${request.decision}"`;
+  const roleProblem = authorizationProblem(
+    access,
+    request.decision === 'resume' ? 'resume' : 'abort',
+    request.approver,
+  );
   if (roleProblem !== null) return roleProblem;
   if (stage !== 'CANARY_PAUSED') return `the canary is not paused (stage ${stage})`;
   if (decided) return `${decided.approver} has already decided: ${decided.decision}`;
   return null;
 }
 
-export function cancelProblem(stage: ReleaseStage, access: AccessPolicy, who: string, cancelledBy: string | null): string | null {
+export function cancelProblem(
+  stage: ReleaseStage,
+  access: AccessPolicy,
+  who: string,
+  cancelledBy: string | null,
+): string | null {
   const roleProblem = authorizationProblem(access, 'cancel', who);
   if (roleProblem !== null) return roleProblem;
   if ((TERMINAL_STAGES as readonly ReleaseStage[]).includes(stage)) return `the release has already ended (${stage})`;

@@ -37,7 +37,12 @@ export interface StagingGateFacts {
 const PASSING_CONCLUSIONS = new Set(['success', 'neutral', 'skipped']);
 
 export function evaluateDevGates(facts: DevGateFacts, policy: DevGatePolicy): GateResult[] {
-  return [ciChecksGate(facts.checks), coverageGate(facts, policy), findingsGate(facts, policy), reviewGate(facts, policy)];
+  return [
+    ciChecksGate(facts.checks),
+    coverageGate(facts, policy),
+    findingsGate(facts, policy),
+    reviewGate(facts, policy),
+  ];
 }
 
 function ciChecksGate(checks: CiCheck[]): GateResult {
@@ -65,7 +70,12 @@ function coverageGate(facts: DevGateFacts, policy: DevGatePolicy): GateResult {
   const value = round(facts.coveragePct);
   const passed = facts.coveragePct >= policy.minCoveragePct;
   const op = passed ? '≥' : '<';
-  return { gate: 'unit-coverage', passed, reason: `unit coverage ${value}% ${op} ${policy.minCoveragePct}% required`, evidence };
+  return {
+    gate: 'unit-coverage',
+    passed,
+    reason: `unit coverage ${value}% ${op} ${policy.minCoveragePct}% required`,
+    evidence,
+  };
 }
 
 function findingsGate(facts: DevGateFacts, policy: DevGatePolicy): GateResult {
@@ -76,7 +86,12 @@ function findingsGate(facts: DevGateFacts, policy: DevGatePolicy): GateResult {
   const findings = facts.findings;
   const blocking = policy.blockingSeverities.filter((s) => findings[s] > 0);
   if (blocking.length === 0) {
-    return { gate: 'security-findings', passed: true, reason: `no ${policy.blockingSeverities.join('/')} security findings`, evidence };
+    return {
+      gate: 'security-findings',
+      passed: true,
+      reason: `no ${policy.blockingSeverities.join('/')} security findings`,
+      evidence,
+    };
   }
   const list = blocking.map((s) => `${findings[s]} ${s}`).join(', ');
   return { gate: 'security-findings', passed: false, reason: `blocking security findings: ${list}`, evidence };
@@ -92,12 +107,22 @@ function reviewGate(facts: DevGateFacts, policy: DevGatePolicy): GateResult {
     return { gate: 'code-review', passed: false, reason: 'no pull request review found for this commit', evidence };
   }
   if (review.changesRequestedBy.length > 0) {
-    return { gate: 'code-review', passed: false, reason: `changes requested by ${review.changesRequestedBy.join(', ')}`, evidence };
+    return {
+      gate: 'code-review',
+      passed: false,
+      reason: `changes requested by ${review.changesRequestedBy.join(', ')}`,
+      evidence,
+    };
   }
   if (!review.approved) {
     return { gate: 'code-review', passed: false, reason: 'pull request has no approving review', evidence };
   }
-  return { gate: 'code-review', passed: true, reason: `code review approved by ${review.approvers.join(', ')}`, evidence };
+  return {
+    gate: 'code-review',
+    passed: true,
+    reason: `code review approved by ${review.approvers.join(', ')}`,
+    evidence,
+  };
 }
 
 export function evaluateStagingGates(facts: StagingGateFacts): GateResult[] {
@@ -107,7 +132,11 @@ export function evaluateStagingGates(facts: StagingGateFacts): GateResult[] {
     reason: `${label} ${o.passed ? 'passed' : 'failed'}: ${o.detail}`,
     evidence: o.evidence,
   });
-  return [suite('e2e-tests', 'E2E tests', facts.e2e), suite('load-tests', 'load tests', facts.load), suite('security-scan', 'security scan', facts.securityScan)];
+  return [
+    suite('e2e-tests', 'E2E tests', facts.e2e),
+    suite('load-tests', 'load tests', facts.load),
+    suite('security-scan', 'security scan', facts.securityScan),
+  ];
 }
 
 export function failedGatesSummary(results: GateResult[]): string | null {

@@ -7,7 +7,9 @@ const IDENTITY = /^@[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Returns why `version` is not a release version, or null when it is one. */
 export function versionProblem(version: string): string | null {
-  return VERSION.test(version) ? null : `"${version}" is not a release version: expected semver with a leading v, like v1.2.3`;
+  return VERSION.test(version)
+    ? null
+    : `"${version}" is not a release version: expected semver with a leading v, like v1.2.3`;
 }
 
 export function commitProblem(sha: string): string | null {

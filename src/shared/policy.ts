@@ -109,7 +109,9 @@ export function policyDifferences(yours: ReleasePolicy, installation: ReleasePol
   const a = flatten(withoutLinks(yours));
   const b = flatten(withoutLinks(installation));
   const fields = [...new Set([...a.keys(), ...b.keys()])].sort();
-  return fields.filter((f) => JSON.stringify(a.get(f)) !== JSON.stringify(b.get(f))).map((field) => ({ field, yours: a.get(field), installation: b.get(field) }));
+  return fields
+    .filter((f) => JSON.stringify(a.get(f)) !== JSON.stringify(b.get(f)))
+    .map((field) => ({ field, yours: a.get(field), installation: b.get(field) }));
 }
 
 function withoutLinks(policy: ReleasePolicy): Omit<ReleasePolicy, 'webUiUrl' | 'namespace'> {
@@ -120,7 +122,8 @@ function withoutLinks(policy: ReleasePolicy): Omit<ReleasePolicy, 'webUiUrl' | '
 /** Leaves by dotted path; arrays are leaves (a list of approvers differs as a whole). */
 function flatten(value: unknown, prefix = '', into = new Map<string, unknown>()): Map<string, unknown> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, into);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      flatten(v, prefix ? `${prefix}.${k}` : k, into);
   } else {
     into.set(prefix, value);
   }

@@ -29,7 +29,15 @@ export type ReleaseStage =
 
 export type ReleaseOutcome = Extract<
   ReleaseStage,
-  'PROMOTED' | 'ROLLED_BACK' | 'ROLLBACK_FAILED' | 'REJECTED' | 'GATES_FAILED' | 'SOAK_FAILED' | 'CANCELLED' | 'FAILED' | 'REFUSED'
+  | 'PROMOTED'
+  | 'ROLLED_BACK'
+  | 'ROLLBACK_FAILED'
+  | 'REJECTED'
+  | 'GATES_FAILED'
+  | 'SOAK_FAILED'
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'REFUSED'
 >;
 
 export const TERMINAL_STAGES: readonly ReleaseOutcome[] = [
@@ -74,13 +82,7 @@ export interface ReleaseInput extends ReleaseRequest {
 }
 
 export type GateName =
-  | 'ci-checks'
-  | 'unit-coverage'
-  | 'security-findings'
-  | 'code-review'
-  | 'e2e-tests'
-  | 'load-tests'
-  | 'security-scan';
+  'ci-checks' | 'unit-coverage' | 'security-findings' | 'code-review' | 'e2e-tests' | 'load-tests' | 'security-scan';
 
 export interface GateResult {
   gate: GateName;

@@ -23,11 +23,22 @@ export type RerunDecision =
   | { action: 'existing'; workflowId: string; message: string }
   | { action: 'refuse'; message: string };
 
-export function rerunDecision(runs: RunSummary[], request: { kind: ReleaseKind; commitSha: string; again: boolean }, version = versionOf(runs)): RerunDecision {
+export function rerunDecision(
+  runs: RunSummary[],
+  request: { kind: ReleaseKind; commitSha: string; again: boolean },
+  version = versionOf(runs),
+): RerunDecision {
   const running = runs.find((r) => r.running);
   if (running) {
-    const sameCommit = running.commitSha === request.commitSha && running.workflowId.startsWith(request.kind === 'hotfix' ? 'hotfix-' : 'release-');
-    if (sameCommit) return { action: 'existing', workflowId: running.workflowId, message: `${version} is already being promoted from ${short(running.commitSha)} (${running.workflowId}, ${running.stage ?? 'running'}); nothing started` };
+    const sameCommit =
+      running.commitSha === request.commitSha &&
+      running.workflowId.startsWith(request.kind === 'hotfix' ? 'hotfix-' : 'release-');
+    if (sameCommit)
+      return {
+        action: 'existing',
+        workflowId: running.workflowId,
+        message: `${version} is already being promoted from ${short(running.commitSha)} (${running.workflowId}, ${running.stage ?? 'running'}); nothing started`,
+      };
     return {
       action: 'refuse',
       message: `${version} is already being promoted (${running.workflowId} is running, from commit ${short(running.commitSha)}); see "release-promote status ${version}"`,
@@ -35,7 +46,12 @@ export function rerunDecision(runs: RunSummary[], request: { kind: ReleaseKind; 
   }
   const latest = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
   if (latest === undefined || latest.outcome !== 'PROMOTED') return { action: 'start', repeatOf: null };
-  const earlier: EarlierRun = { workflowId: latest.workflowId, runId: latest.runId, outcome: latest.outcome, finishedAt: latest.finishedAt };
+  const earlier: EarlierRun = {
+    workflowId: latest.workflowId,
+    runId: latest.runId,
+    outcome: latest.outcome,
+    finishedAt: latest.finishedAt,
+  };
   if (request.again) return { action: 'start', repeatOf: earlier };
   const when = latest.finishedAt ? ` at ${latest.finishedAt}` : '';
   if (latest.commitSha === request.commitSha) {

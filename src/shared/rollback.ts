@@ -13,7 +13,8 @@ export interface ManualRollbackInput {
   namespace?: string;
 }
 
-export type RollbackStage = 'RESOLVING' | 'WAITING_FOR_ENVIRONMENT' | 'ROLLING_BACK' | 'VERIFYING' | 'ROLLED_BACK' | 'REFUSED' | 'FAILED';
+export type RollbackStage =
+  'RESOLVING' | 'WAITING_FOR_ENVIRONMENT' | 'ROLLING_BACK' | 'VERIFYING' | 'ROLLED_BACK' | 'REFUSED' | 'FAILED';
 
 export interface ManualRollbackStatus {
   environment: string;

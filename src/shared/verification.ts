@@ -21,7 +21,13 @@ export interface VerificationReport {
  * (a canary still takes a share of the traffic, so the environment does not run only that version).
  * A missing service fails.
  */
-export function verifyServices(environment: string, expectedVersion: string, services: string[], stable: ServiceHealth[], canary: ServiceHealth[]): VerificationReport {
+export function verifyServices(
+  environment: string,
+  expectedVersion: string,
+  services: string[],
+  stable: ServiceHealth[],
+  canary: ServiceHealth[],
+): VerificationReport {
   const lines = services.map((service): VerificationLine => {
     const h = stable.find((x) => x.service === service);
     const leftover = canary.find((x) => x.service === service);
@@ -31,7 +37,13 @@ export function verifyServices(environment: string, expectedVersion: string, ser
     const state = h ? (healthy ? 'healthy' : `unhealthy: ${h.detail}`) : 'not found';
     const mismatch = version !== null && version !== expectedVersion ? `, expected ${expectedVersion}` : '';
     const canaryNote = leftover ? `, canary ${leftover.version ?? '?'} still deployed` : '';
-    return { service, version, healthy, ok, line: `${ok ? '✓' : '✗'} ${service}: ${version ?? '-'} (${state}${mismatch}${canaryNote})` };
+    return {
+      service,
+      version,
+      healthy,
+      ok,
+      line: `${ok ? '✓' : '✗'} ${service}: ${version ?? '-'} (${state}${mismatch}${canaryNote})`,
+    };
   });
   return { environment, expectedVersion, ok: lines.every((l) => l.ok), services: lines };
 }

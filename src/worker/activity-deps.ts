@@ -20,7 +20,10 @@ export function activityDeps(config: Config, client: Client, options: { notifier
   const real = realIntegrations;
   const environment = (name: string) => {
     const env = config.environments[name];
-    if (!env) throw new Error(`environment "${name}" is not defined in the config (defined: ${Object.keys(config.environments).join(', ')})`);
+    if (!env)
+      throw new Error(
+        `environment "${name}" is not defined in the config (defined: ${Object.keys(config.environments).join(', ')})`,
+      );
     return env;
   };
   const services = (name: string) => environment(name).services.map((s) => s.name);
@@ -33,17 +36,34 @@ export function activityDeps(config: Config, client: Client, options: { notifier
     target(name: string, now: () => number): DeploymentTarget {
       const env = environment(name);
       if (env.target.type === 'kubernetes') return real.kubernetesTarget(name, env);
-      return new SimulatedTarget({ environment: name, services: services(name), stateDir, scenario, now, timeScale: config.simulation.timeScale });
+      return new SimulatedTarget({
+        environment: name,
+        services: services(name),
+        stateDir,
+        scenario,
+        now,
+        timeScale: config.simulation.timeScale,
+      });
     },
     metrics(name: string, now: () => number): MetricsSource {
       if (config.metrics.provider === 'prometheus') return real.prometheusMetrics(name, config.metrics);
-      return new SimulatedMetrics({ environment: name, stateDir, scenario, now, timeScale: config.simulation.timeScale });
+      return new SimulatedMetrics({
+        environment: name,
+        stateDir,
+        scenario,
+        now,
+        timeScale: config.simulation.timeScale,
+      });
     },
     gates(): GateProvider {
       if (config.gates.provider === 'github') return real.githubGates(config.gates);
       return new SimulatedGates(scenario);
     },
-    notifier: options.notifier ?? (config.notifications.provider === 'slack' ? real.slackNotifier(config.notifications, config.slack.users) : new ConsoleNotifier()),
+    notifier:
+      options.notifier ??
+      (config.notifications.provider === 'slack'
+        ? real.slackNotifier(config.notifications, config.slack.users)
+        : new ConsoleNotifier()),
     auditDir: resolve(config.records.auditDir),
     evidenceDir: resolve(config.records.evidenceDir),
     sotDir: resolve(config.records.sotDir),

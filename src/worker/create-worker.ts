@@ -30,9 +30,10 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
   // Running from TypeScript sources (development, tests) always bundles the current workflow code;
   // a built install uses the bundle made at build time.
   const fromSource = __filename.endsWith('.ts');
-  const workflows = !fromSource && !setup.bundleWorkflowsAtStart && existsSync(PREBUILT_BUNDLE)
-    ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
-    : { workflowsPath: require.resolve('../workflows') };
+  const workflows =
+    !fromSource && !setup.bundleWorkflowsAtStart && existsSync(PREBUILT_BUNDLE)
+      ? { workflowBundle: { codePath: PREBUILT_BUNDLE } }
+      : { workflowsPath: require.resolve('../workflows') };
   return Worker.create({
     connection: setup.connection,
     namespace: setup.namespace,

@@ -131,10 +131,16 @@ export class ReleaseMetrics {
       try {
         const decidedAt = Date.parse(entry.timestamp);
         const request = readAuditEntries(auditDir, entry.version)
-          .filter((e) => e.action === 'approval_request' && e.run_id === entry.run_id && Date.parse(e.timestamp) <= decidedAt)
+          .filter(
+            (e) => e.action === 'approval_request' && e.run_id === entry.run_id && Date.parse(e.timestamp) <= decidedAt,
+          )
           .at(-1);
         // A decision before any request (approving during the soak) has no wait to measure.
-        if (request) this.observeApprovalWait((decidedAt - Date.parse(request.timestamp)) / 1000, entry.action === 'reject' ? 'reject' : 'approve');
+        if (request)
+          this.observeApprovalWait(
+            (decidedAt - Date.parse(request.timestamp)) / 1000,
+            entry.action === 'reject' ? 'reject' : 'approve',
+          );
       } catch (err) {
         this.o.warn?.('could not measure the approval wait', { version: entry.version, error: err });
       }
@@ -168,27 +174,42 @@ export class ReleaseMetrics {
   async render(): Promise<string> {
     await this.refreshStageCounts();
     const lines: string[] = [];
-    const family = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    const family = (name: string, type: string, help: string) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 
-    family(METRIC_NAMES.releases, 'gauge', 'Running releases per stage, from the Temporal visibility store (global: aggregate replicas with max).');
+    family(
+      METRIC_NAMES.releases,
+      'gauge',
+      'Running releases per stage, from the Temporal visibility store (global: aggregate replicas with max).',
+    );
     if (this.stageCounts) {
       for (const [stage, n] of this.stageCounts.counts) lines.push(`${METRIC_NAMES.releases}{stage="${stage}"} ${n}`);
     }
 
-    family(METRIC_NAMES.rollbacks, 'counter', 'Rollbacks started, counted by the worker that wrote their audit entry (sum over replicas).');
+    family(
+      METRIC_NAMES.rollbacks,
+      'counter',
+      'Rollbacks started, counted by the worker that wrote their audit entry (sum over replicas).',
+    );
     const rollbackKinds = this.rollbacks.size ? [...this.rollbacks] : [['standard', 0] as const];
     for (const [kind, n] of rollbackKinds) lines.push(`${METRIC_NAMES.rollbacks}{kind="${escapeLabel(kind)}"} ${n}`);
 
     family(METRIC_NAMES.approvalWait, 'histogram', 'Seconds from the approval request to each approval or rejection.');
     for (const [decision, h] of this.approvalWaits) {
-      APPROVAL_WAIT_BUCKETS.forEach((le, i) => lines.push(`${METRIC_NAMES.approvalWait}_bucket{decision="${decision}",le="${le}"} ${h.buckets[i]}`));
+      APPROVAL_WAIT_BUCKETS.forEach((le, i) =>
+        lines.push(`${METRIC_NAMES.approvalWait}_bucket{decision="${decision}",le="${le}"} ${h.buckets[i]}`),
+      );
       lines.push(`${METRIC_NAMES.approvalWait}_bucket{decision="${decision}",le="+Inf"} ${h.count}`);
       lines.push(`${METRIC_NAMES.approvalWait}_sum{decision="${decision}"} ${h.sum}`);
       lines.push(`${METRIC_NAMES.approvalWait}_count{decision="${decision}"} ${h.count}`);
     }
 
     if (this.o.countStage) {
-      family(METRIC_NAMES.visibilityUp, 'gauge', 'Whether the last release count query against Temporal visibility succeeded.');
+      family(
+        METRIC_NAMES.visibilityUp,
+        'gauge',
+        'Whether the last release count query against Temporal visibility succeeded.',
+      );
       lines.push(`${METRIC_NAMES.visibilityUp} ${this.visibilityUp}`);
     }
     if (this.o.ready) {
@@ -221,7 +242,8 @@ export function releaseMetricsPlugin(metrics: ReleaseMetrics, auditDir: string):
               inbound: {
                 execute: async (input, next) => {
                   const result = await next(input);
-                  if (ctx.info.activityType === 'appendAudit') metrics.observeAudit(input.args[0] as AuditEntry, result as AppendResult, auditDir);
+                  if (ctx.info.activityType === 'appendAudit')
+                    metrics.observeAudit(input.args[0] as AuditEntry, result as AppendResult, auditDir);
                   return result;
                 },
               },
@@ -238,7 +260,8 @@ export function portFromEnv(name: string, fallback: number, env: NodeJS.ProcessE
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${name} must be a port number (0-65535), not "${raw}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`${name} must be a port number (0-65535), not "${raw}"`);
   return port;
 }
 

@@ -9,7 +9,14 @@
 //    "workflowId":"release-v1.2.3","version":"v1.2.3","activityType":"deployStable","durationMs":812,...}
 //
 // Level: RELEASE_PROMOTE_LOG_LEVEL (TRACE, DEBUG, INFO, WARN or ERROR; default INFO).
-import { DefaultLogger, type LogEntry, type Logger, type NativeConnectionPlugin, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  type LogEntry,
+  type Logger,
+  type NativeConnectionPlugin,
+  type WorkerOptions,
+  type WorkerPlugin,
+} from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/common';
 
 const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -61,12 +68,20 @@ export function formatLogLine(entry: LogEntry): string {
     return JSON.stringify(line);
   } catch (err) {
     // A circular attribute: still one valid JSON line, saying what was lost.
-    return JSON.stringify({ time: line.time, level: line.level, msg: entry.message, logError: `attributes not serialisable: ${(err as Error).message}` });
+    return JSON.stringify({
+      time: line.time,
+      level: line.level,
+      msg: entry.message,
+      logError: `attributes not serialisable: ${(err as Error).message}`,
+    });
   }
 }
 
 /** The Runtime logger: JSON lines to `write` (default stdout), at `level` and above. */
-export function createJsonLogger(level: LogLevel = logLevelFromEnv(), write: (line: string) => void = (line) => void process.stdout.write(line)): Logger {
+export function createJsonLogger(
+  level: LogLevel = logLevelFromEnv(),
+  write: (line: string) => void = (line) => void process.stdout.write(line),
+): Logger {
   return new DefaultLogger(level, (entry) => write(`${formatLogLine(entry)}\n`));
 }
 

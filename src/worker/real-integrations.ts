@@ -20,7 +20,8 @@ export interface RealIntegrations {
 export const realIntegrations: RealIntegrations = {
   kubernetesTarget: (environment, env) => {
     const target = env.target;
-    if (target.type !== 'kubernetes') throw new ConfigError(`environments.${environment}.target is not a Kubernetes target`);
+    if (target.type !== 'kubernetes')
+      throw new ConfigError(`environments.${environment}.target is not a Kubernetes target`);
     return new KubernetesTarget({
       environment,
       namespace: target.namespace,
@@ -35,8 +36,17 @@ export const realIntegrations: RealIntegrations = {
   githubGates: (config) => new GitHubGates(config),
   slackNotifier: (config, slackUsers) => {
     const token = process.env[config.botTokenEnv];
-    if (!token) throw new ConfigError(`notifications.botTokenEnv names ${config.botTokenEnv}, which is not set: export the Slack bot token (xoxb-…) there`);
+    if (!token)
+      throw new ConfigError(
+        `notifications.botTokenEnv names ${config.botTokenEnv}, which is not set: export the Slack bot token (xoxb-…) there`,
+      );
     const mentions = Object.fromEntries(Object.entries(slackUsers).map(([slackId, identity]) => [identity, slackId]));
-    return new SlackNotifier({ apiBaseUrl: config.apiBaseUrl, channel: config.channel, token, tokenHint: config.botTokenEnv, mentions });
+    return new SlackNotifier({
+      apiBaseUrl: config.apiBaseUrl,
+      channel: config.channel,
+      token,
+      tokenHint: config.botTokenEnv,
+      mentions,
+    });
   },
 };

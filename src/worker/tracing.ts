@@ -17,7 +17,10 @@ export const DEFAULT_SERVICE_NAME = 'release-promote-worker';
  * spans reach it through the plugin's sink; activity and client spans through a tracer of our own
  * (the SDK's interceptors would otherwise use the global tracer provider, which nobody registers).
  */
-export function tracingPlugin(spanProcessor: SpanProcessor, serviceName = process.env.OTEL_SERVICE_NAME || DEFAULT_SERVICE_NAME): OpenTelemetryPlugin {
+export function tracingPlugin(
+  spanProcessor: SpanProcessor,
+  serviceName = process.env.OTEL_SERVICE_NAME || DEFAULT_SERVICE_NAME,
+): OpenTelemetryPlugin {
   // Activities continue the workflow's trace from the W3C trace context the workflow puts in their
   // headers; the SDK's interceptors read it with the global propagator and make it the parent
   // through the global context manager: both must be set, once per process.
@@ -29,7 +32,9 @@ export function tracingPlugin(spanProcessor: SpanProcessor, serviceName = proces
 }
 
 /** Tracing as the environment asks for it: the OTLP endpoint it exports to, or null when off. */
-export function tracingFromEnv(env: NodeJS.ProcessEnv = process.env): { plugin: OpenTelemetryPlugin; endpoint: string; shutdown: () => Promise<void> } | null {
+export function tracingFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): { plugin: OpenTelemetryPlugin; endpoint: string; shutdown: () => Promise<void> } | null {
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) return null;
   const processor = new BatchSpanProcessor(new OTLPTraceExporter());

@@ -4,24 +4,50 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { ReleaseActivities } from '../activities';
 
-const NON_RETRYABLE = ['InvalidInput', 'DeploymentNotFound', 'Forbidden', 'RolloutStuck', 'MalformedMetricsResponse', 'GitHubAuthError', 'ConfigError'];
+const NON_RETRYABLE = [
+  'InvalidInput',
+  'DeploymentNotFound',
+  'Forbidden',
+  'RolloutStuck',
+  'MalformedMetricsResponse',
+  'GitHubAuthError',
+  'ConfigError',
+];
 
 const PROFILES = {
   deploy: {
     startToCloseTimeout: '20m',
     heartbeatTimeout: '1m',
-    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '5s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   },
   check: {
     startToCloseTimeout: '5m',
     heartbeatTimeout: '1m',
-    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '5s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   },
   /** The staging suites (webhooks), one after another: each up to 30m, called up to 3 times. */
   suites: {
     startToCloseTimeout: '5h',
     heartbeatTimeout: '1m',
-    retry: { initialInterval: '30s', backoffCoefficient: 2, maximumInterval: '5m', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '30s',
+      backoffCoefficient: 2,
+      maximumInterval: '5m',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   },
   metrics: {
     startToCloseTimeout: '30s',
@@ -29,11 +55,23 @@ const PROFILES = {
   },
   record: {
     startToCloseTimeout: '1m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 20,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   },
   notify: {
     startToCloseTimeout: '2m',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   },
 } satisfies Record<string, ActivityOptions>;
 

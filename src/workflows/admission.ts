@@ -1,7 +1,14 @@
 // The first step of every workflow a person starts: obtain the installation's policy from the worker
 // (a local activity, so it is recorded in the history and replays from there) and decide whether the
 // start is allowed. The starter waits on the admission update, so a refusal reaches them at once.
-import { ApplicationFailure, condition, patched, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  patched,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { admissionUpdate, REFUSED_ERROR_TYPE, type Admission } from '../shared/messages';
 import { upgradeLegacyPolicy, type InstalledPolicy, type LegacyReleasePolicy } from '../shared/policy';
 import type { ReleaseActivities } from '../activities';
@@ -23,14 +30,17 @@ export class AdmissionGate {
     setHandler(admissionUpdate, async () => {
       await condition(() => this.verdict !== null);
       const v = this.verdict!;
-      if ('refused' in v) throw ApplicationFailure.create({ type: REFUSED_ERROR_TYPE, message: v.refused, nonRetryable: true });
+      if ('refused' in v)
+        throw ApplicationFailure.create({ type: REFUSED_ERROR_TYPE, message: v.refused, nonRetryable: true });
       return v.admitted;
     });
   }
 
   admit(installed: { policy: InstalledPolicy['policy']; digest: string | null }, message: string): void {
     const { workflowId, runId } = workflowInfo();
-    this.verdict = { admitted: { workflowId, runId, policy: installed.policy, policyDigest: installed.digest, message } };
+    this.verdict = {
+      admitted: { workflowId, runId, policy: installed.policy, policyDigest: installed.digest, message },
+    };
   }
 
   refuse(reason: string): void {
@@ -42,8 +52,11 @@ export class AdmissionGate {
  * The policy this run is judged by. Runs started by earlier code carried the starter's policy in
  * their input and must replay with it; every run started now asks its worker for the installation's.
  */
-export async function obtainPolicy(legacy: LegacyReleasePolicy | undefined): Promise<{ policy: InstalledPolicy['policy']; digest: string | null }> {
-  if (legacy !== undefined && !patched(INSTALLATION_POLICY_PATCH)) return { policy: upgradeLegacyPolicy(legacy), digest: null };
+export async function obtainPolicy(
+  legacy: LegacyReleasePolicy | undefined,
+): Promise<{ policy: InstalledPolicy['policy']; digest: string | null }> {
+  if (legacy !== undefined && !patched(INSTALLATION_POLICY_PATCH))
+    return { policy: upgradeLegacyPolicy(legacy), digest: null };
   return local.installationPolicy();
 }
 

@@ -20,7 +20,9 @@ export interface EnvironmentAuditFacts {
   toVersion: string | null;
 }
 
-export function environmentAuditor(base: EnvironmentAuditBase): (action: AuditAction, reason: string, facts: EnvironmentAuditFacts) => Promise<void> {
+export function environmentAuditor(
+  base: EnvironmentAuditBase,
+): (action: AuditAction, reason: string, facts: EnvironmentAuditFacts) => Promise<void> {
   const info = workflowInfo();
   let seq = 0;
   return async (action, reason, facts) => {

@@ -54,14 +54,22 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
   /** While blocked, only rollbacks (which come to repair it) may have the environment. */
   const nextInLine = () => (state.blocked ? state.queue.findIndex((q) => q.preempt) : state.queue.length > 0 ? 0 : -1);
   const blockedHolder = () =>
-    state.blocked ? { workflowId: state.blocked.workflowId, purpose: `blocked: ${state.blocked.reason}; a rollback must repair it first`, since: state.blocked.since } : null;
+    state.blocked
+      ? {
+          workflowId: state.blocked.workflowId,
+          purpose: `blocked: ${state.blocked.reason}; a rollback must repair it first`,
+          since: state.blocked.since,
+        }
+      : null;
 
   const grantNext = async () => {
     for (let at = nextInLine(); state.lease === null && at >= 0; at = nextInLine()) {
       const [next] = state.queue.splice(at, 1) as [LeaseRequest];
       state.lease = { workflowId: next.workflowId, purpose: next.purpose, since: new Date().toISOString() };
       try {
-        await getExternalWorkflowHandle(next.workflowId).signal(environmentGrantedSignal, { environment: input.environment });
+        await getExternalWorkflowHandle(next.workflowId).signal(environmentGrantedSignal, {
+          environment: input.environment,
+        });
       } catch {
         // The waiting workflow has ended (cancelled or terminated while queued): offer it to the next one.
         state.lease = null;
@@ -85,7 +93,11 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
     } else {
       state.queue.push(request);
     }
-    return { granted: false, holder: state.lease ?? blockedHolder(), position: state.queue.findIndex((q) => q.workflowId === request.workflowId) + 1 };
+    return {
+      granted: false,
+      holder: state.lease ?? blockedHolder(),
+      position: state.queue.findIndex((q) => q.workflowId === request.workflowId) + 1,
+    };
   });
 
   setHandler(releaseEnvironmentUpdate, async ({ workflowId, blockedBecause }) => {
@@ -100,7 +112,9 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
   setHandler(recordVersionUpdate, async (record) => {
     const duplicate =
       record.workflowId !== null &&
-      (state.current?.workflowId === record.workflowId && state.current.version === record.version && state.current.action === record.action);
+      state.current?.workflowId === record.workflowId &&
+      state.current.version === record.version &&
+      state.current.action === record.action;
     if (!duplicate) {
       if (state.current) state.previous = [state.current, ...state.previous].slice(0, KEEP_PREVIOUS);
       state.current = record;

@@ -2,10 +2,22 @@
 // version, or to a named version that once ran there, without analysis, ending with verification.
 // It takes precedence over a promotion holding the environment: that release is cancelled (its own
 // compensations run first) and the rollback goes to the front of the environment's queue.
-import { allHandlersFinished, condition, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { environmentGrantedSignal } from '../shared/messages';
 import { previousVersion, rollbackCandidates } from '../shared/ledger';
-import { rollbackStatusQuery, type ManualRollbackInput, type ManualRollbackResult, type ManualRollbackStatus } from '../shared/rollback';
+import {
+  rollbackStatusQuery,
+  type ManualRollbackInput,
+  type ManualRollbackResult,
+  type ManualRollbackStatus,
+} from '../shared/rollback';
 import { ReleaseStageAttribute, ReleaseVersionAttribute } from '../shared/search-attributes';
 import { seedStageOfEnvironment, type AuditAction } from '../shared/audit';
 import { environmentActionProblem } from '../shared/admission-rules';
@@ -23,31 +35,56 @@ export async function manualRollback(input: ManualRollbackInput): Promise<Manual
   const installed = await obtainPolicyIfPatched();
   const webUiUrl = installed?.policy.webUiUrl ?? input.webUiUrl ?? '';
   const namespace = installed?.policy.namespace ?? input.namespace ?? 'default';
-  const stageWord = seedStageOfEnvironment(environment, installed?.policy.stagingEnvironment ?? 'staging', installed?.policy.productionEnvironment ?? 'production');
-  const status: ManualRollbackStatus = { environment, requestedBy: input.requestedBy, fromVersion: null, targetVersion: input.version, stage: 'RESOLVING', waitingFor: null, verification: [], reason: null };
+  const stageWord = seedStageOfEnvironment(
+    environment,
+    installed?.policy.stagingEnvironment ?? 'staging',
+    installed?.policy.productionEnvironment ?? 'production',
+  );
+  const status: ManualRollbackStatus = {
+    environment,
+    requestedBy: input.requestedBy,
+    fromVersion: null,
+    targetVersion: input.version,
+    stage: 'RESOLVING',
+    waitingFor: null,
+    verification: [],
+    reason: null,
+  };
   let granted = false;
   setHandler(rollbackStatusQuery, () => status);
   setHandler(environmentGrantedSignal, (g) => void (granted ||= g.environment === environment));
 
-  const auditor = environmentAuditor({ kind: 'rollback', stage: stageWord, by: input.requestedBy, channel: input.channel ?? null });
+  const auditor = environmentAuditor({
+    kind: 'rollback',
+    stage: stageWord,
+    by: input.requestedBy,
+    channel: input.channel ?? null,
+  });
   const audit = (action: AuditAction, reason: string) =>
-    auditor(action, reason, { version: status.targetVersion ?? '-', internalStage: status.stage, fromVersion: status.fromVersion, toVersion: status.targetVersion });
-  const notify = (title: string, reason: string) =>
-    activities('notify', 'notify: rollback').notify({
-      kind: 'rollback-started',
-      workflowId: info.workflowId,
+    auditor(action, reason, {
       version: status.targetVersion ?? '-',
-      releaseKind: 'standard',
-      stage: 'ROLLING_BACK',
-      title,
-      reason,
-      url: `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(info.workflowId)}`,
-      threadTs: null,
-      actions: [],
-      asked: [],
-      approvalProgress: null,
-      gates: [],
-    }).catch(() => undefined);
+      internalStage: status.stage,
+      fromVersion: status.fromVersion,
+      toVersion: status.targetVersion,
+    });
+  const notify = (title: string, reason: string) =>
+    activities('notify', 'notify: rollback')
+      .notify({
+        kind: 'rollback-started',
+        workflowId: info.workflowId,
+        version: status.targetVersion ?? '-',
+        releaseKind: 'standard',
+        stage: 'ROLLING_BACK',
+        title,
+        reason,
+        url: `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(info.workflowId)}`,
+        threadTs: null,
+        actions: [],
+        asked: [],
+        approvalProgress: null,
+        gates: [],
+      })
+      .catch(() => undefined);
   const stage = (s: ManualRollbackStatus['stage'], line: string) => {
     status.stage = s;
     upsertSearchAttributes([{ key: ReleaseStageAttribute, value: s }]);
@@ -78,23 +115,41 @@ export async function manualRollback(input: ManualRollbackInput): Promise<Manual
   const candidates = rollbackCandidates(records);
   status.fromVersion = records.current?.version ?? null;
   if (input.version !== null && !candidates.includes(input.version)) {
-    return refuse(`${input.version} never ran in ${environment} (or runs there now); versions you can roll back to: ${candidates.join(', ') || 'none recorded'}`);
+    return refuse(
+      `${input.version} never ran in ${environment} (or runs there now); versions you can roll back to: ${candidates.join(', ') || 'none recorded'}`,
+    );
   }
   status.targetVersion = input.version ?? previousVersion(records);
-  if (status.targetVersion === null) return refuse(`no earlier version of ${environment} is recorded; roll back with --version, or record one with update-sot`);
+  if (status.targetVersion === null)
+    return refuse(
+      `no earlier version of ${environment} is recorded; roll back with --version, or record one with update-sot`,
+    );
   const target = status.targetVersion;
-  if (installed) admission.admit(installed, `rolling back ${environment} from ${status.fromVersion ?? 'an unrecorded version'} to ${target} (${info.workflowId})`);
+  if (installed)
+    admission.admit(
+      installed,
+      `rolling back ${environment} from ${status.fromVersion ?? 'an unrecorded version'} to ${target} (${info.workflowId})`,
+    );
   upsertSearchAttributes([{ key: ReleaseVersionAttribute, value: target }]);
-  await audit('rollback', `manual rollback of ${environment} from ${status.fromVersion ?? 'unknown'} to ${target} requested by ${input.requestedBy}`);
+  await audit(
+    'rollback',
+    `manual rollback of ${environment} from ${status.fromVersion ?? 'unknown'} to ${target} requested by ${input.requestedBy}`,
+  );
 
   // Take the environment, cancelling a promotion that holds it.
-  const lease = await activities('record', `acquire ${environment}`).acquireEnvironment({ environment, workflowId: info.workflowId, purpose: `rollback to ${target}`, preempt: true });
+  const lease = await activities('record', `acquire ${environment}`).acquireEnvironment({
+    environment,
+    workflowId: info.workflowId,
+    purpose: `rollback to ${target}`,
+    preempt: true,
+  });
   try {
     if (!lease.granted) {
       const holder = lease.holder;
       status.waitingFor = `${environment} held by ${holder?.workflowId ?? 'another change'}${holder && isPromotion(holder.workflowId) ? ', which is being cancelled and compensated first' : ''}`;
       stage('WAITING_FOR_ENVIRONMENT', status.waitingFor);
-      if (holder && isPromotion(holder.workflowId)) await activities('record', `cancel ${holder.workflowId}`).cancelHolder({ workflowId: holder.workflowId });
+      if (holder && isPromotion(holder.workflowId))
+        await activities('record', `cancel ${holder.workflowId}`).cancelHolder({ workflowId: holder.workflowId });
       await condition(() => granted);
       status.waitingFor = null;
     }
@@ -103,18 +158,40 @@ export async function manualRollback(input: ManualRollbackInput): Promise<Manual
     await activities('deploy', `remove any canary in ${environment}`).removeCanary({ environment });
     await activities('deploy', `deploy ${target}`).deployStable({ environment, version: target });
     stage('VERIFYING', `verifying every service of ${environment} runs ${target} and is healthy`);
-    const report = await activities('check', `verify ${environment}`).verifyEnvironment({ environment, expectedVersion: target });
+    const report = await activities('check', `verify ${environment}`).verifyEnvironment({
+      environment,
+      expectedVersion: target,
+    });
     status.verification = report.services.map((s) => s.line);
-    if (!report.ok) return await end(false, `verification failed: ${report.services.filter((s) => !s.ok).map((s) => s.line).join('; ')}`);
+    if (!report.ok)
+      return await end(
+        false,
+        `verification failed: ${report.services
+          .filter((s) => !s.ok)
+          .map((s) => s.line)
+          .join('; ')}`,
+      );
     await activities('record', 'record rollback').recordVersion({
       environment,
-      record: { version: target, promotedBy: input.requestedBy, promotedAt: new Date().toISOString(), action: 'rollback', workflowId: info.workflowId },
+      record: {
+        version: target,
+        promotedBy: input.requestedBy,
+        promotedAt: new Date().toISOString(),
+        action: 'rollback',
+        workflowId: info.workflowId,
+      },
     });
-    return await end(true, `${environment} runs ${target} again (was ${status.fromVersion ?? 'unknown'}): ${status.verification.join(', ')}`);
+    return await end(
+      true,
+      `${environment} runs ${target} again (was ${status.fromVersion ?? 'unknown'}): ${status.verification.join(', ')}`,
+    );
   } catch (err) {
     return await end(false, `rollback of ${environment} to ${target} failed: ${rootMessage(err)}`);
   } finally {
-    await activities('record', `release ${environment}`).releaseEnvironment({ environment, workflowId: info.workflowId });
+    await activities('record', `release ${environment}`).releaseEnvironment({
+      environment,
+      workflowId: info.workflowId,
+    });
   }
 }
 

@@ -24,7 +24,10 @@ export async function manualVersionRecord(input: ManualRecordInput): Promise<Man
   });
   const facts = (internalStage: string) => ({ version, internalStage, fromVersion: null, toVersion: version });
 
-  const problem = versionProblem(version) ?? environmentActionProblem(policy, 'update-sot', environment, promotedBy) ?? timeProblem(input.promotedAt);
+  const problem =
+    versionProblem(version) ??
+    environmentActionProblem(policy, 'update-sot', environment, promotedBy) ??
+    timeProblem(input.promotedAt);
   if (problem !== null) {
     const reason = `record of ${version} in ${environment} by ${promotedBy} refused: ${problem}`;
     await audit('refuse', reason, facts('REFUSED'));
@@ -34,7 +37,13 @@ export async function manualVersionRecord(input: ManualRecordInput): Promise<Man
   }
   const records = await activities('record', `record ${version} in ${environment}`).recordVersion({
     environment,
-    record: { version, promotedBy, promotedAt: input.promotedAt, action: 'manual', workflowId: workflowInfo().workflowId },
+    record: {
+      version,
+      promotedBy,
+      promotedAt: input.promotedAt,
+      action: 'manual',
+      workflowId: workflowInfo().workflowId,
+    },
   });
   const reason = `${environment}: ${version} recorded by hand by ${promotedBy} at ${input.promotedAt} (revision ${records.revision})`;
   await audit('record_version', reason, facts('RECORDED'));

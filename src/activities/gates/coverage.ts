@@ -35,7 +35,8 @@ export function percentIn(text: string): number | null {
 
 export function coverageFromStatus(statuses: CommitStatus[], context: string): CoverageFact {
   const status = statuses.find((s) => s.context === context);
-  if (status === undefined || status.state === 'pending') return { coveragePct: null, coverageSource: status?.target_url ?? null };
+  if (status === undefined || status.state === 'pending')
+    return { coveragePct: null, coverageSource: status?.target_url ?? null };
   const description = status.description ?? '';
   const pct = percentIn(description);
   if (pct === null) {
@@ -90,15 +91,22 @@ export async function coverageFromUrl(template: string, commitSha: string, timeo
     throw new Error(`the coverage report at ${where} could not be fetched: ${reason}`);
   }
   if (status === 404) return { coveragePct: null, coverageSource: where };
-  if (status >= 500 || status === 429 || status === 408) throw new Error(`the coverage report at ${where} failed with HTTP ${status}`);
+  if (status >= 500 || status === 429 || status === 408)
+    throw new Error(`the coverage report at ${where} failed with HTTP ${status}`);
   if (status < 200 || status >= 300) {
-    throw ApplicationFailure.nonRetryable(`the coverage report at ${where} answered HTTP ${status}: ${snippet(body)}`, 'CoverageReportUnavailable');
+    throw ApplicationFailure.nonRetryable(
+      `the coverage report at ${where} answered HTTP ${status}: ${snippet(body)}`,
+      'CoverageReportUnavailable',
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    throw ApplicationFailure.nonRetryable(`the coverage report at ${where} is not JSON: ${snippet(body)}`, 'MalformedCoverageReport');
+    throw ApplicationFailure.nonRetryable(
+      `the coverage report at ${where} is not JSON: ${snippet(body)}`,
+      'MalformedCoverageReport',
+    );
   }
   const parsed = coverageDocumentSchema.safeParse(json);
   if (!parsed.success) {
@@ -118,6 +126,3 @@ function safeAddress(url: string): string {
     return '(the configured coverage URL)';
   }
 }
-
-
-

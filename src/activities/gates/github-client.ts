@@ -46,16 +46,29 @@ export class GitHubClient {
    * pages; `items` picks them out of a page (the body itself for arrays, `check_runs` for check runs).
    * With `missingIsNull`, a 404 on the first page answers null.
    */
-  async getAll<P, I>(path: string, schema: z.ZodType<P>, items: (page: P) => I[], opts: { missingIsNull: true }): Promise<I[] | null>;
+  async getAll<P, I>(
+    path: string,
+    schema: z.ZodType<P>,
+    items: (page: P) => I[],
+    opts: { missingIsNull: true },
+  ): Promise<I[] | null>;
   async getAll<P, I>(path: string, schema: z.ZodType<P>, items: (page: P) => I[]): Promise<I[]>;
-  async getAll<P, I>(path: string, schema: z.ZodType<P>, items: (page: P) => I[], opts: { missingIsNull?: boolean } = {}): Promise<I[] | null> {
+  async getAll<P, I>(
+    path: string,
+    schema: z.ZodType<P>,
+    items: (page: P) => I[],
+    opts: { missingIsNull?: boolean } = {},
+  ): Promise<I[] | null> {
     const first = this.url(path);
     first.searchParams.set('per_page', '100');
     const all: I[] = [];
     let next: URL | null = first;
     for (let pages = 0; next !== null; pages++) {
       if (pages === MAX_PAGES) {
-        throw ApplicationFailure.nonRetryable(`GitHub ${describe(first)} has more than ${MAX_PAGES} pages; refusing to follow more`, 'MalformedGitHubResponse');
+        throw ApplicationFailure.nonRetryable(
+          `GitHub ${describe(first)} has more than ${MAX_PAGES} pages; refusing to follow more`,
+          'MalformedGitHubResponse',
+        );
       }
       const page = await this.request(next, schema, pages === 0 && (opts.missingIsNull ?? false));
       if (page === null) return null;
@@ -78,7 +91,10 @@ export class GitHubClient {
     try {
       next = new URL(match[1], this.base);
     } catch {
-      throw ApplicationFailure.nonRetryable(`GitHub ${describe(first)} sent an unusable Link header: ${link}`, 'MalformedGitHubResponse');
+      throw ApplicationFailure.nonRetryable(
+        `GitHub ${describe(first)} sent an unusable Link header: ${link}`,
+        'MalformedGitHubResponse',
+      );
     }
     if (next.origin !== this.base.origin) {
       throw ApplicationFailure.nonRetryable(
@@ -89,7 +105,11 @@ export class GitHubClient {
     return next;
   }
 
-  private async request<T>(url: URL, schema: z.ZodType<T>, missingIsNull: boolean): Promise<{ data: T; link: string | null } | null> {
+  private async request<T>(
+    url: URL,
+    schema: z.ZodType<T>,
+    missingIsNull: boolean,
+  ): Promise<{ data: T; link: string | null } | null> {
     const what = describe(url);
     let status: number;
     let body: string;
@@ -109,9 +129,13 @@ export class GitHubClient {
       });
       status = response.status;
       body = typeof response.data === 'string' ? response.data : String(response.data);
-      headers = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v : undefined]));
+      headers = Object.fromEntries(
+        Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v : undefined]),
+      );
     } catch (err) {
-      throw new Error(`GitHub ${what} could not be reached: ${describeNetworkError(err, this.options.timeoutMs, 'gates.timeout')}`);
+      throw new Error(
+        `GitHub ${what} could not be reached: ${describeNetworkError(err, this.options.timeoutMs, 'gates.timeout')}`,
+      );
     }
 
     if (status >= 200 && status < 300) {
@@ -119,7 +143,10 @@ export class GitHubClient {
       try {
         json = JSON.parse(body);
       } catch {
-        throw ApplicationFailure.nonRetryable(`GitHub ${what} answered HTTP ${status} with a body that is not JSON: ${snippet(body)}`, 'MalformedGitHubResponse');
+        throw ApplicationFailure.nonRetryable(
+          `GitHub ${what} answered HTTP ${status} with a body that is not JSON: ${snippet(body)}`,
+          'MalformedGitHubResponse',
+        );
       }
       const parsed = schema.safeParse(json);
       if (!parsed.success) {
@@ -152,7 +179,10 @@ export class GitHubClient {
       );
     }
     if (status === 403) {
-      throw ApplicationFailure.nonRetryable(`GitHub refused ${what}: HTTP 403 ${message} (does the token in ${this.options.tokenEnv} have access?)`, 'GitHubForbidden');
+      throw ApplicationFailure.nonRetryable(
+        `GitHub refused ${what}: HTTP 403 ${message} (does the token in ${this.options.tokenEnv} have access?)`,
+        'GitHubForbidden',
+      );
     }
     if (status === 404) {
       if (missingIsNull) return null;
@@ -164,14 +194,25 @@ export class GitHubClient {
     if (status >= 500 || status === 429 || status === 408) {
       throw new Error(`GitHub ${what} failed with HTTP ${status}: ${message}`);
     }
-    throw ApplicationFailure.nonRetryable(`GitHub rejected ${what}: HTTP ${status} ${message}`, 'GitHubRequestRejected');
+    throw ApplicationFailure.nonRetryable(
+      `GitHub rejected ${what}: HTTP ${status} ${message}`,
+      'GitHubRequestRejected',
+    );
   }
 }
 
-function rateLimited(what: string, reset: string | undefined, limit: string | undefined, message: string): ApplicationFailure {
+function rateLimited(
+  what: string,
+  reset: string | undefined,
+  limit: string | undefined,
+  message: string,
+): ApplicationFailure {
   const resetAt = reset !== undefined && /^\d+$/.test(reset) ? new Date(Number(reset) * 1_000) : null;
   const waitMs = resetAt === null ? null : Math.max(1_000, resetAt.getTime() - Date.now());
-  const when = resetAt === null ? 'GitHub did not say when it resets' : `it resets at ${resetAt.toISOString()} (in ${Math.ceil((waitMs ?? 0) / 1_000)} s)`;
+  const when =
+    resetAt === null
+      ? 'GitHub did not say when it resets'
+      : `it resets at ${resetAt.toISOString()} (in ${Math.ceil((waitMs ?? 0) / 1_000)} s)`;
   return ApplicationFailure.create({
     message: `GitHub API rate limit exhausted${limit === undefined ? '' : ` (${limit} requests an hour)`} at ${what}: ${message}; ${when}`,
     type: 'GitHubRateLimited',
@@ -196,6 +237,3 @@ function githubMessage(body: string): string {
   }
   return snippet(body);
 }
-
-
-

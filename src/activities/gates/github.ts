@@ -48,9 +48,14 @@ export class GitHubGates implements GateProvider {
       client.getAll(`/repos/${repo}/commits/${sha}/check-runs`, checkRunsPageSchema, (p) => p.check_runs),
       client.getAll(`/repos/${repo}/commits/${sha}/status`, combinedStatusPageSchema, (p) => p.statuses),
       client.getAll(`/repos/${repo}/commits/${sha}/pulls`, pullsPageSchema, (p) => p),
-      client.getAll(`/repos/${repo}/code-scanning/alerts?state=open&ref=${encodeURIComponent(ref)}`, codeScanningAlertsPageSchema, (p) => p, {
-        missingIsNull: true,
-      }),
+      client.getAll(
+        `/repos/${repo}/code-scanning/alerts?state=open&ref=${encodeURIComponent(ref)}`,
+        codeScanningAlertsPageSchema,
+        (p) => p,
+        {
+          missingIsNull: true,
+        },
+      ),
     ]);
 
     let coverageFact: CoverageFact;
@@ -59,7 +64,10 @@ export class GitHubGates implements GateProvider {
     else coverageFact = await coverageFromUrl(coverage.url, release.commitSha, this.config.timeout);
 
     const pull = pullFor(pulls, release.commitSha);
-    const reviews = pull === null ? null : await client.getAll(`/repos/${repo}/pulls/${pull.number}/reviews`, reviewsPageSchema, (p) => p);
+    const reviews =
+      pull === null
+        ? null
+        : await client.getAll(`/repos/${repo}/pulls/${pull.number}/reviews`, reviewsPageSchema, (p) => p);
 
     return {
       checks: [...checkRuns.map(checkFromRun), ...statuses.map(checkFromStatus)],
@@ -71,7 +79,11 @@ export class GitHubGates implements GateProvider {
   }
 
   /** Runs the staging suites one after another: a load test would skew E2E timings and vice versa. */
-  async stagingGateFacts(release: { version: string; commitSha: string; environment: string }): Promise<StagingGateFacts> {
+  async stagingGateFacts(release: {
+    version: string;
+    commitSha: string;
+    environment: string;
+  }): Promise<StagingGateFacts> {
     const payload = (name: string): WebhookPayload => ({
       name,
       version: release.version,
@@ -93,7 +105,12 @@ export class GitHubGates implements GateProvider {
         'GitHubAuthError',
       );
     }
-    return new GitHubClient({ apiBaseUrl: this.config.apiBaseUrl, token: token.trim(), tokenEnv: this.config.tokenEnv, timeoutMs: this.config.timeout });
+    return new GitHubClient({
+      apiBaseUrl: this.config.apiBaseUrl,
+      token: token.trim(),
+      tokenEnv: this.config.tokenEnv,
+      timeoutMs: this.config.timeout,
+    });
   }
 }
 
@@ -112,7 +129,8 @@ function checkFromStatus(status: CommitStatus): DevGateFacts['checks'][number] {
 /** The pull request that brought the commit in (merged as it, or with it as head), else any listed. */
 export function pullFor(pulls: PullRequest[], commitSha: string): PullRequest | null {
   const sha = commitSha.toLowerCase();
-  const same = (s: string | null | undefined): boolean => s !== null && s !== undefined && s.toLowerCase().startsWith(sha);
+  const same = (s: string | null | undefined): boolean =>
+    s !== null && s !== undefined && s.toLowerCase().startsWith(sha);
   return (
     pulls.find((p) => p.merged_at && same(p.merge_commit_sha)) ??
     pulls.find((p) => same(p.head.sha)) ??
@@ -125,7 +143,9 @@ export function pullFor(pulls: PullRequest[], commitSha: string): PullRequest | 
 const DECISIVE = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED']);
 
 export function reviewDecision(reviews: Review[], source: string): NonNullable<DevGateFacts['review']> {
-  const ordered = [...reviews].sort((a, b) => (a.submitted_at ?? '').localeCompare(b.submitted_at ?? '') || a.id - b.id);
+  const ordered = [...reviews].sort(
+    (a, b) => (a.submitted_at ?? '').localeCompare(b.submitted_at ?? '') || a.id - b.id,
+  );
   const latest = new Map<string, string>();
   for (const review of ordered) {
     if (review.user === null || !DECISIVE.has(review.state)) continue;

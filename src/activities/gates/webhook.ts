@@ -31,12 +31,21 @@ const detailBodySchema = z.object({ detail: z.string().optional(), evidence: z.s
 const MAX_DETAIL = 300;
 
 /** Asks one suite; without a configured webhook the suite fails as "no <suite> webhook configured". */
-export async function runSuiteWebhook(suite: string, hook: WebhookConfig | undefined, payload: WebhookPayload): Promise<SuiteOutcome> {
+export async function runSuiteWebhook(
+  suite: string,
+  hook: WebhookConfig | undefined,
+  payload: WebhookPayload,
+): Promise<SuiteOutcome> {
   if (hook === undefined) return { passed: false, detail: `no ${suite} webhook configured`, evidence: null };
   return callWebhook(suite, hook, payload);
 }
 
-export async function callWebhook(suite: string, hook: WebhookConfig, payload: WebhookPayload, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<SuiteOutcome> {
+export async function callWebhook(
+  suite: string,
+  hook: WebhookConfig,
+  payload: WebhookPayload,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<SuiteOutcome> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await callWebhookOnce(suite, hook, payload);
@@ -49,7 +58,10 @@ export async function callWebhook(suite: string, hook: WebhookConfig, payload: W
 
 async function callWebhookOnce(suite: string, hook: WebhookConfig, payload: WebhookPayload): Promise<SuiteOutcome> {
   const where = safeAddress(hook.url);
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json, text/plain, */*' };
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    Accept: 'application/json, text/plain, */*',
+  };
   if (hook.authHeaderEnv !== undefined) {
     const value = process.env[hook.authHeaderEnv];
     // Retrying will not make a missing variable appear.
@@ -108,7 +120,8 @@ function safeAddress(url: string): string {
 
 function describeNetworkError(err: unknown, timeoutMs: number): string {
   if (err instanceof AxiosError) {
-    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') return `no answer within ${timeoutMs} ms (the webhook's timeout)`;
+    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT')
+      return `no answer within ${timeoutMs} ms (the webhook's timeout)`;
     return err.code === undefined ? err.message : `${err.code}: ${err.message}`;
   }
   return err instanceof Error ? err.message : String(err);

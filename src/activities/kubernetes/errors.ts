@@ -43,7 +43,8 @@ export function statusMessage(body: unknown): string | null {
       return body.trim() === '' ? null : body.trim().slice(0, 500);
     }
   }
-  if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return parsed.message;
+  if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string')
+    return parsed.message;
   return null;
 }
 
@@ -84,7 +85,10 @@ export function explainKubeError(err: unknown, call: KubeCall, who: KubeIdentity
     const server = message ? `: ${message}` : '';
     switch (err.code) {
       case 404:
-        return ApplicationFailure.nonRetryable(`deployment ${call.name} not found in namespace ${call.namespace}`, 'DeploymentNotFound');
+        return ApplicationFailure.nonRetryable(
+          `deployment ${call.name} not found in namespace ${call.namespace}`,
+          'DeploymentNotFound',
+        );
       case 403: {
         const subject = subjectFromMessage(message) ?? who.credentials;
         return ApplicationFailure.nonRetryable(
@@ -100,16 +104,28 @@ export function explainKubeError(err: unknown, call: KubeCall, who: KubeIdentity
         );
       case 400:
       case 422:
-        return ApplicationFailure.nonRetryable(`the Kubernetes API server refused to ${what}${server}`, 'KubernetesRejected');
+        return ApplicationFailure.nonRetryable(
+          `the Kubernetes API server refused to ${what}${server}`,
+          'KubernetesRejected',
+        );
       case 409:
-        return ApplicationFailure.retryable(`conflict on ${what} (changed concurrently)${server}`, 'KubernetesConflict');
+        return ApplicationFailure.retryable(
+          `conflict on ${what} (changed concurrently)${server}`,
+          'KubernetesConflict',
+        );
       default:
-        return ApplicationFailure.retryable(`the Kubernetes API server at ${who.server} answered ${err.code} to ${what}${server}`, 'KubernetesApiError');
+        return ApplicationFailure.retryable(
+          `the Kubernetes API server at ${who.server} answered ${err.code} to ${what}${server}`,
+          'KubernetesApiError',
+        );
     }
   }
   const network = networkReason(err);
   if (network !== null) {
-    return ApplicationFailure.retryable(`cannot reach the Kubernetes API server at ${who.server} to ${what}: ${network}`, 'KubernetesUnreachable');
+    return ApplicationFailure.retryable(
+      `cannot reach the Kubernetes API server at ${who.server} to ${what}: ${network}`,
+      'KubernetesUnreachable',
+    );
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -3,9 +3,7 @@
 import type { V1Deployment } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 
 export type RolloutState =
-  | { phase: 'complete'; detail: string }
-  | { phase: 'progressing'; detail: string }
-  | { phase: 'stuck'; detail: string };
+  { phase: 'complete'; detail: string } | { phase: 'progressing'; detail: string } | { phase: 'stuck'; detail: string };
 
 export interface DeploymentCounts {
   /** spec.replicas (the API defaults it to 1). */
@@ -30,7 +28,8 @@ export function countsOf(d: V1Deployment): DeploymentCounts {
     updated: d.status?.updatedReplicas ?? 0,
     ready: d.status?.readyReplicas ?? 0,
     available: d.status?.availableReplicas ?? 0,
-    deadlineExceeded: progressing?.reason === 'ProgressDeadlineExceeded' ? progressing.message || 'ProgressDeadlineExceeded' : null,
+    deadlineExceeded:
+      progressing?.reason === 'ProgressDeadlineExceeded' ? progressing.message || 'ProgressDeadlineExceeded' : null,
   };
 }
 
@@ -38,14 +37,19 @@ export function countsOf(d: V1Deployment): DeploymentCounts {
 export function rolloutState(d: V1Deployment): RolloutState {
   const c = countsOf(d);
   if (c.observedGeneration < c.generation) {
-    return { phase: 'progressing', detail: `waiting for the controller to observe generation ${c.generation} (observed ${c.observedGeneration})` };
+    return {
+      phase: 'progressing',
+      detail: `waiting for the controller to observe generation ${c.generation} (observed ${c.observedGeneration})`,
+    };
   }
   // Only meaningful once the current generation is observed: an older generation's condition may linger.
-  if (c.deadlineExceeded !== null) return { phase: 'stuck', detail: `progress deadline exceeded: ${c.deadlineExceeded}` };
+  if (c.deadlineExceeded !== null)
+    return { phase: 'stuck', detail: `progress deadline exceeded: ${c.deadlineExceeded}` };
   const counts = `updated ${c.updated}/${c.desired}, available ${c.available}/${c.desired}, total ${c.replicas}`;
   if (c.updated < c.desired) return { phase: 'progressing', detail: `${counts}: new replicas are being created` };
   if (c.replicas > c.updated) return { phase: 'progressing', detail: `${counts}: old replicas are terminating` };
-  if (c.available < c.updated) return { phase: 'progressing', detail: `${counts}: waiting for updated replicas to become available` };
+  if (c.available < c.updated)
+    return { phase: 'progressing', detail: `${counts}: waiting for updated replicas to become available` };
   return { phase: 'complete', detail: `ready ${c.ready}/${c.desired}` };
 }
 
@@ -64,5 +68,8 @@ export function healthOf(d: V1Deployment): { healthy: boolean; detail: string } 
     return { healthy: false, detail: `${ready}, rollout in progress (updated ${c.updated}/${c.desired})` };
   }
   const healthy = c.ready >= c.desired && c.available >= c.desired;
-  return { healthy, detail: healthy || c.available >= c.ready ? ready : `${ready}, available ${c.available}/${c.desired}` };
+  return {
+    healthy,
+    detail: healthy || c.available >= c.ready ? ready : `${ready}, available ${c.available}/${c.desired}`,
+  };
 }

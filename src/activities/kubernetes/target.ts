@@ -112,11 +112,19 @@ export class KubernetesTarget implements DeploymentTarget {
       } else {
         progress(`${svc.name}: ${container.image ?? '(no image)'} → ${image}`);
         const patch = {
-          metadata: { annotations: { [VERSION_ANNOTATION]: version, 'kubernetes.io/change-cause': `release-promote: ${version} to ${this.o.environment}` } },
+          metadata: {
+            annotations: {
+              [VERSION_ANNOTATION]: version,
+              'kubernetes.io/change-cause': `release-promote: ${version} to ${this.o.environment}`,
+            },
+          },
           spec: { template: { spec: { containers: [{ name: container.name, image }] } } },
         };
         await this.call({ verb: 'patch', name: svc.name }, (apps, options) =>
-          apps.patchNamespacedDeployment({ name: svc.name, namespace: this.o.namespace, body: patch }, options('application/strategic-merge-patch+json')),
+          apps.patchNamespacedDeployment(
+            { name: svc.name, namespace: this.o.namespace, body: patch },
+            options('application/strategic-merge-patch+json'),
+          ),
         );
       }
       await this.waitForRollout(svc.name, version, progress);
@@ -131,7 +139,9 @@ export class KubernetesTarget implements DeploymentTarget {
       const desired = canaryFrom(stable, svc, this.o.namespace, version, weightPercent);
       const replicas = desired.spec?.replicas ?? 1;
       const outcome = await this.applyCanary(svc.name, desired);
-      progress(`${canaryName(svc.name)} ${outcome}: ${version}, ${replicas} replica${replicas === 1 ? '' : 's'} beside ${stable.spec?.replicas ?? 1} stable (${weightPercent}%)`);
+      progress(
+        `${canaryName(svc.name)} ${outcome}: ${version}, ${replicas} replica${replicas === 1 ? '' : 's'} beside ${stable.spec?.replicas ?? 1} stable (${weightPercent}%)`,
+      );
       await this.waitForRollout(canaryName(svc.name), version, progress);
     }
     return this.health('canary');
@@ -149,7 +159,12 @@ export class KubernetesTarget implements DeploymentTarget {
       try {
         await this.call({ verb: 'delete', name }, (apps, options) =>
           apps.deleteNamespacedDeployment(
-            { name, namespace: this.o.namespace, propagationPolicy: 'Background', body: { preconditions: { uid: canary.metadata?.uid } } },
+            {
+              name,
+              namespace: this.o.namespace,
+              propagationPolicy: 'Background',
+              body: { preconditions: { uid: canary.metadata?.uid } },
+            },
             options(),
           ),
         );
@@ -166,7 +181,14 @@ export class KubernetesTarget implements DeploymentTarget {
         const name = track === 'stable' ? svc.name : canaryName(svc.name);
         const d = await this.readOptional(name);
         if (d === null || (track === 'canary' && d.metadata?.labels?.[CANARY_OF_LABEL] !== svc.name)) {
-          return track === 'canary' ? null : { service: svc.name, version: null, healthy: false, detail: `deployment ${name} not found in namespace ${this.o.namespace}` };
+          return track === 'canary'
+            ? null
+            : {
+                service: svc.name,
+                version: null,
+                healthy: false,
+                detail: `deployment ${name} not found in namespace ${this.o.namespace}`,
+              };
         }
         const version = imageVersion(containerOf(d, svc, this.o.namespace).image);
         return { service: svc.name, version, ...healthOf(d) };
@@ -176,30 +198,51 @@ export class KubernetesTarget implements DeploymentTarget {
   }
 
   /** Creates the canary, or brings an existing one to `desired`; says what it did. */
-  private async applyCanary(service: string, desired: V1Deployment): Promise<'created' | 'updated' | 'unchanged' | 'recreated'> {
+  private async applyCanary(
+    service: string,
+    desired: V1Deployment,
+  ): Promise<'created' | 'updated' | 'unchanged' | 'recreated'> {
     const name = canaryName(service);
     for (let attempt = 1; ; attempt++) {
       const existing = await this.readOptional(name);
       try {
         if (existing === null) {
-          await this.call({ verb: 'create', name }, (apps, options) => apps.createNamespacedDeployment({ namespace: this.o.namespace, body: desired }, options()));
+          await this.call({ verb: 'create', name }, (apps, options) =>
+            apps.createNamespacedDeployment({ namespace: this.o.namespace, body: desired }, options()),
+          );
           return 'created';
         }
         this.assertOurCanary(existing, service);
-        if (existing.metadata?.annotations?.[CANARY_SPEC_HASH_ANNOTATION] === desired.metadata?.annotations?.[CANARY_SPEC_HASH_ANNOTATION]) return 'unchanged';
+        if (
+          existing.metadata?.annotations?.[CANARY_SPEC_HASH_ANNOTATION] ===
+          desired.metadata?.annotations?.[CANARY_SPEC_HASH_ANNOTATION]
+        )
+          return 'unchanged';
         if (JSON.stringify(existing.spec?.selector) !== JSON.stringify(desired.spec?.selector)) {
           // A selector is immutable: the stable one changed since the canary was made.
           await this.call({ verb: 'delete', name }, (apps, options) =>
             apps.deleteNamespacedDeployment(
-              { name, namespace: this.o.namespace, propagationPolicy: 'Background', body: { preconditions: { uid: existing.metadata?.uid } } },
+              {
+                name,
+                namespace: this.o.namespace,
+                propagationPolicy: 'Background',
+                body: { preconditions: { uid: existing.metadata?.uid } },
+              },
               options(),
             ),
           );
-          await this.call({ verb: 'create', name }, (apps, options) => apps.createNamespacedDeployment({ namespace: this.o.namespace, body: desired }, options()));
+          await this.call({ verb: 'create', name }, (apps, options) =>
+            apps.createNamespacedDeployment({ namespace: this.o.namespace, body: desired }, options()),
+          );
           return 'recreated';
         }
-        const body: V1Deployment = { ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion } };
-        await this.call({ verb: 'update', name }, (apps, options) => apps.replaceNamespacedDeployment({ name, namespace: this.o.namespace, body }, options()));
+        const body: V1Deployment = {
+          ...desired,
+          metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion },
+        };
+        await this.call({ verb: 'update', name }, (apps, options) =>
+          apps.replaceNamespacedDeployment({ name, namespace: this.o.namespace, body }, options()),
+        );
         return 'updated';
       } catch (err) {
         // Lost a race with another writer (409 AlreadyExists / Conflict): read again and retry.
@@ -228,10 +271,14 @@ export class KubernetesTarget implements DeploymentTarget {
         progress(`${name} rolled out: ${state.detail}`);
         return d;
       }
-      if (state.phase === 'stuck') throw ApplicationFailure.nonRetryable(`${subject} is stuck: ${state.detail}`, 'RolloutStuck');
+      if (state.phase === 'stuck')
+        throw ApplicationFailure.nonRetryable(`${subject} is stuck: ${state.detail}`, 'RolloutStuck');
       const left = this.o.rolloutTimeoutMs - (Date.now() - started);
       if (left <= 0) {
-        throw ApplicationFailure.nonRetryable(`${subject} did not complete within the rollout timeout of ${Math.round(this.o.rolloutTimeoutMs / 1000)}s: ${state.detail}`, 'RolloutStuck');
+        throw ApplicationFailure.nonRetryable(
+          `${subject} did not complete within the rollout timeout of ${Math.round(this.o.rolloutTimeoutMs / 1000)}s: ${state.detail}`,
+          'RolloutStuck',
+        );
       }
       progress(`${name}: ${state.detail}`);
       await pause(Math.min(left, this.pollMs, 250 * 2 ** n));
@@ -239,7 +286,9 @@ export class KubernetesTarget implements DeploymentTarget {
   }
 
   private read(verb: KubeVerb, name: string): Promise<V1Deployment> {
-    return this.call({ verb, name }, (apps, options) => apps.readNamespacedDeployment({ name, namespace: this.o.namespace }, options()));
+    return this.call({ verb, name }, (apps, options) =>
+      apps.readNamespacedDeployment({ name, namespace: this.o.namespace }, options()),
+    );
   }
 
   private async readOptional(name: string): Promise<V1Deployment | null> {
@@ -254,7 +303,10 @@ export class KubernetesTarget implements DeploymentTarget {
   /** One API request, with a timeout, the activity's cancellation, and errors explained. */
   private async call<T>(
     call: Omit<KubeCall, 'namespace'>,
-    request: (apps: AppsV1Api, options: (contentType?: string) => ConfigurationOptions<ObservableMiddleware>) => Promise<T>,
+    request: (
+      apps: AppsV1Api,
+      options: (contentType?: string) => ConfigurationOptions<ObservableMiddleware>,
+    ) => Promise<T>,
   ): Promise<T> {
     const connection = await this.connect();
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
@@ -286,10 +338,15 @@ export class KubernetesTarget implements DeploymentTarget {
   private async load(): Promise<Connection> {
     const k8s: K8s = await import('@kubernetes/client-node');
     const kc = new k8s.KubeConfig();
-    const source = this.o.inCluster ? "the pod's service account" : this.o.kubeconfig ? `kubeconfig ${this.o.kubeconfig}` : 'the default kubeconfig (KUBECONFIG or ~/.kube/config)';
+    const source = this.o.inCluster
+      ? "the pod's service account"
+      : this.o.kubeconfig
+        ? `kubeconfig ${this.o.kubeconfig}`
+        : 'the default kubeconfig (KUBECONFIG or ~/.kube/config)';
     try {
       if (this.o.inCluster) {
-        if (!process.env.KUBERNETES_SERVICE_HOST) throw new Error('KUBERNETES_SERVICE_HOST is not set: the worker is not running in a pod');
+        if (!process.env.KUBERNETES_SERVICE_HOST)
+          throw new Error('KUBERNETES_SERVICE_HOST is not set: the worker is not running in a pod');
         kc.loadFromCluster();
       } else if (this.o.kubeconfig) {
         kc.loadFromFile(this.o.kubeconfig);
@@ -297,22 +354,36 @@ export class KubernetesTarget implements DeploymentTarget {
         kc.loadFromDefault();
       }
     } catch (err) {
-      throw ApplicationFailure.nonRetryable(`cannot load Kubernetes credentials for ${this.o.environment} from ${source}: ${(err as Error).message}`, 'ConfigError');
+      throw ApplicationFailure.nonRetryable(
+        `cannot load Kubernetes credentials for ${this.o.environment} from ${source}: ${(err as Error).message}`,
+        'ConfigError',
+      );
     }
     if (this.o.context !== undefined) {
       if (!kc.getContexts().some((c) => c.name === this.o.context)) {
         throw ApplicationFailure.nonRetryable(
-          `${source} has no context "${this.o.context}" (environments.${this.o.environment}.target.context); it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`,
+          `${source} has no context "${this.o.context}" (environments.${this.o.environment}.target.context); it has: ${
+            kc
+              .getContexts()
+              .map((c) => c.name)
+              .join(', ') || 'none'
+          }`,
           'ConfigError',
         );
       }
       kc.setCurrentContext(this.o.context);
     }
     const cluster = kc.getCurrentCluster();
-    if (!cluster) throw ApplicationFailure.nonRetryable(`${source} names no cluster for context "${kc.getCurrentContext()}"`, 'ConfigError');
+    if (!cluster)
+      throw ApplicationFailure.nonRetryable(
+        `${source} names no cluster for context "${kc.getCurrentContext()}"`,
+        'ConfigError',
+      );
     const identity: KubeIdentity = {
       server: cluster.server,
-      credentials: this.o.inCluster ? "the pod's service account" : `kubeconfig context "${kc.getCurrentContext()}" (user ${kc.getCurrentUser()?.name ?? 'none'})`,
+      credentials: this.o.inCluster
+        ? "the pod's service account"
+        : `kubeconfig context "${kc.getCurrentContext()}" (user ${kc.getCurrentUser()?.name ?? 'none'})`,
     };
     const passThrough = <R>(value: R) => new k8s.Observable(Promise.resolve(value));
     return {
@@ -326,7 +397,10 @@ export class KubernetesTarget implements DeploymentTarget {
           },
           post: (response: ResponseContext) => passThrough(response),
         };
-        const base: ConfigurationOptions<ObservableMiddleware> = { middleware: [withSignal], middlewareMergeStrategy: 'append' };
+        const base: ConfigurationOptions<ObservableMiddleware> = {
+          middleware: [withSignal],
+          middlewareMergeStrategy: 'append',
+        };
         return contentType ? k8s.setHeaderOptions('Content-Type', contentType, base) : base;
       },
     };
@@ -334,9 +408,19 @@ export class KubernetesTarget implements DeploymentTarget {
 }
 
 /** The canary Deployment for `stable` at `version`: same pod template and labels plus track=canary. */
-export function canaryFrom(stable: V1Deployment, svc: KubernetesService, namespace: string, version: string, weightPercent: number): V1Deployment {
+export function canaryFrom(
+  stable: V1Deployment,
+  svc: KubernetesService,
+  namespace: string,
+  version: string,
+  weightPercent: number,
+): V1Deployment {
   const spec = stable.spec;
-  if (!spec) throw ApplicationFailure.nonRetryable(`deployment ${svc.name} in namespace ${namespace} has no spec`, 'DeploymentNotFound');
+  if (!spec)
+    throw ApplicationFailure.nonRetryable(
+      `deployment ${svc.name} in namespace ${namespace} has no spec`,
+      'DeploymentNotFound',
+    );
   const template = structuredClone(spec.template);
   template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [TRACK_LABEL]: 'canary' } };
   const container = containerOf({ spec: { ...spec, template } }, svc, namespace);
@@ -382,7 +466,10 @@ function containerOf(d: V1Deployment, svc: KubernetesService, namespace: string)
 
 function checkVersion(version: string): void {
   if (!isValidTag(version)) {
-    throw ApplicationFailure.nonRetryable(`"${version}" cannot be an image tag (letters, digits, _ . -, at most 128, not starting with . or -)`, 'InvalidInput');
+    throw ApplicationFailure.nonRetryable(
+      `"${version}" cannot be an image tag (letters, digits, _ . -, at most 128, not starting with . or -)`,
+      'InvalidInput',
+    );
   }
 }
 

@@ -51,8 +51,16 @@ export interface PrometheusEndpoint {
 /** A number, null for "no data" (empty answer or NaN), or why the query itself failed. */
 export type QueryOutcome = { value: number | null } | { queryError: string };
 
-export async function instantQuery(endpoint: PrometheusEndpoint, query: string, time: Date, label: string): Promise<QueryOutcome> {
-  const url = new URL('api/v1/query', endpoint.baseUrl.endsWith('/') ? endpoint.baseUrl : `${endpoint.baseUrl}/`).toString();
+export async function instantQuery(
+  endpoint: PrometheusEndpoint,
+  query: string,
+  time: Date,
+  label: string,
+): Promise<QueryOutcome> {
+  const url = new URL(
+    'api/v1/query',
+    endpoint.baseUrl.endsWith('/') ? endpoint.baseUrl : `${endpoint.baseUrl}/`,
+  ).toString();
   const where = `Prometheus at ${endpoint.baseUrl}`;
   let status: number;
   let body: string;
@@ -71,7 +79,9 @@ export async function instantQuery(endpoint: PrometheusEndpoint, query: string, 
     body = typeof response.data === 'string' ? response.data : String(response.data);
   } catch (err) {
     // A fresh Error without the AxiosError attached: its config carries the Authorization header.
-    throw new Error(`${where} could not be queried for ${label}: ${describeNetworkError(err, endpoint.timeoutMs, 'metrics.timeout')}`);
+    throw new Error(
+      `${where} could not be queried for ${label}: ${describeNetworkError(err, endpoint.timeoutMs, 'metrics.timeout')}`,
+    );
   }
 
   if (status === 401 || status === 403) {
@@ -89,7 +99,10 @@ export async function instantQuery(endpoint: PrometheusEndpoint, query: string, 
     const message = `${where} answered the ${label} query with HTTP ${status} and a body that is not JSON: ${snippet(body)}`;
     if (retryableStatus) throw new Error(message);
     if (status === 404) {
-      throw ApplicationFailure.nonRetryable(`${message} (is metrics.baseUrl the Prometheus root, like http://prometheus:9090?)`, 'PrometheusNotFound');
+      throw ApplicationFailure.nonRetryable(
+        `${message} (is metrics.baseUrl the Prometheus root, like http://prometheus:9090?)`,
+        'PrometheusNotFound',
+      );
     }
     throw ApplicationFailure.nonRetryable(message, 'MalformedMetricsResponse');
   }
@@ -105,12 +118,17 @@ export async function instantQuery(endpoint: PrometheusEndpoint, query: string, 
   if (answer.status === 'error') {
     // A 503 "unavailable" or 500 "internal" is the server's state, not the query's: retry.
     if (!QUERY_ERROR_TYPES.has(answer.errorType) && retryableStatus) {
-      throw new Error(`${where} failed the ${label} query (HTTP ${status}, ${answer.errorType}): ${oneLine(answer.error)}`);
+      throw new Error(
+        `${where} failed the ${label} query (HTTP ${status}, ${answer.errorType}): ${oneLine(answer.error)}`,
+      );
     }
     return { queryError: `${label} query failed in Prometheus (${answer.errorType}): ${oneLine(answer.error)}` };
   }
   if (status < 200 || status >= 300) {
-    throw ApplicationFailure.nonRetryable(`${where} answered the ${label} query with HTTP ${status} and status "success"`, 'MalformedMetricsResponse');
+    throw ApplicationFailure.nonRetryable(
+      `${where} answered the ${label} query with HTTP ${status} and status "success"`,
+      'MalformedMetricsResponse',
+    );
   }
 
   const data = answer.data;
@@ -121,12 +139,16 @@ export async function instantQuery(endpoint: PrometheusEndpoint, query: string, 
       const [first, ...rest] = data.result;
       if (first === undefined) return { value: null }; // no series matched: no data
       if (rest.length > 0) {
-        return { queryError: `${label} query returned ${data.result.length} series; it must return one number (aggregate it, e.g. with sum())` };
+        return {
+          queryError: `${label} query returned ${data.result.length} series; it must return one number (aggregate it, e.g. with sum())`,
+        };
       }
       return numberOf(first.value[1], where, label);
     }
     default:
-      return { queryError: `${label} query returned a ${data.resultType}; it must return one number (a scalar or a one-element vector)` };
+      return {
+        queryError: `${label} query returned a ${data.resultType}; it must return one number (a scalar or a one-element vector)`,
+      };
   }
 }
 
@@ -137,10 +159,10 @@ function numberOf(text: string, where: string, label: string): QueryOutcome {
   if (SPECIAL_VALUES.has(text)) return { value: null };
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value)) {
-    throw ApplicationFailure.nonRetryable(`${where} answered the ${label} query with the value "${snippet(text)}", which is not a number`, 'MalformedMetricsResponse');
+    throw ApplicationFailure.nonRetryable(
+      `${where} answered the ${label} query with the value "${snippet(text)}", which is not a number`,
+      'MalformedMetricsResponse',
+    );
   }
   return { value };
 }
-
-
-

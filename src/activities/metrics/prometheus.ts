@@ -32,7 +32,10 @@ export class PrometheusMetrics implements MetricsSource {
 
   async sample(services: string[]): Promise<{ baseline: MetricSample; canary: MetricSample }> {
     if (services.length === 0) {
-      throw ApplicationFailure.nonRetryable('no services to measure: the environment lists no services', 'InvalidMetricsRequest');
+      throw ApplicationFailure.nonRetryable(
+        'no services to measure: the environment lists no services',
+        'InvalidMetricsRequest',
+      );
     }
     const endpoint = this.endpoint();
     // One instant for all eight queries, so baseline and canary cover the same window.
@@ -44,7 +47,12 @@ export class PrometheusMetrics implements MetricsSource {
     return { baseline, canary };
   }
 
-  private async sampleTrack(track: Track, services: string[], endpoint: PrometheusEndpoint, time: Date): Promise<MetricSample> {
+  private async sampleTrack(
+    track: Track,
+    services: string[],
+    endpoint: PrometheusEndpoint,
+    time: Date,
+  ): Promise<MetricSample> {
     const ctx = {
       services,
       track,
@@ -53,7 +61,10 @@ export class PrometheusMetrics implements MetricsSource {
       windowMs: this.config.window,
     };
     const outcomes = await Promise.all(
-      QUERY_NAMES.map(async (name) => [name, await instantQuery(endpoint, renderQuery(this.queries[name], ctx), time, `${track} ${name}`)] as const),
+      QUERY_NAMES.map(
+        async (name) =>
+          [name, await instantQuery(endpoint, renderQuery(this.queries[name], ctx), time, `${track} ${name}`)] as const,
+      ),
     );
     const byName = Object.fromEntries(outcomes) as Record<(typeof QUERY_NAMES)[number], QueryOutcome>;
     const errors = outcomes.flatMap(([, o]) => ('queryError' in o ? [o.queryError] : []));
@@ -85,7 +96,10 @@ export class PrometheusMetrics implements MetricsSource {
       baseUrl: this.config.baseUrl,
       timeoutMs: this.config.timeout,
       authorization,
-      authHint: envName === undefined ? 'no metrics.authHeaderEnv is configured; does this Prometheus need one?' : `the Authorization header in ${envName}, named by metrics.authHeaderEnv`,
+      authHint:
+        envName === undefined
+          ? 'no metrics.authHeaderEnv is configured; does this Prometheus need one?'
+          : `the Authorization header in ${envName}, named by metrics.authHeaderEnv`,
     };
   }
 }

@@ -35,7 +35,8 @@ export const DEFAULT_QUERIES: PromQueries = {
   requests: `sum(increase(${ALL}[{window}]))`,
   errorRatePct: `100 * (sum(increase(${ERRORS}[{window}])) or vector(0)) / sum(increase(${ALL}[{window}]))`,
   availabilityPct: `100 * (sum(increase(${NON_ERRORS}[{window}])) or vector(0)) / sum(increase(${ALL}[{window}]))`,
-  p99Ms: '1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{{selector}}[{window}])))',
+  p99Ms:
+    '1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{{selector}}[{window}])))',
 };
 
 export interface TemplateContext {

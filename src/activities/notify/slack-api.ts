@@ -37,7 +37,14 @@ const failureSchema = z.looseObject({
 const answerSchema = z.looseObject({ ok: z.boolean() });
 
 /** Slack error codes that describe Slack's state rather than the request: asking again may work. */
-const TRANSIENT_CODES = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited', 'team_added_to_org']);
+const TRANSIENT_CODES = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+  'team_added_to_org',
+]);
 
 export class SlackApi {
   private readonly base: string;
@@ -107,7 +114,12 @@ export class SlackApi {
     } catch {
       const message = `${where} answered HTTP ${status} with a body that is not JSON: ${snippet(text)}`;
       if (status >= 500 || status === 408) throw new Error(message);
-      if (status === 404) throw ApplicationFailure.nonRetryable(`${message} (is notifications.apiBaseUrl right, like https://slack.com/api/?)`, SLACK_API_ERROR, 'not_found');
+      if (status === 404)
+        throw ApplicationFailure.nonRetryable(
+          `${message} (is notifications.apiBaseUrl right, like https://slack.com/api/?)`,
+          SLACK_API_ERROR,
+          'not_found',
+        );
       throw ApplicationFailure.nonRetryable(message, SLACK_API_ERROR, 'malformed_response');
     }
 
@@ -116,7 +128,8 @@ export class SlackApi {
       const code = failure.data.error;
       const details = failure.data.response_metadata?.messages?.join('; ');
       const message = `${where} refused the call: ${code}${details ? ` (${details})` : ''}${hintFor(code, this.tokenHint)}`;
-      if (TRANSIENT_CODES.has(code) || status >= 500) throw ApplicationFailure.retryable(message, SLACK_API_ERROR, code);
+      if (TRANSIENT_CODES.has(code) || status >= 500)
+        throw ApplicationFailure.retryable(message, SLACK_API_ERROR, code);
       throw ApplicationFailure.nonRetryable(message, SLACK_API_ERROR, code);
     }
     if (status >= 500) throw new Error(`${where} answered HTTP ${status}: ${snippet(text)}`);
@@ -125,7 +138,11 @@ export class SlackApi {
     const parsed = schema.safeParse(json);
     if (!answer.success || !answer.data.ok || !parsed.success || status < 200 || status >= 300) {
       const why = parsed.success ? `HTTP ${status}` : z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ');
-      throw ApplicationFailure.nonRetryable(`${where} answered with something that is not a Slack success (${why}): ${snippet(text)}`, SLACK_API_ERROR, 'malformed_response');
+      throw ApplicationFailure.nonRetryable(
+        `${where} answered with something that is not a Slack success (${why}): ${snippet(text)}`,
+        SLACK_API_ERROR,
+        'malformed_response',
+      );
     }
     return parsed.data;
   }
@@ -163,7 +180,7 @@ function hintFor(code: string, tokenHint: string): string {
     case 'invalid_blocks':
     case 'invalid_blocks_format':
     case 'msg_too_long':
-      return ': the message did not fit Slack\'s Block Kit rules (a bug in release-promote\'s rendering; please report it)';
+      return ": the message did not fit Slack's Block Kit rules (a bug in release-promote's rendering; please report it)";
     default:
       return '';
   }

@@ -33,7 +33,13 @@ export interface Button {
 }
 export type Block =
   | { type: 'header'; block_id?: string; text: PlainText }
-  | { type: 'section'; block_id?: string; text?: Mrkdwn | PlainText; fields?: Array<Mrkdwn | PlainText>; accessory?: Button }
+  | {
+      type: 'section';
+      block_id?: string;
+      text?: Mrkdwn | PlainText;
+      fields?: Array<Mrkdwn | PlainText>;
+      accessory?: Button;
+    }
   | { type: 'context'; block_id?: string; elements: Array<Mrkdwn | PlainText> }
   | { type: 'actions'; block_id?: string; elements: Button[] }
   | { type: 'divider'; block_id?: string };
@@ -96,17 +102,27 @@ const KIND_ICON: Readonly<Record<NotificationKind, string>> = {
   'release-finished': '🏁',
 };
 
-const BUTTONS: Readonly<Record<NotificationAction, { label: string; style: 'primary' | 'danger'; confirm: ((version: string) => string) | null }>> = {
+const BUTTONS: Readonly<
+  Record<
+    NotificationAction,
+    { label: string; style: 'primary' | 'danger'; confirm: ((version: string) => string) | null }
+  >
+> = {
   approve: { label: 'Approve', style: 'primary', confirm: null },
   reject: { label: 'Reject', style: 'danger', confirm: (v) => `Reject ${v}? It will not be promoted to production.` },
   resume: { label: 'Resume canary', style: 'primary', confirm: null },
-  rollback: { label: 'Roll back', style: 'danger', confirm: (v) => `Roll back the ${v} canary? Production keeps the stable version.` },
+  rollback: {
+    label: 'Roll back',
+    style: 'danger',
+    confirm: (v) => `Roll back the ${v} canary? Production keeps the stable version.`,
+  },
 };
 
 export function renderNotification(n: Notification, mentions: Record<string, string> = {}): SlackMessage {
   const blocks: Block[] = [{ type: 'header', text: plain(`${KIND_ICON[n.kind]} ${n.title}`, LIMITS.headerText) }];
 
-  if (n.reason.trim() !== '') blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(n.reason), LIMITS.sectionText) });
+  if (n.reason.trim() !== '')
+    blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(n.reason), LIMITS.sectionText) });
 
   const summary: Extract<Block, { type: 'section' }> = {
     type: 'section',
@@ -118,7 +134,12 @@ export function renderNotification(n: Notification, mentions: Record<string, str
   };
   // A link button needs an absolute URL; a bad one would make Slack refuse the whole message.
   if (isHttpUrl(n.url) && n.url.length <= LIMITS.url) {
-    summary.accessory = { type: 'button', text: plain('View in Temporal', LIMITS.buttonText), action_id: VIEW_IN_TEMPORAL_ACTION_ID, url: n.url };
+    summary.accessory = {
+      type: 'button',
+      text: plain('View in Temporal', LIMITS.buttonText),
+      action_id: VIEW_IN_TEMPORAL_ACTION_ID,
+      url: n.url,
+    };
   }
   blocks.push(summary);
 
@@ -128,7 +149,10 @@ export function renderNotification(n: Notification, mentions: Record<string, str
       const evidence = g.evidence !== null && isHttpUrl(g.evidence) ? ` (<${g.evidence}|evidence>)` : '';
       return `${g.passed ? '✅' : '❌'} *${g.gate}*: ${escapeMrkdwn(g.reason)}${evidence}`;
     });
-    blocks.push({ type: 'section', text: mrkdwn(`*Gates*: ${passed} of ${n.gates.length} passed\n${lines.join('\n')}`, LIMITS.sectionText) });
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(`*Gates*: ${passed} of ${n.gates.length} passed\n${lines.join('\n')}`, LIMITS.sectionText),
+    });
   }
 
   const approvalLines: string[] = [];
@@ -137,12 +161,17 @@ export function renderNotification(n: Notification, mentions: Record<string, str
     const asked = n.asked.map((who) => (mentions[who] ? `<@${mentions[who]}>` : escapeMrkdwn(who)));
     approvalLines.push(`*Asked*: ${asked.join(', ')}`);
   }
-  if (approvalLines.length > 0) blocks.push({ type: 'context', elements: approvalLines.map((line) => mrkdwn(line, LIMITS.sectionText)) });
+  if (approvalLines.length > 0)
+    blocks.push({ type: 'context', elements: approvalLines.map((line) => mrkdwn(line, LIMITS.sectionText)) });
 
   const actions = unique(n.actions);
   if (actions.length > 0) {
     const value = JSON.stringify({ workflowId: n.workflowId, version: n.version } satisfies ButtonValue);
-    blocks.push({ type: 'actions', block_id: ACTIONS_BLOCK_ID, elements: actions.map((a) => decisionButton(a, n.version, value)) });
+    blocks.push({
+      type: 'actions',
+      block_id: ACTIONS_BLOCK_ID,
+      elements: actions.map((a) => decisionButton(a, n.version, value)),
+    });
   }
 
   return { text: truncate(`${n.title}${n.reason.trim() ? `: ${n.reason}` : ''}`, LIMITS.fallbackText), blocks };
@@ -150,7 +179,13 @@ export function renderNotification(n: Notification, mentions: Record<string, str
 
 function decisionButton(action: NotificationAction, version: string, value: string): Button {
   const spec = BUTTONS[action];
-  const button: Button = { type: 'button', text: plain(spec.label, LIMITS.buttonText), action_id: ACTION_IDS[action], value, style: spec.style };
+  const button: Button = {
+    type: 'button',
+    text: plain(spec.label, LIMITS.buttonText),
+    action_id: ACTION_IDS[action],
+    value,
+    style: spec.style,
+  };
   if (spec.confirm !== null) {
     button.confirm = {
       title: plain('Are you sure?', LIMITS.confirmTitle),

@@ -41,14 +41,23 @@ export class SlackNotifier implements Notifier {
     const { channel, mentions, ...apiOptions } = options;
     this.mentions = mentions ?? {};
     if (channel.trim() === '') throw new Error('the Slack notifier needs a channel (notifications.channel)');
-    if (options.token.trim() === '') throw new Error(`the Slack notifier needs a bot token (${options.tokenHint ?? 'notifications.botTokenEnv'} is empty)`);
+    if (options.token.trim() === '')
+      throw new Error(
+        `the Slack notifier needs a bot token (${options.tokenHint ?? 'notifications.botTokenEnv'} is empty)`,
+      );
     this.channel = channel;
     this.api = new SlackApi(apiOptions satisfies SlackApiOptions);
   }
 
   async send(notification: Notification): Promise<NotificationReceipt> {
     const message = renderNotification(notification, this.mentions);
-    const body = { channel: this.channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false };
+    const body = {
+      channel: this.channel,
+      text: message.text,
+      blocks: message.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+    };
     if (notification.threadTs === null) {
       const posted = await this.api.call('chat.postMessage', body, postedSchema);
       return { threadTs: posted.ts };

@@ -48,7 +48,9 @@ export function readAuditEntries(auditDir: string, version: string): AuditEntry[
   const own = parseLines(join(auditDir, `${version}.jsonl`));
   // A manual rollback's entries name the version it restores (to_version, also its `version`) and the
   // one it replaces (from_version); both belong to those versions' trails, nothing merely mentioning them does.
-  const rollbacks = parseLines(join(auditDir, 'rollbacks.jsonl')).filter((e) => e.version === version || e.from_version === version);
+  const rollbacks = parseLines(join(auditDir, 'rollbacks.jsonl')).filter(
+    (e) => e.version === version || e.from_version === version,
+  );
   return [...own, ...rollbacks].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.seq - b.seq);
 }
 

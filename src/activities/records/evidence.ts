@@ -17,7 +17,9 @@ export interface EvidenceFiles {
 
 export function renderEvidence(status: ReleaseStatus, allEntries: AuditEntry[]): EvidenceFiles {
   // This run's entries, and the environment's rollbacks that concern its version.
-  const audit = allEntries.filter((e) => (e.workflow_id === status.workflowId && e.run_id === status.runId) || e.kind === 'rollback');
+  const audit = allEntries.filter(
+    (e) => (e.workflow_id === status.workflowId && e.run_id === status.runId) || e.kind === 'rollback',
+  );
   return {
     'promotion.log': renderPromotionLog(status, audit),
     'metrics.json': `${JSON.stringify(
@@ -77,22 +79,34 @@ function renderPromotionLog(status: ReleaseStatus, audit: AuditEntry[]): string 
     `policy: ${status.policyDigest ?? '(recorded in the input by earlier code)'}${status.repeatOf ? `   promoted again after ${status.repeatOf.workflowId} run ${status.repeatOf.runId} (${status.repeatOf.outcome})` : ''}`,
     '',
     '## Timeline',
-    ...audit.map((e) => `${e.timestamp}  ${e.action.padEnd(16)} ${stageChange(e)}${e.approved_by ? ` by ${e.approved_by}` : ''}  ${e.reason}`),
+    ...audit.map(
+      (e) =>
+        `${e.timestamp}  ${e.action.padEnd(16)} ${stageChange(e)}${e.approved_by ? ` by ${e.approved_by}` : ''}  ${e.reason}`,
+    ),
     '',
     '## Gates',
     ...status.gates.map((g) => `${g.passed ? 'PASS' : 'FAIL'}  ${g.gate.padEnd(18)} ${g.reason}`),
     '',
     '## Canary evaluations',
-    ...status.canary.evaluations.map((e) => `${e.at}  +${Math.round(e.canaryElapsedMs / 60_000)}m  ${e.verdict.padEnd(12)} ${e.reason}`),
+    ...status.canary.evaluations.map(
+      (e) => `${e.at}  +${Math.round(e.canaryElapsedMs / 60_000)}m  ${e.verdict.padEnd(12)} ${e.reason}`,
+    ),
   ];
   if (status.rollback) {
-    lines.push('', `## Rollback: ${status.rollback.reason}`, ...status.rollback.steps.map((s) => `${s.at}  ${s.ok ? 'ok  ' : 'FAIL'}  ${s.step}: ${s.detail}`));
+    lines.push(
+      '',
+      `## Rollback: ${status.rollback.reason}`,
+      ...status.rollback.steps.map((s) => `${s.at}  ${s.ok ? 'ok  ' : 'FAIL'}  ${s.step}: ${s.detail}`),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
 function stageChange(e: AuditEntry): string {
-  const stages = e.from_stage && e.to_stage && e.from_stage !== e.to_stage ? `${e.from_stage} → ${e.to_stage}` : (e.to_stage ?? e.from_stage ?? '');
+  const stages =
+    e.from_stage && e.to_stage && e.from_stage !== e.to_stage
+      ? `${e.from_stage} → ${e.to_stage}`
+      : (e.to_stage ?? e.from_stage ?? '');
   return e.internal_stage ? `${stages} (${e.internal_stage})` : stages;
 }
 
@@ -111,7 +125,13 @@ export function evidenceRuns(evidenceDir: string, version: string): string[] {
  * Writes a run's files to its own directory and, when `asLatest`, to the seed's paths (the version's
  * latest run). Returns the seed-path directory, or the run's own when not the latest.
  */
-export function writeEvidenceFiles(evidenceDir: string, version: string, runId: string, files: EvidenceFiles, asLatest = true): string {
+export function writeEvidenceFiles(
+  evidenceDir: string,
+  version: string,
+  runId: string,
+  files: EvidenceFiles,
+  asLatest = true,
+): string {
   writeAll(runEvidenceDir(evidenceDir, version, runId), files);
   if (!asLatest) return runEvidenceDir(evidenceDir, version, runId);
   const dir = join(evidenceDir, version);

@@ -23,7 +23,8 @@ export async function withFileLock<T>(path: string, fn: () => T | Promise<T>, ti
         }
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`could not lock ${path} within ${timeoutMs} ms (held by another writer: ${lock})`);
+      if (Date.now() > deadline)
+        throw new Error(`could not lock ${path} within ${timeoutMs} ms (held by another writer: ${lock})`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }

@@ -22,7 +22,10 @@ export interface PolicyChangeEntry {
   worker: string;
 }
 
-export async function recordPolicyInForce(auditDir: string, entry: Omit<PolicyChangeEntry, 'action' | 'previous_digest'>): Promise<PolicyChangeEntry | null> {
+export async function recordPolicyInForce(
+  auditDir: string,
+  entry: Omit<PolicyChangeEntry, 'action' | 'previous_digest'>,
+): Promise<PolicyChangeEntry | null> {
   mkdirSync(auditDir, { recursive: true });
   const path = join(auditDir, POLICY_AUDIT_FILE);
   return withFileLock(path, () => {

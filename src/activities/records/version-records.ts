@@ -15,7 +15,12 @@ export async function exportVersionRecords(sotDir: string, records: EnvironmentR
   return withFileLock(path, () => {
     const existing = readJson<EnvironmentRecords>(path);
     if (existing && existing.revision >= records.revision) return false;
-    writeJsonAtomic(path, { environment: records.environment, revision: records.revision, current: records.current, previous: records.previous });
+    writeJsonAtomic(path, {
+      environment: records.environment,
+      revision: records.revision,
+      current: records.current,
+      previous: records.previous,
+    });
     return true;
   });
 }

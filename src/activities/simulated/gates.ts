@@ -11,7 +11,11 @@ export class SimulatedGates implements GateProvider {
     const sha = release.commitSha;
     return Promise.resolve({
       checks: [
-        { name: 'build', conclusion: failing.has('ci-checks') ? 'failure' : 'success', url: `simulated://ci/${sha}/build` },
+        {
+          name: 'build',
+          conclusion: failing.has('ci-checks') ? 'failure' : 'success',
+          url: `simulated://ci/${sha}/build`,
+        },
         { name: 'unit-tests', conclusion: 'success', url: `simulated://ci/${sha}/unit-tests` },
         { name: 'lint', conclusion: 'success', url: `simulated://ci/${sha}/lint` },
       ],

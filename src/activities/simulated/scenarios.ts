@@ -12,7 +12,8 @@ const sample = z.object({
   queryError: z.string().nullable().default(null),
 });
 
-const step = <T extends z.ZodTypeAny>(value: T) => z.array(z.object({ fromMinute: z.number().min(0), untilMinute: z.number().min(0).optional() }).and(value));
+const step = <T extends z.ZodTypeAny>(value: T) =>
+  z.array(z.object({ fromMinute: z.number().min(0), untilMinute: z.number().min(0).optional() }).and(value));
 
 export const scenarioSchema = z.object({
   name: z.string(),
@@ -32,13 +33,36 @@ export const scenarioSchema = z.object({
 export type Scenario = z.output<typeof scenarioSchema>;
 type SampleShape = z.output<typeof sample>;
 
-const HEALTHY_BASELINE: SampleShape = { requests: 6000, errorRatePct: 0.3, p99Ms: 180, availabilityPct: 99.97, queryError: null };
-const HEALTHY_CANARY: SampleShape = { requests: 620, errorRatePct: 0.32, p99Ms: 184, availabilityPct: 99.96, queryError: null };
+const HEALTHY_BASELINE: SampleShape = {
+  requests: 6000,
+  errorRatePct: 0.3,
+  p99Ms: 180,
+  availabilityPct: 99.97,
+  queryError: null,
+};
+const HEALTHY_CANARY: SampleShape = {
+  requests: 620,
+  errorRatePct: 0.32,
+  p99Ms: 184,
+  availabilityPct: 99.96,
+  queryError: null,
+};
 
-const base = { baseline: HEALTHY_BASELINE, stagingUnhealthy: [], canaryUnhealthy: [], failingOperations: [], failingGates: [] };
+const base = {
+  baseline: HEALTHY_BASELINE,
+  stagingUnhealthy: [],
+  canaryUnhealthy: [],
+  failingOperations: [],
+  failingGates: [],
+};
 
 export const BUILT_IN_SCENARIOS: Record<string, Scenario> = {
-  healthy: { ...base, name: 'healthy', description: 'everything healthy', canary: [{ fromMinute: 0, ...HEALTHY_CANARY }] },
+  healthy: {
+    ...base,
+    name: 'healthy',
+    description: 'everything healthy',
+    canary: [{ fromMinute: 0, ...HEALTHY_CANARY }],
+  },
   'error-rate-regression': {
     ...base,
     name: 'error-rate-regression',
@@ -78,13 +102,17 @@ export const BUILT_IN_SCENARIOS: Record<string, Scenario> = {
     name: 'unhealthy-staging',
     description: 'staging workers fail health checks from minute 30 to 40 of the soak, restarting the 2-hour clock',
     canary: [{ fromMinute: 0, ...HEALTHY_CANARY }],
-    stagingUnhealthy: [{ fromMinute: 30, untilMinute: 40, service: 'workers', detail: 'readiness probe failing: 1/3 ready' }],
+    stagingUnhealthy: [
+      { fromMinute: 30, untilMinute: 40, service: 'workers', detail: 'readiness probe failing: 1/3 ready' },
+    ],
   },
   'no-data': {
     ...base,
     name: 'no-data',
     description: 'canary metrics queries return no data',
-    canary: [{ fromMinute: 0, requests: null, errorRatePct: null, p99Ms: null, availabilityPct: null, queryError: null }],
+    canary: [
+      { fromMinute: 0, requests: null, errorRatePct: null, p99Ms: null, availabilityPct: null, queryError: null },
+    ],
   },
   'low-traffic': {
     ...base,
@@ -128,11 +156,15 @@ export function loadScenario(nameOrPath: string): Scenario {
   const builtIn = BUILT_IN_SCENARIOS[nameOrPath];
   if (builtIn) return builtIn;
   if (!existsSync(nameOrPath)) {
-    throw new Error(`unknown scenario "${nameOrPath}": use one of ${Object.keys(BUILT_IN_SCENARIOS).join(', ')} or the path of a scenario JSON file`);
+    throw new Error(
+      `unknown scenario "${nameOrPath}": use one of ${Object.keys(BUILT_IN_SCENARIOS).join(', ')} or the path of a scenario JSON file`,
+    );
   }
   const parsed = scenarioSchema.safeParse(JSON.parse(readFileSync(nameOrPath, 'utf8')));
   if (!parsed.success) {
-    throw new Error(`scenario file ${nameOrPath} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `scenario file ${nameOrPath} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -149,6 +181,9 @@ export function canarySampleAt(scenario: Scenario, minute: number): SampleShape 
   return result;
 }
 
-export function unhealthyAt(steps: Scenario['stagingUnhealthy'], minute: number): Array<{ service: string; detail: string }> {
+export function unhealthyAt(
+  steps: Scenario['stagingUnhealthy'],
+  minute: number,
+): Array<{ service: string; detail: string }> {
   return steps.filter(active(minute)).map(({ service, detail }) => ({ service, detail }));
 }

@@ -83,7 +83,9 @@ export class SimulatedTarget implements DeploymentTarget {
 
   async removeCanary(progress: Progress): Promise<void> {
     if (this.failing('removeCanary')) {
-      throw new Error(`could not remove the canary in ${this.o.environment}: the API refused the delete (simulated failure)`);
+      throw new Error(
+        `could not remove the canary in ${this.o.environment}: the API refused the delete (simulated failure)`,
+      );
     }
     const state = this.load();
     for (const name of this.o.services) {
@@ -101,15 +103,22 @@ export class SimulatedTarget implements DeploymentTarget {
     const since = track === 'stable' ? state.stableDeployedAt : state.canaryDeployedAt;
     if (since === null) return Promise.resolve([]);
     const minute = ((this.o.now() - since) / 60_000) * (this.o.timeScale ?? 1);
-    const steps = track === 'stable' ? (this.o.environment === 'staging' ? this.o.scenario.stagingUnhealthy : []) : this.o.scenario.canaryUnhealthy;
+    const steps =
+      track === 'stable'
+        ? this.o.environment === 'staging'
+          ? this.o.scenario.stagingUnhealthy
+          : []
+        : this.o.scenario.canaryUnhealthy;
     const sick = unhealthyAt(steps, minute);
-    return Promise.resolve(this.o.services.flatMap((service) => {
-      const svc = state.services[service];
-      const version = track === 'stable' ? svc?.stable ?? null : svc?.canary ?? null;
-      if (version === null) return [];
-      const problem = sick.find((s) => s.service === service);
-      return [{ service, version, healthy: !problem, detail: problem ? problem.detail : 'ready' }];
-    }));
+    return Promise.resolve(
+      this.o.services.flatMap((service) => {
+        const svc = state.services[service];
+        const version = track === 'stable' ? (svc?.stable ?? null) : (svc?.canary ?? null);
+        if (version === null) return [];
+        const problem = sick.find((s) => s.service === service);
+        return [{ service, version, healthy: !problem, detail: problem ? problem.detail : 'ready' }];
+      }),
+    );
   }
 
   private failing(operation: string): boolean {
@@ -120,7 +129,8 @@ export class SimulatedTarget implements DeploymentTarget {
     const path = simulatedStatePath(this.o.stateDir, this.o.environment);
     const existing = readJson<SimulatedEnvironmentState>(path);
     if (existing) {
-      for (const name of this.o.services) existing.services[name] ??= { stable: existing.everDeployed[0] ?? SIMULATED_INITIAL_VERSION, canary: null };
+      for (const name of this.o.services)
+        existing.services[name] ??= { stable: existing.everDeployed[0] ?? SIMULATED_INITIAL_VERSION, canary: null };
       return existing;
     }
     const initial = this.o.initialVersion ?? SIMULATED_INITIAL_VERSION;

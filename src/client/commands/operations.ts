@@ -11,20 +11,30 @@ import { InvalidInputError } from '../start-release';
 import { startManualRollback } from '../start-rollback';
 
 function requireEnvironment(config: Config, environment: string): void {
-  if (!(environment in config.environments)) throw new InvalidInputError(`unknown environment "${environment}" (known: ${Object.keys(config.environments).join(', ')})`);
+  if (!(environment in config.environments))
+    throw new InvalidInputError(
+      `unknown environment "${environment}" (known: ${Object.keys(config.environments).join(', ')})`,
+    );
 }
 
 export function registerOperationsCommands(program: Command, ctx: CliContext): void {
   program
     .command('rollback')
-    .description('roll an environment back to its previous version (or --version), cancelling a promotion in flight there first; ends with verification')
+    .description(
+      'roll an environment back to its previous version (or --version), cancelling a promotion in flight there first; ends with verification',
+    )
     .argument('<environment>', 'environment, like production')
     .option('--version <version>', 'a version that once ran there (default: the one before the current)')
     .option('--requested-by <identity>', 'who asks (needs the role the policy names for rollback)', defaultIdentity())
     .option('--no-wait', 'return once the rollback has started')
     .action(async (environment: string, o: { version?: string; requestedBy: string; wait: boolean }) => {
       const { client } = await ctx.client();
-      const started = await startManualRollback(client, ctx.config(), { environment, version: o.version, requestedBy: o.requestedBy, channel: 'cli' });
+      const started = await startManualRollback(client, ctx.config(), {
+        environment,
+        version: o.version,
+        requestedBy: o.requestedBy,
+        channel: 'cli',
+      });
       ctx.out(started.message);
       if (!o.wait) return;
       const result: ManualRollbackResult = await started.handle.result();
@@ -35,7 +45,9 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
 
   program
     .command('verify')
-    .description('check that every service of an environment runs the expected version, is healthy and has no canary left (exit 1 if not)')
+    .description(
+      'check that every service of an environment runs the expected version, is healthy and has no canary left (exit 1 if not)',
+    )
     .argument('[environment]', 'environment', 'production')
     .option('--version <version>', 'expected version (default: the current one in the version records)')
     .action(async (environment: string, o: { version?: string }) => {
@@ -45,13 +57,22 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
       const { client } = await ctx.client();
       let expected = o.version;
       if (!expected) {
-        const records = await client.workflow.getHandle(environmentWorkflowId(environment, config.temporal.taskQueue)).query(environmentRecordsQuery).catch(() => null);
+        const records = await client.workflow
+          .getHandle(environmentWorkflowId(environment, config.temporal.taskQueue))
+          .query(environmentRecordsQuery)
+          .catch(() => null);
         expected = records?.current?.version;
       }
       if (!expected) throw new InvalidInputError(`no version is recorded for ${environment}; pass --version`);
       const services = config.environments[environment]!.services.map((s) => s.name);
       const target = activityDeps(config, client).target(environment, Date.now);
-      const report = verifyServices(environment, expected, services, await target.health('stable'), await target.health('canary'));
+      const report = verifyServices(
+        environment,
+        expected,
+        services,
+        await target.health('stable'),
+        await target.health('canary'),
+      );
       for (const s of report.services) ctx.out(s.line);
       process.exitCode = report.ok ? 0 : 1;
     });

@@ -19,15 +19,21 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
     .action((version: string) => {
       requireValid(versionProblem(version));
       const entries = readAuditEntries(resolve(ctx.config().records.auditDir), version);
-      if (entries.length === 0) throw new InvalidInputError(`no audit entries for ${version} in ${ctx.config().records.auditDir}`);
+      if (entries.length === 0)
+        throw new InvalidInputError(`no audit entries for ${version} in ${ctx.config().records.auditDir}`);
       for (const e of entries) ctx.out(JSON.stringify(e));
     });
 
   program
     .command('collect-evidence')
-    .description('regenerate TEST/release/<version>/{promotion.log,metrics.json,approval.json} from the release workflow')
+    .description(
+      'regenerate TEST/release/<version>/{promotion.log,metrics.json,approval.json} from the release workflow',
+    )
     .argument('<version>')
-    .option('--run <run-id>', "an earlier run of the version (default: its latest); each run's files are kept in runs/<run id>/")
+    .option(
+      '--run <run-id>',
+      "an earlier run of the version (default: its latest); each run's files are kept in runs/<run id>/",
+    )
     .action(async (version: string, o: { run?: string }) => {
       requireValid(versionProblem(version));
       const { client } = await ctx.client();
@@ -49,21 +55,34 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
     .action(async (environment: string | undefined, o: { json?: boolean }) => {
       const config = ctx.config();
       const names = environment ? [environment] : Object.keys(config.environments);
-      if (environment && !(environment in config.environments)) throw new InvalidInputError(`unknown environment "${environment}" (known: ${Object.keys(config.environments).join(', ')})`);
+      if (environment && !(environment in config.environments))
+        throw new InvalidInputError(
+          `unknown environment "${environment}" (known: ${Object.keys(config.environments).join(', ')})`,
+        );
       const { client } = await ctx.client();
       const all: EnvironmentRecords[] = [];
       for (const name of names) {
         try {
-          all.push(await client.workflow.getHandle(environmentWorkflowId(name, config.temporal.taskQueue)).query(environmentRecordsQuery));
+          all.push(
+            await client.workflow
+              .getHandle(environmentWorkflowId(name, config.temporal.taskQueue))
+              .query(environmentRecordsQuery),
+          );
         } catch {
           all.push({ environment: name, revision: 0, current: null, previous: [], lease: null, queue: [] });
         }
       }
       if (o.json) return ctx.out(JSON.stringify(all, null, 2));
       for (const r of all) {
-        ctx.out(`${r.environment}: ${r.current ? `${r.current.version} (${r.current.action} by ${r.current.promotedBy} at ${r.current.promotedAt})` : 'no recorded version'}`);
-        for (const p of r.previous.slice(0, 5)) ctx.out(`  before: ${p.version} (${p.action} by ${p.promotedBy} at ${p.promotedAt})`);
-        if (r.blocked) ctx.out(`  BLOCKED since ${r.blocked.since} by ${r.blocked.workflowId}: ${r.blocked.reason} — repair with "release-promote rollback ${r.environment}" (or record what runs with update-sot)`);
+        ctx.out(
+          `${r.environment}: ${r.current ? `${r.current.version} (${r.current.action} by ${r.current.promotedBy} at ${r.current.promotedAt})` : 'no recorded version'}`,
+        );
+        for (const p of r.previous.slice(0, 5))
+          ctx.out(`  before: ${p.version} (${p.action} by ${p.promotedBy} at ${p.promotedAt})`);
+        if (r.blocked)
+          ctx.out(
+            `  BLOCKED since ${r.blocked.since} by ${r.blocked.workflowId}: ${r.blocked.reason} — repair with "release-promote rollback ${r.environment}" (or record what runs with update-sot)`,
+          );
         if (r.lease) ctx.out(`  held by ${r.lease.workflowId}: ${r.lease.purpose}`);
         for (const [i, q] of r.queue.entries()) ctx.out(`  queued ${i + 1}: ${q.workflowId} (${q.purpose})`);
       }
@@ -71,10 +90,14 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
 
   program
     .command('update-sot')
-    .description('record by hand that a version runs in an environment (the seed\'s manual SoT step)')
+    .description("record by hand that a version runs in an environment (the seed's manual SoT step)")
     .argument('<version>')
     .requiredOption('--environment <name>')
-    .option('--promoted-by <identity>', 'who records it (needs the role the policy names for update-sot)', defaultIdentity())
+    .option(
+      '--promoted-by <identity>',
+      'who records it (needs the role the policy names for update-sot)',
+      defaultIdentity(),
+    )
     .option('--promotion-time <iso>', 'when (default now)')
     .action(async (version: string, o: { environment: string; promotedBy: string; promotionTime?: string }) => {
       const { client } = await ctx.client();

@@ -5,7 +5,13 @@ import type { Command } from 'commander';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { connectClient, connectWorker, temporalSettings } from '../connection';
 import { createWorker } from '../../worker/create-worker';
-import { portFromEnv, ReleaseMetrics, releaseMetricsPlugin, startHealthServer, visibilityStageCounter } from '../../worker/health-server';
+import {
+  portFromEnv,
+  ReleaseMetrics,
+  releaseMetricsPlugin,
+  startHealthServer,
+  visibilityStageCounter,
+} from '../../worker/health-server';
 import { createJsonLogger, releaseLogAttributesPlugin } from '../../worker/logging';
 import { startDevServer } from '../../servers/dev-server';
 import { runDemo } from '../demo';
@@ -46,7 +52,8 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
         },
       });
       const tracing = tracingFromEnv();
-      if (tracing) logger.info(`tracing: spans go to ${tracing.endpoint} (OTLP/HTTP)`, { otlpEndpoint: tracing.endpoint });
+      if (tracing)
+        logger.info(`tracing: spans go to ${tracing.endpoint} (OTLP/HTTP)`, { otlpEndpoint: tracing.endpoint });
       const settings = temporalSettings();
       const { client, connection: clientConnection } = await connectClient(settings);
       let state = (): string => 'INITIALIZED';
@@ -91,13 +98,16 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
             : `release policy ${digest} (unchanged)`,
           { policyDigest: digest },
         );
-        logger.info(`worker polling task queue "${config.temporal.taskQueue}" on ${settings.address} (namespace ${settings.namespace})`, {
-          taskQueue: config.temporal.taskQueue,
-          namespace: settings.namespace,
-          healthPort: health.port,
-          sdkMetricsPort,
-          shutdownGraceTime,
-        });
+        logger.info(
+          `worker polling task queue "${config.temporal.taskQueue}" on ${settings.address} (namespace ${settings.namespace})`,
+          {
+            taskQueue: config.temporal.taskQueue,
+            namespace: settings.namespace,
+            healthPort: health.port,
+            sdkMetricsPort,
+            shutdownGraceTime,
+          },
+        );
         await worker.run();
         logger.info('worker stopped');
       } finally {
@@ -110,13 +120,17 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
 
   program
     .command('dev-server')
-    .description('run a local Temporal dev server (SQLite, Web UI on :8233) with the release search attributes registered')
+    .description(
+      'run a local Temporal dev server (SQLite, Web UI on :8233) with the release search attributes registered',
+    )
     .option('--port <port>', 'gRPC port', '7233')
     .option('--ui-port <port>', 'Web UI port', '8233')
     .option('--db-filename <file>', 'SQLite file to keep state across restarts', '.release-promote/dev-server.sqlite')
     .action(async (o: { port: string; uiPort: string; dbFilename: string }) => {
       const server = await startDevServer({ port: Number(o.port), uiPort: Number(o.uiPort), dbFilename: o.dbFilename });
-      ctx.out(`Temporal dev server on ${server.address}; Web UI ${server.uiUrl ?? '(headless)'}; logs ${server.logFile}. Ctrl-C to stop.`);
+      ctx.out(
+        `Temporal dev server on ${server.address}; Web UI ${server.uiUrl ?? '(headless)'}; logs ${server.logFile}. Ctrl-C to stop.`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
@@ -131,6 +145,11 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
     .option('--version <version>', 'version to promote', 'v1.2.3')
     .option('--keep-open', 'keep the dev server and its Web UI running after the release ends (Ctrl-C to stop)')
     .action(async (o: { scenario: string; version: string; keepOpen?: boolean }) => {
-      process.exitCode = await runDemo({ scenario: o.scenario, version: o.version, keepOpen: Boolean(o.keepOpen), out: (line) => ctx.out(line) });
+      process.exitCode = await runDemo({
+        scenario: o.scenario,
+        version: o.version,
+        keepOpen: Boolean(o.keepOpen),
+        out: (line) => ctx.out(line),
+      });
     });
 }

@@ -25,13 +25,15 @@ export function signingSecretFromEnv(config: Config, env: NodeJS.ProcessEnv = pr
 export function registerSlackCommands(program: Command, ctx: CliContext): void {
   program
     .command('slack-gateway')
-    .description('serve Slack button clicks and /release commands as release decisions, until SIGTERM or SIGINT (settings: the config\'s slack section)')
+    .description(
+      "serve Slack button clicks and /release commands as release decisions, until SIGTERM or SIGINT (settings: the config's slack section)",
+    )
     .addHelpText(
       'after',
       [
         '',
         'Config (slack section): port (default 3000), host (default 0.0.0.0), users (Slack user ID → identity, e.g. U012AB3CD: "@alice"),',
-        'signingSecretEnv (the environment variable holding the Slack app\'s signing secret, default SLACK_SIGNING_SECRET).',
+        "signingSecretEnv (the environment variable holding the Slack app's signing secret, default SLACK_SIGNING_SECRET).",
         `Point the Slack app's Interactivity Request URL at <public URL>${INTERACTIONS_PATH} and the /release command at <public URL>${COMMANDS_PATH}.`,
         'GET /healthz answers "ok" (for probes). A second SIGINT/SIGTERM while stopping exits at once.',
       ].join('\n'),
@@ -50,18 +52,24 @@ export function registerSlackCommands(program: Command, ctx: CliContext): void {
         host: config.slack.host,
         // Replies go to Slack's hooks host, or to the configured Slack Web API's origin (a proxy).
         slackApiBaseUrl: config.notifications.provider === 'slack' ? config.notifications.apiBaseUrl : undefined,
-        startRollback: async (request: RollbackRequest) => (await startManualRollback(client, config, { ...request, channel: 'slack' })).message,
+        startRollback: async (request: RollbackRequest) =>
+          (await startManualRollback(client, config, { ...request, channel: 'slack' })).message,
       }).catch((err: unknown) => {
         const code = (err as { code?: unknown }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-          throw new InvalidInputError(`the Slack gateway cannot listen on ${config.slack.host}:${config.slack.port} (${String(code)}); choose another slack.port or slack.host`);
+          throw new InvalidInputError(
+            `the Slack gateway cannot listen on ${config.slack.host}:${config.slack.port} (${String(code)}); choose another slack.port or slack.host`,
+          );
         }
         throw err;
       });
 
-      ctx.out(`Slack gateway listening on ${gateway.url} (interactions ${INTERACTIONS_PATH}, commands ${COMMANDS_PATH}); Temporal namespace ${namespace}`);
+      ctx.out(
+        `Slack gateway listening on ${gateway.url} (interactions ${INTERACTIONS_PATH}, commands ${COMMANDS_PATH}); Temporal namespace ${namespace}`,
+      );
       const mapped = Object.keys(users).length;
-      if (mapped === 0) ctx.out('warning: slack.users maps nobody, so every Slack user is told they cannot act on releases');
+      if (mapped === 0)
+        ctx.out('warning: slack.users maps nobody, so every Slack user is told they cannot act on releases');
       else ctx.out(`${mapped} Slack user${mapped === 1 ? '' : 's'} mapped to release-promote identities`);
 
       const signal = await untilStopSignal();

@@ -33,7 +33,10 @@ export function usage(command: string): string {
 
 /** The command a person typed, or what is wrong with it (followed by the usage). */
 export function parseReleaseCommand(text: string): ReleaseCommand | { problem: string } {
-  const words = text.trim().split(/\s+/).filter((w) => w !== '');
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   const [verb, first, ...rest] = words;
   const restText = rest.join(' ');
   switch (verb?.toLowerCase()) {
@@ -50,7 +53,10 @@ export function parseReleaseCommand(text: string): ReleaseCommand | { problem: s
       const problem = versionProblem(first);
       if (problem !== null) return { problem };
       const v = verb.toLowerCase();
-      if (v === 'status' || v === 'resume' || v === 'abort') return rest.length ? { problem: `${v} takes only a version (got "${restText}" too)` } : { verb: v, version: first };
+      if (v === 'status' || v === 'resume' || v === 'abort')
+        return rest.length
+          ? { problem: `${v} takes only a version (got "${restText}" too)` }
+          : { verb: v, version: first };
       if (v === 'cancel') return { verb: 'cancel', version: first, reason: restText === '' ? null : restText };
       if (v === 'approve') return { verb: 'approve', version: first, note: restText === '' ? null : restText };
       if (restText === '') return { problem: `a rejection needs a reason: reject ${first} <why>` };
@@ -58,8 +64,10 @@ export function parseReleaseCommand(text: string): ReleaseCommand | { problem: s
     }
     case 'rollback': {
       if (first === undefined) return { problem: 'rollback needs an environment, like production' };
-      if (!ENVIRONMENT.test(first)) return { problem: `"${first}" is not an environment name (lowercase, like production)` };
-      if (rest.length > 1) return { problem: `rollback takes an environment and at most one version (got "${restText}")` };
+      if (!ENVIRONMENT.test(first))
+        return { problem: `"${first}" is not an environment name (lowercase, like production)` };
+      if (rest.length > 1)
+        return { problem: `rollback takes an environment and at most one version (got "${restText}")` };
       const version = rest[0] ?? null;
       if (version !== null) {
         const problem = versionProblem(version);

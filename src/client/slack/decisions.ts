@@ -2,7 +2,14 @@
 // the person should be told. The workflow's validator is the judge: it refuses an unauthorized or
 // repeated decision synchronously, with the reason, and nothing changes.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { approveUpdate, cancelUpdate, pauseDecisionUpdate, rejectUpdate, statusQuery, type DecisionAck } from '../../shared/messages';
+import {
+  approveUpdate,
+  cancelUpdate,
+  pauseDecisionUpdate,
+  rejectUpdate,
+  statusQuery,
+  type DecisionAck,
+} from '../../shared/messages';
 import type { ReleaseStatus } from '../../shared/release';
 
 export type Decision =
@@ -24,7 +31,13 @@ export type Verdict =
  * `updateId` makes a re-delivery of the same Slack request idempotent even across gateway restarts:
  * Temporal answers a second Update with the same ID with the first one's outcome.
  */
-export async function sendDecision(handle: WorkflowHandle, approver: string, decision: Decision, updateId: string, endedLine?: () => Promise<string>): Promise<Verdict> {
+export async function sendDecision(
+  handle: WorkflowHandle,
+  approver: string,
+  decision: Decision,
+  updateId: string,
+  endedLine?: () => Promise<string>,
+): Promise<Verdict> {
   try {
     const ack = await execute(handle, approver, decision, updateId);
     return { outcome: 'accepted', ack };
@@ -40,21 +53,36 @@ export async function sendDecision(handle: WorkflowHandle, approver: string, dec
       if (ended !== null) return { outcome: 'refused', reason: ended };
     }
     const why = err instanceof Error ? err.message : String(err);
-    return { outcome: 'failed', reason: `the decision could not be delivered to ${handle.workflowId} (${why}); trying again is safe: a repeated approval is recognised` };
+    return {
+      outcome: 'failed',
+      reason: `the decision could not be delivered to ${handle.workflowId} (${why}); trying again is safe: a repeated approval is recognised`,
+    };
   }
 }
 
 function execute(handle: WorkflowHandle, approver: string, decision: Decision, updateId: string): Promise<DecisionAck> {
   switch (decision.kind) {
     case 'approve':
-      return handle.executeUpdate(approveUpdate, { args: [{ approver, channel: 'slack', note: decision.note }], updateId });
+      return handle.executeUpdate(approveUpdate, {
+        args: [{ approver, channel: 'slack', note: decision.note }],
+        updateId,
+      });
     case 'reject':
-      return handle.executeUpdate(rejectUpdate, { args: [{ approver, channel: 'slack', reason: decision.reason }], updateId });
+      return handle.executeUpdate(rejectUpdate, {
+        args: [{ approver, channel: 'slack', reason: decision.reason }],
+        updateId,
+      });
     case 'resume':
     case 'rollback':
-      return handle.executeUpdate(pauseDecisionUpdate, { args: [{ approver, channel: 'slack', decision: decision.kind }], updateId });
+      return handle.executeUpdate(pauseDecisionUpdate, {
+        args: [{ approver, channel: 'slack', decision: decision.kind }],
+        updateId,
+      });
     case 'cancel':
-      return handle.executeUpdate(cancelUpdate, { args: [{ requestedBy: approver, channel: 'slack', reason: decision.reason }], updateId });
+      return handle.executeUpdate(cancelUpdate, {
+        args: [{ requestedBy: approver, channel: 'slack', reason: decision.reason }],
+        updateId,
+      });
   }
 }
 
@@ -70,12 +98,18 @@ async function recordedAlready(handle: WorkflowHandle, approver: string, decisio
     return null;
   }
   if (decision.kind === 'approve') {
-    const mine = status.approval.approvals.find((a) => a.approver === approver && (a.subject === 'canary' || a.subject === 'hotfix'));
-    return mine ? `${approver} already approved ${status.version} (at ${mine.at} via ${mine.channel}); nothing more to do` : null;
+    const mine = status.approval.approvals.find(
+      (a) => a.approver === approver && (a.subject === 'canary' || a.subject === 'hotfix'),
+    );
+    return mine
+      ? `${approver} already approved ${status.version} (at ${mine.at} via ${mine.channel}); nothing more to do`
+      : null;
   }
   if (decision.kind === 'reject') {
     const rejection = status.approval.rejection;
-    return rejection?.approver === approver ? `${approver} already rejected ${status.version} (at ${rejection.at} via ${rejection.channel}); nothing more to do` : null;
+    return rejection?.approver === approver
+      ? `${approver} already rejected ${status.version} (at ${rejection.at} via ${rejection.channel}); nothing more to do`
+      : null;
   }
   return null;
 }

@@ -20,7 +20,13 @@ import { findReleaseHandle, ReleaseEndedError, ReleaseNotFoundError, runningRele
 import { parseReleaseCommand, usage, type ReleaseCommand } from './commands';
 import { SeenDeliveries } from './dedupe';
 import { sendDecision, stillNeedsApprovals, type Decision } from './decisions';
-import { parseButtonValue, parseInteraction, parseSlashCommand, type BlockActionsPayload, type SlashCommand } from './payloads';
+import {
+  parseButtonValue,
+  parseInteraction,
+  parseSlashCommand,
+  type BlockActionsPayload,
+  type SlashCommand,
+} from './payloads';
 import { ephemeral, NOT_MAPPED, outcomeLine, replaceOriginal, statusSummary, verdictText } from './replies';
 import { ResponseUrlPoster, type ResponseMessage } from './response-url';
 import { verifySlackSignature } from './signature';
@@ -71,7 +77,8 @@ export const COMMANDS_PATH = '/slack/commands';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function startSlackGateway(options: SlackGatewayOptions): Promise<SlackGateway> {
-  if (options.signingSecret.trim() === '') throw new Error('the Slack gateway needs the app\'s signing secret (slack.signingSecretEnv is empty)');
+  if (options.signingSecret.trim() === '')
+    throw new Error("the Slack gateway needs the app's signing secret (slack.signingSecretEnv is empty)");
   const now = options.now ?? Date.now;
   const log = options.log ?? ((line: string) => console.error(`[slack-gateway] ${line}`));
   const seen = new SeenDeliveries(options.dedupeTtlMs ?? 15 * 60_000, now);
@@ -122,10 +129,17 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
     if (!seen.firstTime(key)) {
       return log(`dropped a repeated delivery of ${p.user.id}'s ${name} click${retryNote(headers)}`);
     }
-    later(`${p.user.id}'s ${name} click`, () => handleClick(p, name, action.value, `slack-${p.user.id}-${action.action_ts}`));
+    later(`${p.user.id}'s ${name} click`, () =>
+      handleClick(p, name, action.value, `slack-${p.user.id}-${action.action_ts}`),
+    );
   };
 
-  const handleClick = async (p: BlockActionsPayload, name: NotificationAction, value: string | undefined, updateId: string): Promise<void> => {
+  const handleClick = async (
+    p: BlockActionsPayload,
+    name: NotificationAction,
+    value: string | undefined,
+    updateId: string,
+  ): Promise<void> => {
     const responseUrl = p.response_url;
     if (responseUrl === undefined) {
       log(`${p.user.id}'s ${name} click came without a response_url (not from a message); ignored`);
@@ -134,7 +148,11 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
     const identity = options.users[p.user.id];
     if (identity === undefined) return reply(responseUrl, ephemeral(NOT_MAPPED));
     const release = parseButtonValue(value);
-    if ('problem' in release) return reply(responseUrl, ephemeral(`⚠️ This button does not name a release (${release.problem}); nothing was done.`));
+    if ('problem' in release)
+      return reply(
+        responseUrl,
+        ephemeral(`⚠️ This button does not name a release (${release.problem}); nothing was done.`),
+      );
 
     const decision = decisionForButton(name, identity);
     const handle = options.client.workflow.getHandle(release.workflowId);
@@ -144,8 +162,12 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
     if (verdict.outcome === 'accepted' && p.message !== undefined) {
       // Buttons stay while a hotfix still waits for its second approver; when in doubt (the query
       // failed) too, since the validator refuses whatever is no longer open.
-      const keepButtons = decision.kind === 'approve' ? await handle.query(statusQuery).then(stillNeedsApprovals, () => true) : false;
-      await reply(responseUrl, replaceOriginal(p.message, outcomeLine(decision, identity, p.user.id, now(), verdict.ack.message), keepButtons));
+      const keepButtons =
+        decision.kind === 'approve' ? await handle.query(statusQuery).then(stillNeedsApprovals, () => true) : false;
+      await reply(
+        responseUrl,
+        replaceOriginal(p.message, outcomeLine(decision, identity, p.user.id, now(), verdict.ack.message), keepButtons),
+      );
     }
     await reply(responseUrl, ephemeral(verdictText(decision, release.version, verdict)));
   };
@@ -177,13 +199,19 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
     });
   };
 
-  const runCommand = async (command: Exclude<ReleaseCommand, { verb: 'help' }>, identity: string, cmd: SlashCommand): Promise<string> => {
+  const runCommand = async (
+    command: Exclude<ReleaseCommand, { verb: 'help' }>,
+    identity: string,
+    cmd: SlashCommand,
+  ): Promise<string> => {
     if (command.verb === 'rollback') {
       try {
         const request: RollbackRequest = { environment: command.environment, requestedBy: identity };
         if (command.version !== null) request.version = command.version;
         const message = await options.startRollback(request);
-        log(`${identity} (${cmd.user_id}) started a rollback of ${command.environment}${command.version ? ` to ${command.version}` : ''}`);
+        log(
+          `${identity} (${cmd.user_id}) started a rollback of ${command.environment}${command.version ? ` to ${command.version}` : ''}`,
+        );
         return `⏪ ${message}`;
       } catch (err) {
         return `⚠️ The rollback of ${command.environment} was not started: ${err instanceof Error ? err.message : String(err)}`;
@@ -193,7 +221,10 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
     let handle: WorkflowHandle;
     try {
       // status reads any release, decisions only a running one (an ended one answers with its outcome).
-      handle = command.verb === 'status' ? await findReleaseHandle(options.client, command.version) : await runningRelease(options.client, command.version);
+      handle =
+        command.verb === 'status'
+          ? await findReleaseHandle(options.client, command.version)
+          : await runningRelease(options.client, command.version);
     } catch (err) {
       if (err instanceof ReleaseNotFoundError) return `🔍 ${err.message}`;
       if (err instanceof ReleaseEndedError) return `🏁 ${err.message}`;
@@ -207,7 +238,9 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
       }
     }
     const decision = decisionForCommand(command);
-    const verdict = await sendDecision(handle, identity, decision, `slack-${cmd.user_id}-${cmd.trigger_id}`, () => endedLine(command.version));
+    const verdict = await sendDecision(handle, identity, decision, `slack-${cmd.user_id}-${cmd.trigger_id}`, () =>
+      endedLine(command.version),
+    );
     log(`${identity} (${cmd.user_id}) ${command.verb} ${command.version} via ${cmd.command}: ${verdict.outcome}`);
     return verdictText(decision, command.version, verdict);
   };
@@ -217,7 +250,8 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     if (path === '/healthz') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'use GET', { allow: 'GET' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return send(res, 405, 'text/plain', 'use GET', { allow: 'GET' });
       return send(res, 200, 'text/plain', 'ok');
     }
     if (path !== INTERACTIONS_PATH && path !== COMMANDS_PATH) return send(res, 404, 'text/plain', 'not found');
@@ -228,7 +262,10 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
         if (raw === null) return send(res, 413, 'text/plain', 'request body too large');
         const check = verifySlackSignature(
           options.signingSecret,
-          { signature: header(req.headers, 'x-slack-signature'), timestamp: header(req.headers, 'x-slack-request-timestamp') },
+          {
+            signature: header(req.headers, 'x-slack-signature'),
+            timestamp: header(req.headers, 'x-slack-request-timestamp'),
+          },
           raw,
           now(),
         );
@@ -259,7 +296,8 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
     });
   });
   const { port } = server.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  const shownHost =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
 
   const idle = async (): Promise<void> => {
     while (pending.size > 0) await Promise.allSettled([...pending]);
@@ -277,7 +315,9 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
   };
 }
 
-function decisionForCommand(command: Extract<ReleaseCommand, { verb: 'approve' | 'reject' | 'resume' | 'abort' | 'cancel' }>): Decision {
+function decisionForCommand(
+  command: Extract<ReleaseCommand, { verb: 'approve' | 'reject' | 'resume' | 'abort' | 'cancel' }>,
+): Decision {
   switch (command.verb) {
     case 'approve':
       return { kind: 'approve', note: command.note };
@@ -316,7 +356,13 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string, extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...extra }).end(body);
 }
 

@@ -59,7 +59,11 @@ export const buttonValueSchema = z
     const problem = versionProblem(v.version);
     if (problem !== null) ctx.addIssue({ code: 'custom', path: ['version'], message: problem });
     else if (v.workflowId !== releaseWorkflowId(v.version) && v.workflowId !== hotfixWorkflowId(v.version)) {
-      ctx.addIssue({ code: 'custom', path: ['workflowId'], message: `"${v.workflowId}" is not a release or hotfix of ${v.version}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workflowId'],
+        message: `"${v.workflowId}" is not a release or hotfix of ${v.version}`,
+      });
     }
   }) satisfies z.ZodType<ButtonValue>;
 
@@ -76,7 +80,9 @@ export function parseButtonValue(value: string | undefined): ButtonValue | { pro
 }
 
 /** Parses an interaction's form body (`payload=<json>`). */
-export function parseInteraction(form: URLSearchParams): { payload: BlockActionsPayload } | { ignored: string } | { problem: string } {
+export function parseInteraction(
+  form: URLSearchParams,
+): { payload: BlockActionsPayload } | { ignored: string } | { problem: string } {
   const raw = form.get('payload');
   if (raw === null) return { problem: 'the body has no payload field' };
   let json: unknown;
@@ -89,12 +95,16 @@ export function parseInteraction(form: URLSearchParams): { payload: BlockActions
   if (!kind.success) return { problem: 'the payload has no type' };
   if (kind.data.type !== 'block_actions') return { ignored: `interactions of type ${kind.data.type} are not handled` };
   const parsed = blockActionsPayloadSchema.safeParse(json);
-  return parsed.success ? { payload: parsed.data } : { problem: `not a block_actions payload: ${oneLine(z.prettifyError(parsed.error))}` };
+  return parsed.success
+    ? { payload: parsed.data }
+    : { problem: `not a block_actions payload: ${oneLine(z.prettifyError(parsed.error))}` };
 }
 
 export function parseSlashCommand(form: URLSearchParams): { command: SlashCommand } | { problem: string } {
   const parsed = slashCommandSchema.safeParse(Object.fromEntries(form));
-  return parsed.success ? { command: parsed.data } : { problem: `not a slash command: ${oneLine(z.prettifyError(parsed.error))}` };
+  return parsed.success
+    ? { command: parsed.data }
+    : { problem: `not a slash command: ${oneLine(z.prettifyError(parsed.error))}` };
 }
 
 function oneLine(text: string): string {

@@ -43,7 +43,13 @@ export function verdictText(decision: Decision, version: string, verdict: Verdic
 }
 
 /** "✅ Approved by @alice (<@U…>) via Slack at <time>: <ack>", for everyone who sees the message. */
-export function outcomeLine(decision: Decision, identity: string, slackUserId: string, atMs: number, ack: string): string {
+export function outcomeLine(
+  decision: Decision,
+  identity: string,
+  slackUserId: string,
+  atMs: number,
+  ack: string,
+): string {
   const seconds = Math.floor(atMs / 1000);
   const iso = new Date(atMs).toISOString();
   // Slack renders <!date^…> in each reader's time zone; the part after | is the fallback.
@@ -56,7 +62,11 @@ export function outcomeLine(decision: Decision, identity: string, slackUserId: s
  * The clicked message with the outcome appended. The decision buttons go once the question is
  * settled; they stay while a hotfix still waits for its second approver.
  */
-export function replaceOriginal(original: { text?: string | undefined; blocks?: unknown[] | undefined }, line: string, keepButtons: boolean): ResponseMessage {
+export function replaceOriginal(
+  original: { text?: string | undefined; blocks?: unknown[] | undefined },
+  line: string,
+  keepButtons: boolean,
+): ResponseMessage {
   const blocks = (original.blocks ?? []).filter((b) => keepButtons || !isActionsBlock(b)).slice(0, LIMITS.blocks - 1);
   blocks.push({ type: 'context', elements: [mrkdwn(line, LIMITS.sectionText)] });
   const text = original.text ? `${original.text}\n${line}` : line;
@@ -70,15 +80,22 @@ function isActionsBlock(block: unknown): boolean {
 /** A few lines: where the release is, what it waits for, and how its gates and canary are doing. */
 export function statusSummary(s: ReleaseStatus): string {
   const lines = [`*${escapeMrkdwn(s.version)}* (${s.kind}, ${escapeMrkdwn(s.workflowId)}): *${s.stage}*`];
-  if (s.outcome !== null) lines.push(`Outcome: ${s.outcome}${s.outcomeReason ? `: ${escapeMrkdwn(s.outcomeReason)}` : ''}`);
+  if (s.outcome !== null)
+    lines.push(`Outcome: ${s.outcome}${s.outcomeReason ? `: ${escapeMrkdwn(s.outcomeReason)}` : ''}`);
   if (s.waitingFor) lines.push(`Waiting for: ${escapeMrkdwn(s.waitingFor)}`);
-  lines.push(`Approvals: ${escapeMrkdwn(approvalProgress(s.approval))}${s.approval.rejection ? `; rejected by ${escapeMrkdwn(s.approval.rejection.approver)}` : ''}`);
+  lines.push(
+    `Approvals: ${escapeMrkdwn(approvalProgress(s.approval))}${s.approval.rejection ? `; rejected by ${escapeMrkdwn(s.approval.rejection.approver)}` : ''}`,
+  );
   if (s.gates.length > 0) {
     const failed = s.gates.filter((g) => !g.passed);
-    lines.push(`Gates: ${s.gates.length - failed.length} of ${s.gates.length} passed${failed.length ? ` (failed: ${failed.map((g) => `${g.gate}: ${escapeMrkdwn(g.reason)}`).join('; ')})` : ''}`);
+    lines.push(
+      `Gates: ${s.gates.length - failed.length} of ${s.gates.length} passed${failed.length ? ` (failed: ${failed.map((g) => `${g.gate}: ${escapeMrkdwn(g.reason)}`).join('; ')})` : ''}`,
+    );
   }
   if (s.canary.startedAt !== null) {
-    const paused = s.canary.paused ? `; paused since ${s.canary.paused.since}: ${escapeMrkdwn(s.canary.paused.reason)}` : '';
+    const paused = s.canary.paused
+      ? `; paused since ${s.canary.paused.since}: ${escapeMrkdwn(s.canary.paused.reason)}`
+      : '';
     lines.push(`Canary: ${minutes(s.canary.elapsedMs)} of ${minutes(s.canary.requiredMs)}${paused}`);
   }
   if (s.rollback) lines.push(`Rollback: ${escapeMrkdwn(s.rollback.reason)}`);

@@ -35,10 +35,12 @@ export class ResponseUrlPoster {
     try {
       origin = new URL(responseUrl).origin;
     } catch {
-      throw new Error('the payload\'s response_url is not a URL');
+      throw new Error("the payload's response_url is not a URL");
     }
     if (!this.allowedOrigins.has(origin)) {
-      throw new Error(`the payload's response_url points at ${origin}, not at Slack (${[...this.allowedOrigins].join(', ')}); not answering there`);
+      throw new Error(
+        `the payload's response_url points at ${origin}, not at Slack (${[...this.allowedOrigins].join(', ')}); not answering there`,
+      );
     }
     for (let tries = 1; ; tries++) {
       const outcome = await this.attempt(responseUrl, message);
@@ -50,7 +52,10 @@ export class ResponseUrlPoster {
   }
 
   /** null when delivered; otherwise what went wrong and whether another try may help. */
-  private async attempt(responseUrl: string, message: ResponseMessage): Promise<{ problem: string; transient: boolean } | null> {
+  private async attempt(
+    responseUrl: string,
+    message: ResponseMessage,
+  ): Promise<{ problem: string; transient: boolean } | null> {
     try {
       const response = await axios.post<string>(responseUrl, JSON.stringify(message), {
         headers: { 'Content-Type': 'application/json; charset=utf-8' },
@@ -62,7 +67,10 @@ export class ResponseUrlPoster {
       });
       if (response.status >= 200 && response.status < 300) return null;
       // Slack answers a refused reply in plain text: expired_url, used_url, invalid_blocks, ...
-      return { problem: `HTTP ${response.status}: ${String(response.data).slice(0, 200)}`, transient: response.status >= 500 };
+      return {
+        problem: `HTTP ${response.status}: ${String(response.data).slice(0, 200)}`,
+        transient: response.status >= 500,
+      };
     } catch (err) {
       return { problem: err instanceof AxiosError ? (err.code ?? err.message) : String(err), transient: true };
     }

@@ -32,12 +32,14 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
     window = new CancellationScope();
     windowStartedAt = Date.now();
     canary.endsAt = new Date(windowStartedAt + remainingMs).toISOString();
-    windowPromise = window.run(() => sleep(remainingMs, { summary: `canary minimum duration: ${formatMs(remainingMs)} left` })).then(
-      () => void (windowDone = true),
-      (err: unknown) => {
-        if (!isCancellation(err)) throw err;
-      },
-    );
+    windowPromise = window
+      .run(() => sleep(remainingMs, { summary: `canary minimum duration: ${formatMs(remainingMs)} left` }))
+      .then(
+        () => void (windowDone = true),
+        (err: unknown) => {
+          if (!isCancellation(err)) throw err;
+        },
+      );
   };
   const stopWindow = async () => {
     if (!window) return;
@@ -50,7 +52,9 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
 
   canary.startedAt = new Date().toISOString();
   startWindow();
-  ctx.setWaitingFor(`canary at ${policy.weightPercent}% for ${formatMs(policy.minDurationMs)}, judged every ${formatMs(policy.analysisIntervalMs)}`);
+  ctx.setWaitingFor(
+    `canary at ${policy.weightPercent}% for ${formatMs(policy.minDurationMs)}, judged every ${formatMs(policy.analysisIntervalMs)}`,
+  );
 
   for (let n = 1; ; n++) {
     await condition(() => inbox.pauseDecision !== null, policy.analysisIntervalMs);
@@ -60,8 +64,21 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       // second one meanwhile (the stage is still CANARY_PAUSED while the audit entry is written).
       const by = decision.approver;
       const said = `${decision.decision} by ${by} via ${decision.channel}${decision.reason ? `: ${decision.reason}` : ''}`;
-      if (decision.decision === 'rollback') await ctx.audit('rollback', said, { approvedBy: by, channel: decision.channel, fromVersion: ctx.status.version, toVersion: ctx.status.previousProductionVersion });
-      ctx.status.approval.approvals.push({ approver: by, channel: decision.channel, at: new Date().toISOString(), subject: decision.decision, note: decision.reason ?? null, notBefore: null });
+      if (decision.decision === 'rollback')
+        await ctx.audit('rollback', said, {
+          approvedBy: by,
+          channel: decision.channel,
+          fromVersion: ctx.status.version,
+          toVersion: ctx.status.previousProductionVersion,
+        });
+      ctx.status.approval.approvals.push({
+        approver: by,
+        channel: decision.channel,
+        at: new Date().toISOString(),
+        subject: decision.decision,
+        note: decision.reason ?? null,
+        notBefore: null,
+      });
       if (decision.decision === 'rollback') {
         const reason = `rollback decided by ${by} while paused (${canary.paused?.reason ?? 'paused'})${decision.reason ? `: ${decision.reason}` : ''}`;
         canary.paused = null;
@@ -72,7 +89,11 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       canary.consecutiveSlowdowns = 0;
       canary.consecutiveInconclusive = 0;
       startWindow();
-      await ctx.transition('CANARY', `${said}; ${formatMs(remainingMs)} of canary left`, { action: 'resume', approvedBy: by, channel: decision.channel });
+      await ctx.transition('CANARY', `${said}; ${formatMs(remainingMs)} of canary left`, {
+        action: 'resume',
+        approvedBy: by,
+        channel: decision.channel,
+      });
       inbox.pauseDecision = null;
       continue;
     }
@@ -93,7 +114,9 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       await stopWindow();
       canary.paused = { since: new Date().toISOString(), reason: action.reason };
       lastReminderAt = Date.now();
-      ctx.setWaitingFor(`a decision (resume or rollback) from ${rolesFor(ctx.policy.access, 'resume')}: ${action.reason}`);
+      ctx.setWaitingFor(
+        `a decision (resume or rollback) from ${rolesFor(ctx.policy.access, 'resume')}: ${action.reason}`,
+      );
       await ctx.transition('CANARY_PAUSED', action.reason, { notify: false });
       await ctx.notify('canary-paused', `${ctx.status.version} canary paused`, action.reason, ['resume', 'rollback']);
       continue;
@@ -106,7 +129,10 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
     }
     if (paused && Date.now() - lastReminderAt >= policy.pauseReminderIntervalMs) {
       lastReminderAt = Date.now();
-      await ctx.notify('pause-reminder', `${ctx.status.version} canary still paused`, canary.paused!.reason, ['resume', 'rollback']);
+      await ctx.notify('pause-reminder', `${ctx.status.version} canary still paused`, canary.paused!.reason, [
+        'resume',
+        'rollback',
+      ]);
     }
     if (!paused && windowDone && canaryComplete(canary.elapsedMs, policy, evaluation.verdict)) {
       canary.endsAt = new Date().toISOString();
@@ -123,7 +149,14 @@ async function evaluate(ctx: ReleaseContext, environment: string, canaryElapsedM
   const thresholds = ctx.policy.canary.thresholds;
   const [measured, health] = await Promise.all([sample(environment), canaryHealth(environment)]);
   const judgement = judgeCanary(measured.baseline, measured.canary, health, thresholds);
-  return { at: new Date().toISOString(), canaryElapsedMs, baseline: measured.baseline, canary: measured.canary, health, ...judgement };
+  return {
+    at: new Date().toISOString(),
+    canaryElapsedMs,
+    baseline: measured.baseline,
+    canary: measured.canary,
+    health,
+    ...judgement,
+  };
 }
 
 /** A measurement that fails after its retries is recorded as an errored (inconclusive) sample, never a pass. */
@@ -133,7 +166,13 @@ async function sample(environment: string): Promise<{ baseline: MetricSample; ca
   } catch (err) {
     if (isCancellation(err)) throw err;
     const message = rootMessage(err);
-    const failed: MetricSample = { requests: null, errorRatePct: null, p99Ms: null, availabilityPct: null, queryError: message };
+    const failed: MetricSample = {
+      requests: null,
+      errorRatePct: null,
+      p99Ms: null,
+      availabilityPct: null,
+      queryError: message,
+    };
     return { baseline: failed, canary: failed };
   }
 }
@@ -146,4 +185,3 @@ async function canaryHealth(environment: string): Promise<ServiceHealth[]> {
     return [];
   }
 }
-

@@ -5,7 +5,13 @@ import { log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo }
 import { ReleaseStageAttribute } from '../../shared/search-attributes';
 import { auditActionFor, seedStageAfter, type AuditAction, type SeedStage } from '../../shared/audit';
 import type { NotificationAction, NotificationKind } from '../../activities/ports';
-import { TERMINAL_STAGES, type ReleaseInput, type ReleaseOutcome, type ReleaseStage, type ReleaseStatus } from '../../shared/release';
+import {
+  TERMINAL_STAGES,
+  type ReleaseInput,
+  type ReleaseOutcome,
+  type ReleaseStage,
+  type ReleaseStatus,
+} from '../../shared/release';
 import type { ReleasePolicy } from '../../shared/policy';
 import { approvalProgress } from '../../shared/approval-rules';
 import { activities } from '../activity-proxies';
@@ -61,7 +67,17 @@ export class ReleaseContext {
         notBefore: null,
         deadlineAt: null,
       },
-      canary: { startedAt: null, requiredMs: policy.canary.minDurationMs, elapsedMs: 0, endsAt: null, paused: null, evaluations: [], consecutiveBreaches: 0, consecutiveSlowdowns: 0, consecutiveInconclusive: 0 },
+      canary: {
+        startedAt: null,
+        requiredMs: policy.canary.minDurationMs,
+        elapsedMs: 0,
+        endsAt: null,
+        paused: null,
+        evaluations: [],
+        consecutiveBreaches: 0,
+        consecutiveSlowdowns: 0,
+        consecutiveInconclusive: 0,
+      },
       rollback: null,
       previousProductionVersion: null,
       history: [],
@@ -82,7 +98,11 @@ export class ReleaseContext {
   }
 
   /** Moves the release to a new stage, everywhere it is shown. */
-  async transition(to: ReleaseStage, reason: string, options: { notify?: boolean; action?: AuditAction } & AuditExtra = {}): Promise<void> {
+  async transition(
+    to: ReleaseStage,
+    reason: string,
+    options: { notify?: boolean; action?: AuditAction } & AuditExtra = {},
+  ): Promise<void> {
     const from = this.status.stage;
     const fromSeed = this.seedStage;
     this.seedStage = seedStageAfter(fromSeed, to);
@@ -103,7 +123,12 @@ export class ReleaseContext {
   details(line: string): void {
     const s = this.status;
     setCurrentDetails(
-      [`**${s.version}** (${s.kind}) — **${s.stage}**`, line, s.waitingFor ? `Waiting for: ${s.waitingFor}` : null, `Approvals: ${approvalProgress(s.approval)}`]
+      [
+        `**${s.version}** (${s.kind}) — **${s.stage}**`,
+        line,
+        s.waitingFor ? `Waiting for: ${s.waitingFor}` : null,
+        `Approvals: ${approvalProgress(s.approval)}`,
+      ]
         .filter(Boolean)
         .join('\n\n'),
     );
@@ -148,7 +173,12 @@ export class ReleaseContext {
     await written;
   }
 
-  async notify(kind: NotificationKind, title: string, reason: string, actions: NotificationAction[] = []): Promise<void> {
+  async notify(
+    kind: NotificationKind,
+    title: string,
+    reason: string,
+    actions: NotificationAction[] = [],
+  ): Promise<void> {
     try {
       const receipt = await activities('notify', `notify: ${kind}`).notify({
         kind,
@@ -173,7 +203,10 @@ export class ReleaseContext {
   }
 
   async writeEvidence(): Promise<void> {
-    await activities('record', 'write evidence files').writeEvidence({ workflowId: this.status.workflowId, version: this.status.version });
+    await activities('record', 'write evidence files').writeEvidence({
+      workflowId: this.status.workflowId,
+      version: this.status.version,
+    });
   }
 
   keepEvaluation(evaluation: ReleaseStatus['canary']['evaluations'][number]): void {

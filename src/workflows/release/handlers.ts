@@ -3,7 +3,12 @@
 // caller at once and never enters the history.
 import { setHandler, type CancellationScope } from '@temporalio/workflow';
 import { approvalProblem, approvalProgress, approvalsComplete } from '../../shared/approval-rules';
-import { canaryRequestProblem, cancelProblem, pauseDecisionProblem, rejectionProblem } from '../../shared/decision-rules';
+import {
+  canaryRequestProblem,
+  cancelProblem,
+  pauseDecisionProblem,
+  rejectionProblem,
+} from '../../shared/decision-rules';
 import {
   approveUpdate,
   cancelUpdate,
@@ -28,7 +33,12 @@ export interface Inbox {
   granted: Set<string>;
 }
 
-export function installHandlers(ctx: ReleaseContext, inbox: Inbox, main: CancellationScope, requestApproval: (by: string, why: string) => Promise<void>): void {
+export function installHandlers(
+  ctx: ReleaseContext,
+  inbox: Inbox,
+  main: CancellationScope,
+  requestApproval: (by: string, why: string) => Promise<void>,
+): void {
   const s = ctx.status;
   const { access } = ctx.policy;
 
@@ -40,20 +50,42 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, main: Cancell
     async (req) => {
       const stage = s.stage;
       const subject = s.kind === 'hotfix' ? 'hotfix' : 'canary';
-      s.approval.approvals.push({ approver: req.approver, channel: req.channel, at: new Date().toISOString(), subject, note: req.note ?? null, notBefore: req.notBefore ?? null });
+      s.approval.approvals.push({
+        approver: req.approver,
+        channel: req.channel,
+        at: new Date().toISOString(),
+        subject,
+        note: req.note ?? null,
+        notBefore: req.notBefore ?? null,
+      });
       if (req.notBefore) s.approval.notBefore = req.notBefore;
       const progress = approvalProgress(s.approval);
       ctx.details(`approved by ${req.approver} via ${req.channel}: ${progress}`);
-      await ctx.audit(s.kind === 'hotfix' ? 'hotfix_approve' : 'approve', `approved via ${req.channel}: ${progress}`, { approvedBy: req.approver, channel: req.channel });
+      await ctx.audit(s.kind === 'hotfix' ? 'hotfix_approve' : 'approve', `approved via ${req.channel}: ${progress}`, {
+        approvedBy: req.approver,
+        channel: req.channel,
+      });
       await ctx.notify('approval-recorded', `${s.version} approved by ${req.approver}`, progress);
       const done = approvalsComplete(s.approval);
-      return { stage, message: done ? `approved: ${progress}; the canary starts when every other condition holds` : `approval recorded: ${progress}` };
+      return {
+        stage,
+        message: done
+          ? `approved: ${progress}; the canary starts when every other condition holds`
+          : `approval recorded: ${progress}`,
+      };
     },
     {
       validator: (req: ApproveRequest) =>
         throwIf(
           approvalProblem(
-            { kind: s.kind, stage: s.stage, requestedBy: s.requestedBy, access, separationOfDuties: ctx.policy.approval.separationOfDuties, approval: s.approval },
+            {
+              kind: s.kind,
+              stage: s.stage,
+              requestedBy: s.requestedBy,
+              access,
+              separationOfDuties: ctx.policy.approval.separationOfDuties,
+              approval: s.approval,
+            },
             { approver: req.approver, notBefore: req.notBefore ?? null },
           ),
         ),
@@ -63,8 +95,18 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, main: Cancell
   setHandler(
     rejectUpdate,
     async (req) => {
-      s.approval.rejection = { approver: req.approver, channel: req.channel, at: new Date().toISOString(), subject: 'reject', note: req.reason, notBefore: null };
-      await ctx.audit('reject', `rejected via ${req.channel}: ${req.reason}`, { approvedBy: req.approver, channel: req.channel });
+      s.approval.rejection = {
+        approver: req.approver,
+        channel: req.channel,
+        at: new Date().toISOString(),
+        subject: 'reject',
+        note: req.reason,
+        notBefore: null,
+      };
+      await ctx.audit('reject', `rejected via ${req.channel}: ${req.reason}`, {
+        approvedBy: req.approver,
+        channel: req.channel,
+      });
       return { stage: s.stage, message: `rejected: ${s.version} will not be promoted (${req.reason})` };
     },
     { validator: (req: RejectRequest) => throwIf(rejectionProblem(s, access, req.approver, req.reason)) },
@@ -74,9 +116,25 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, main: Cancell
     pauseDecisionUpdate,
     (req) => {
       inbox.pauseDecision = req;
-      return { stage: s.stage, message: req.decision === 'resume' ? 'resuming the canary; paused time does not count toward its minimum duration' : 'rolling back the canary' };
+      return {
+        stage: s.stage,
+        message:
+          req.decision === 'resume'
+            ? 'resuming the canary; paused time does not count toward its minimum duration'
+            : 'rolling back the canary',
+      };
     },
-    { validator: (req: PauseDecisionRequest) => throwIf(pauseDecisionProblem(s.stage, access, { approver: req.approver, decision: String(req.decision) }, inbox.pauseDecision)) },
+    {
+      validator: (req: PauseDecisionRequest) =>
+        throwIf(
+          pauseDecisionProblem(
+            s.stage,
+            access,
+            { approver: req.approver, decision: String(req.decision) },
+            inbox.pauseDecision,
+          ),
+        ),
+    },
   );
 
   setHandler(
@@ -87,14 +145,20 @@ export function installHandlers(ctx: ReleaseContext, inbox: Inbox, main: Cancell
       main.cancel();
       return { stage: s.stage, message: `cancelling ${s.version}; anything it deployed to production is undone first` };
     },
-    { validator: (req: CancelRequest) => throwIf(cancelProblem(s.stage, access, req.requestedBy, inbox.cancel?.requestedBy ?? null)) },
+    {
+      validator: (req: CancelRequest) =>
+        throwIf(cancelProblem(s.stage, access, req.requestedBy, inbox.cancel?.requestedBy ?? null)),
+    },
   );
 
   setHandler(
     requestCanaryUpdate,
     async (req) => {
       await requestApproval(req.requestedBy, `canary promotion requested by ${req.requestedBy} via ${req.channel}`);
-      return { stage: s.stage, message: `approval requested from ${s.approval.asked.length ? s.approval.asked.join(' and ') : `holders of ${rolesFor(access, s.kind === 'hotfix' ? 'hotfix-approve' : 'approve')}`}` };
+      return {
+        stage: s.stage,
+        message: `approval requested from ${s.approval.asked.length ? s.approval.asked.join(' and ') : `holders of ${rolesFor(access, s.kind === 'hotfix' ? 'hotfix-approve' : 'approve')}`}`,
+      };
     },
     { validator: (req: CanaryRequest) => throwIf(canaryRequestProblem(s.stage, req.requestedBy)) },
   );

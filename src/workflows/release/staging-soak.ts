@@ -20,18 +20,23 @@ export async function soakStaging(ctx: ReleaseContext, environment: string): Pro
     const periodStart = Date.now();
     soak.endsAt = new Date(periodStart + durationMs).toISOString();
     if (periodStart + durationMs > began + maxTotalMs) {
-      return { ok: false, reason: `staging could not stay healthy for a continuous ${hours} within the ${formatMs(maxTotalMs)} maximum soak (${soak.restarts} restarts; last: ${soak.lastCheck?.reason ?? 'n/a'})` };
+      return {
+        ok: false,
+        reason: `staging could not stay healthy for a continuous ${hours} within the ${formatMs(maxTotalMs)} maximum soak (${soak.restarts} restarts; last: ${soak.lastCheck?.reason ?? 'n/a'})`,
+      };
     }
     ctx.setWaitingFor(`staging soak: healthy for ${hours} continuously, until ${soak.endsAt}`);
 
     let soaked = false;
     const timer = new CancellationScope();
-    const timerDone = timer.run(() => sleep(durationMs, { summary: `staging soak: ${hours} of continuous health` })).then(
-      () => void (soaked = true),
-      (err: unknown) => {
-        if (!isCancellation(err)) throw err;
-      },
-    );
+    const timerDone = timer
+      .run(() => sleep(durationMs, { summary: `staging soak: ${hours} of continuous health` }))
+      .then(
+        () => void (soaked = true),
+        (err: unknown) => {
+          if (!isCancellation(err)) throw err;
+        },
+      );
 
     let unhealthy: string | null = null;
     while (!soaked && unhealthy === null) {
@@ -42,7 +47,10 @@ export async function soakStaging(ctx: ReleaseContext, environment: string): Pro
         return { rejected: true };
       }
       if (soaked) break;
-      const health = await activities('check', `staging health check ${soak.checks + 1}`).checkHealth({ environment, track: 'stable' });
+      const health = await activities('check', `staging health check ${soak.checks + 1}`).checkHealth({
+        environment,
+        track: 'stable',
+      });
       soak.checks++;
       const sick = health.filter((h) => !h.healthy);
       const reason = sick.length
@@ -63,7 +71,10 @@ export async function soakStaging(ctx: ReleaseContext, environment: string): Pro
     await timerDone;
     soak.restarts++;
     await ctx.audit('soak_restart', `staging soak restarted (${soak.restarts}): ${unhealthy}`);
-    await ctx.notify('stage-changed', `${ctx.status.version}: staging soak restarted`, `${unhealthy}; the ${hours} clock starts again`);
+    await ctx.notify(
+      'stage-changed',
+      `${ctx.status.version}: staging soak restarted`,
+      `${unhealthy}; the ${hours} clock starts again`,
+    );
   }
 }
-
