@@ -2,7 +2,8 @@
 // version, gate and metric reads have no side effects, audit appends carry an idempotency key,
 // ledger updates are keyed by workflow ID and evidence is rewritten whole.
 import { Context } from '@temporalio/activity';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { EnvironmentLedger, ReleasePromotion, startOperation, workflowHandle } from '../workflow-api';
 import { evaluateDevGates, evaluateStagingGates } from '../shared/gates';
 import type { DevGatePolicy, InstalledPolicy } from '../shared/policy';
 import type { GateResult, MetricSample, ReleaseStatus, ServiceHealth } from '../shared/release';
@@ -13,6 +14,7 @@ import {
   environmentRecordsQuery,
   recordVersionUpdate,
   releaseEnvironmentUpdate,
+  emptyRecords,
   type EnvironmentRecords,
   type LeaseAnswer,
   type LeaseRequest,
@@ -20,19 +22,11 @@ import {
 } from '../shared/ledger';
 import { environmentWorkflowId } from '../shared/identifiers';
 import { verifyServices, type VerificationReport } from '../shared/verification';
-import type {
-  DeploymentTarget,
-  GateProvider,
-  MetricsSource,
-  Notification,
-  NotificationReceipt,
-  Notifier,
-} from './ports';
-import { appendAuditEntry, readAuditEntries, type AppendResult } from './records/audit-log';
-import { exportVersionRecords, versionRecordsPath } from './records/version-records';
-import { readJson } from './atomic-json';
-import type { EnvironmentLedgerInput } from '../workflows/environment-ledger';
-import { renderEvidence, writeEvidenceFiles } from './records/evidence';
+import type { DeploymentTarget, GateProvider, MetricsSource, Notifier } from './ports';
+import type { Notification, NotificationReceipt } from '../shared/notifications';
+import { appendAuditEntry, readAuditEntries, type AppendResult } from '../records/audit-log';
+import { exportVersionRecords, ledgerStart } from '../records/version-records';
+import { renderEvidence, writeEvidenceFiles } from '../records/evidence';
 
 export interface ActivityDeps {
   client: Client;
@@ -80,9 +74,9 @@ function withinAttempt<R>(client: Client, call: () => Promise<R>): Promise<R> {
 export function createActivities(deps: ActivityDeps) {
   const temporal = <R>(call: () => Promise<R>) => withinAttempt(deps.client, call);
   const ledger = (environment: string) =>
-    deps.client.workflow.getHandle(environmentWorkflowId(environment, deps.taskQueue));
+    workflowHandle(deps.client, EnvironmentLedger, environmentWorkflowId(environment, deps.taskQueue));
   const startLedger = (environment: string) =>
-    new WithStartWorkflowOperation('environmentLedger', {
+    startOperation(EnvironmentLedger, {
       workflowId: environmentWorkflowId(environment, deps.taskQueue),
       taskQueue: deps.taskQueue,
       args: [ledgerStart(deps.sotDir, environment)],
@@ -169,7 +163,7 @@ export function createActivities(deps: ActivityDeps) {
     /** Rewrites the release's evidence files from its current state (queried, so the history stays small). */
     async writeEvidence(input: { workflowId: string; version: string }): Promise<string> {
       const status: ReleaseStatus = await temporal(() =>
-        deps.client.workflow.getHandle(input.workflowId).query(statusQuery),
+        workflowHandle(deps.client, ReleasePromotion, input.workflowId).query(statusQuery),
       );
       return writeEvidenceFiles(
         deps.evidenceDir,
@@ -216,7 +210,7 @@ export function createActivities(deps: ActivityDeps) {
         return await temporal(() => ledger(input.environment).query(environmentRecordsQuery));
       } catch (err) {
         if ((err as Error).name === 'WorkflowNotFoundError') {
-          return { environment: input.environment, revision: 0, current: null, previous: [], lease: null, queue: [] };
+          return emptyRecords(input.environment);
         }
         throw err;
       }
@@ -249,18 +243,3 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type ReleaseActivities = ReturnType<typeof createActivities>;
-
-/**
- * The input of a ledger that has to be started: a ledger run that ended (terminated, reset) must not
- * forget the environment's versions, so a fresh one starts from the last export. While a ledger runs,
- * update-with-start ignores this input.
- */
-export function ledgerStart(sotDir: string, environment: string): EnvironmentLedgerInput {
-  let exported: EnvironmentRecords | null = null;
-  try {
-    exported = readJson<EnvironmentRecords>(versionRecordsPath(sotDir, environment));
-  } catch {
-    // An unreadable export is no worse than none: start empty.
-  }
-  return exported ? { environment, state: { ...exported, lease: null, queue: [] } } : { environment };
-}

@@ -1,12 +1,11 @@
 // release-promote: start and steer releases from a terminal. Every command validates its input
 // before touching Temporal, and every error is one line with what to do about it.
-import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { loadConfig, ConfigError, configPath, readConfigFile, releasePolicy } from '../config/load';
 import { configuredPolicyDifferences } from '../config/policy-diff';
 import type { Config } from '../config/schema';
-import { connectClient, TemporalUnreachableError } from './connection';
+import { connectClient, TemporalUnreachableError } from '../workflow-api/connection';
 import { findReleaseHandle, ReleaseEndedError, ReleaseNotFoundError, runningRelease } from './releases';
 import { startRelease, type StartOutcome, type StartRequest } from './start-release';
 import { InvalidInputError } from './errors';
@@ -25,28 +24,7 @@ import { registerOperationsCommands } from './commands/operations';
 import { registerRecordsCommands } from './commands/records';
 import { registerServiceCommands } from './commands/services';
 import { registerSlackCommands } from './commands/slack';
-
-export interface Globals {
-  config?: string;
-}
-
-export interface CliContext {
-  config(): Config;
-  /** The config file in use (--config, $RELEASE_PROMOTE_CONFIG or ./release-promote.yaml), or null for the built-in defaults. */
-  configFile(): string | null;
-  client(): Promise<{ client: Client; namespace: string }>;
-  close(): Promise<void>;
-  out(line: string): void;
-}
-
-export function defaultIdentity(): string {
-  return process.env.RELEASE_PROMOTE_USER ?? `@${userInfo().username}`;
-}
-
-export function requireValid(...problems: Array<string | null>): void {
-  const problem = problems.find((p) => p !== null);
-  if (problem) throw new InvalidInputError(problem);
-}
+import { defaultIdentity, requireValid, type CliContext, type Globals } from './cli-context';
 
 export function buildCli(): { program: Command; ctx: CliContext } {
   const program = new Command('release-promote')

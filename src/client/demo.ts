@@ -2,17 +2,15 @@
 // driven through every stage on the simulated target, approving as a configured demo approver.
 // Durations are scaled down (and said so on screen); everything else is the production code path.
 import { rmSync } from 'node:fs';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { parseConfig } from '../config/load';
 import { startDevServer, type DevServer } from '../servers/dev-server';
-import { createWorker } from '../worker/create-worker';
+import { runWorker, type RunningWorker } from '../worker/main';
 import { startRelease } from './start-release';
 import { watchRelease } from './watch';
 import { approveUpdate, pauseDecisionUpdate, requestCanaryUpdate } from '../shared/messages';
-import { BUILT_IN_SCENARIOS } from '../activities/simulated/scenarios';
-import { InvalidInputError } from './start-release';
-import { ConsoleNotifier } from '../activities/notify/console';
+import { BUILT_IN_SCENARIOS } from '../shared/scenarios';
+import { InvalidInputError } from './errors';
 
 export const DEMO_APPROVER = '@alice';
 /** What each scenario ends in at demo scale (the soak is shorter than unhealthy-staging's outage, so it passes). */
@@ -56,8 +54,6 @@ export async function runDemo(o: {
     );
   const expected = DEMO_OUTCOMES[o.scenario] ?? 'ROLLED_BACK';
 
-  // Retried activities and the like are the worker's business; the demo shows the release itself.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
   out(`release-promote demo — scenario "${scenario.name}": ${scenario.description}`);
   out('Durations are scaled for the demo: staging soak 20s (real default 2h), health checks every 5s (5m),');
   out("canary minimum 30s (30m), canary analysis every 5s (1m); the scenario's scripted minutes pass in seconds.");
@@ -65,8 +61,7 @@ export async function runDemo(o: {
   out('Starting the Temporal dev server (first run builds it with Go; later runs reuse it)...');
 
   let server: DevServer | null = null;
-  let worker: Awaited<ReturnType<typeof createWorker>> | null = null;
-  let running: Promise<void> | null = null;
+  let worker: RunningWorker | null = null;
   try {
     server = await startDevServer({ port: 7233, uiPort: 8233 }).catch((err: Error) => {
       if (!/already in use/.test(err.message)) throw err;
@@ -79,20 +74,15 @@ export async function runDemo(o: {
     const config = demoConfig(o.scenario, uiUrl);
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
-    const nativeConnection = await NativeConnection.connect({ address: server.address });
-    const notifier = new ConsoleNotifier((line) => {
-      const n = JSON.parse(line) as { notification: string; msg: string };
-      out(`  ✉ ${n.notification}: ${n.msg}`);
-    });
-    worker = await createWorker({
+    worker = await runWorker({
+      mode: 'embedded',
       config,
-      connection: nativeConnection,
-      client,
-      namespace: 'default',
-      shutdownGraceTime: '5s',
-      notifier,
+      address: server.address,
+      notify: (line) => {
+        const n = JSON.parse(line) as { notification: string; msg: string };
+        out(`  ✉ ${n.notification}: ${n.msg}`);
+      },
     });
-    running = worker.run();
     out(`worker running on task queue ${config.temporal.taskQueue}`);
 
     const { handle, message } = await startRelease(client, config, {
@@ -102,9 +92,7 @@ export async function runDemo(o: {
       ciRunId: 'demo-1',
     });
     out(message);
-    out(
-      `open ${handle.workflowId} — open it in the Web UI: ${uiUrl}/namespaces/default/workflows/${handle.workflowId}`,
-    );
+    out(`follow it in the Web UI: ${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
 
     let requested = false;
     let approved = false;
@@ -154,8 +142,8 @@ export async function runDemo(o: {
     if (status.outcome !== expected) out(`demo FAILED: expected ${expected} for scenario ${o.scenario}`);
     return status.outcome === expected ? 0 : 1;
   } finally {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
+    worker?.stop();
+    await worker?.done.catch(() => undefined);
     await server?.stop();
   }
 }

@@ -1,10 +1,11 @@
 // Finding a release's workflow from its version. A version is promoted either as a standard release
 // (release-<version>) or as a hotfix (hotfix-<version>); the running one wins, else the newest.
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { hotfixWorkflowId, releaseWorkflowId } from '../shared/identifiers';
 import type { ReleaseResult } from '../shared/release';
 import type { RunSummary } from '../shared/rerun';
 import { CommitShaAttribute, ReleaseStageAttribute } from '../shared/search-attributes';
+import { ReleasePromotion, workflowHandle, type ReleaseHandle } from '../workflow-api';
 
 export class ReleaseNotFoundError extends Error {
   override name = 'ReleaseNotFoundError';
@@ -15,7 +16,7 @@ export class ReleaseEndedError extends Error {
   override name = 'ReleaseEndedError';
 }
 
-export async function findReleaseHandle(client: Client, version: string): Promise<WorkflowHandle> {
+export async function findReleaseHandle(client: Client, version: string): Promise<ReleaseHandle> {
   const runs = await latestRuns(client, version);
   runs.sort((a, b) => Number(b.running) - Number(a.running) || b.startedAt.localeCompare(a.startedAt));
   const best = runs[0];
@@ -23,7 +24,7 @@ export async function findReleaseHandle(client: Client, version: string): Promis
     throw new ReleaseNotFoundError(
       `no release or hotfix of ${version} was found (looked for ${releaseWorkflowId(version)} and ${hotfixWorkflowId(version)})`,
     );
-  return client.workflow.getHandle(best.workflowId, best.runId);
+  return workflowHandle(client, ReleasePromotion, best.workflowId, best.runId);
 }
 
 /** The latest run of each of the version's workflow IDs that exists, with its outcome when it has ended. */
@@ -39,7 +40,7 @@ export async function latestRuns(client: Client, version: string): Promise<RunSu
       throw err;
     }
     const running = d.status.name === 'RUNNING';
-    const result = running ? null : await endedResult(client.workflow.getHandle(id, d.runId));
+    const result = running ? null : await endedResult(workflowHandle(client, ReleasePromotion, id, d.runId));
     runs.push({
       workflowId: id,
       runId: d.runId,
@@ -55,9 +56,9 @@ export async function latestRuns(client: Client, version: string): Promise<RunSu
   return runs;
 }
 
-async function endedResult(handle: WorkflowHandle): Promise<ReleaseResult | null> {
+async function endedResult(handle: ReleaseHandle): Promise<ReleaseResult | null> {
   try {
-    return (await handle.result()) as ReleaseResult;
+    return await handle.result();
   } catch {
     // Failed, terminated or cancelled by Temporal itself: no result, the status says how it ended.
     return null;
@@ -68,10 +69,10 @@ async function endedResult(handle: WorkflowHandle): Promise<ReleaseResult | null
  * The running release of a version, to send a decision to. When the version's release has ended the
  * decision is pointless: ReleaseEndedError says "v2.1.0 ended REJECTED at <time>: <reason>".
  */
-export async function runningRelease(client: Client, version: string): Promise<WorkflowHandle> {
+export async function runningRelease(client: Client, version: string): Promise<ReleaseHandle> {
   const runs = await latestRuns(client, version);
   const running = runs.find((r) => r.running);
-  if (running) return client.workflow.getHandle(running.workflowId, running.runId);
+  if (running) return workflowHandle(client, ReleasePromotion, running.workflowId, running.runId);
   const latest = runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
   if (!latest)
     throw new ReleaseNotFoundError(
@@ -83,9 +84,9 @@ export async function runningRelease(client: Client, version: string): Promise<W
 }
 
 /** One particular run of a version's release (or hotfix), by its run ID. */
-export async function findRun(client: Client, version: string, runId: string): Promise<WorkflowHandle> {
+export async function findRun(client: Client, version: string, runId: string): Promise<ReleaseHandle> {
   for (const id of [releaseWorkflowId(version), hotfixWorkflowId(version)]) {
-    const handle = client.workflow.getHandle(id, runId);
+    const handle = workflowHandle(client, ReleasePromotion, id, runId);
     try {
       await handle.describe();
       return handle;

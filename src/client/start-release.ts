@@ -27,7 +27,7 @@ import {
 } from '../shared/search-attributes';
 import type { Admission } from '../shared/messages';
 import { rerunDecision } from '../shared/rerun';
-import type { releasePromotion } from '../workflows/release-promotion';
+import { HotfixPromotion, ReleasePromotion, startWorkflow, workflowHandle, type WorkflowOf } from '../workflow-api';
 import { latestRuns } from './releases';
 import { awaitAdmission } from './admission';
 import { InvalidInputError } from './errors';
@@ -49,12 +49,12 @@ export type StartOutcome =
   /** A new run, admitted by the installation's policy. */
   | {
       started: true;
-      handle: WorkflowHandleWithFirstExecutionRunId<typeof releasePromotion>;
+      handle: WorkflowHandleWithFirstExecutionRunId<WorkflowOf<'releasePromotion'>>;
       admission: Admission;
       message: string;
     }
   /** Nothing started: this is a re-run for a promotion that exists (running, or promoted from this commit). */
-  | { started: false; handle: WorkflowHandle; message: string };
+  | { started: false; handle: WorkflowHandle<WorkflowOf<'releasePromotion'>>; message: string };
 
 export async function startRelease(
   client: Client,
@@ -82,7 +82,11 @@ export async function startRelease(
   );
   if (decision.action === 'refuse') throw new InvalidInputError(decision.message);
   if (decision.action === 'existing')
-    return { started: false, handle: client.workflow.getHandle(decision.workflowId), message: decision.message };
+    return {
+      started: false,
+      handle: workflowHandle(client, ReleasePromotion, decision.workflowId),
+      message: decision.message,
+    };
 
   const input: ReleaseRequest = {
     kind,
@@ -94,37 +98,34 @@ export async function startRelease(
     repeatOf: decision.repeatOf,
   };
   const workflowId = kind === 'hotfix' ? hotfixWorkflowId(req.version) : releaseWorkflowId(req.version);
-  let handle: WorkflowHandleWithFirstExecutionRunId<typeof releasePromotion>;
+  let handle: WorkflowHandleWithFirstExecutionRunId<WorkflowOf<'releasePromotion'>>;
   try {
-    handle = await client.workflow.start<typeof releasePromotion>(
-      kind === 'hotfix' ? 'hotfixPromotion' : 'releasePromotion',
-      {
-        workflowId,
-        taskQueue: config.temporal.taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        typedSearchAttributes: [
-          { key: ReleaseVersionAttribute, value: req.version },
-          { key: ReleaseStageAttribute, value: kind === 'hotfix' ? 'AWAITING_APPROVAL' : 'DEV_GATES' },
-          { key: ReleaseKindAttribute, value: kind },
-          { key: CommitShaAttribute, value: req.commitSha },
-          { key: RequestedByAttribute, value: req.requestedBy },
-        ],
-        staticSummary: `${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version} (${req.commitSha.slice(0, 7)}) by ${req.requestedBy}`,
-        staticDetails: [
-          `**${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version}** — commit \`${req.commitSha}\`, requested by ${req.requestedBy}${req.ciRunId ? `, CI run ${req.ciRunId}` : ''}`,
-          kind === 'hotfix'
-            ? `Fast track: staging skipped; approvers asked: ${asked.join(', ') || 'any two allowed by the policy'}.`
-            : 'Dev gates → staging → approval → canary → production.',
-          decision.repeatOf
-            ? `Promoted again on purpose (--again) after ${decision.repeatOf.workflowId} run ${decision.repeatOf.runId} ended ${decision.repeatOf.outcome}.`
-            : null,
-          "The rules (durations, thresholds, approvers) are the installation's policy, recorded by the release: see the `status` query's policy and policyDigest.",
-        ]
-          .filter(Boolean)
-          .join('\n\n'),
-      },
-    );
+    handle = await startWorkflow(client, kind === 'hotfix' ? HotfixPromotion : ReleasePromotion, {
+      workflowId,
+      taskQueue: config.temporal.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: ReleaseVersionAttribute, value: req.version },
+        { key: ReleaseStageAttribute, value: kind === 'hotfix' ? 'AWAITING_APPROVAL' : 'DEV_GATES' },
+        { key: ReleaseKindAttribute, value: kind },
+        { key: CommitShaAttribute, value: req.commitSha },
+        { key: RequestedByAttribute, value: req.requestedBy },
+      ],
+      staticSummary: `${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version} (${req.commitSha.slice(0, 7)}) by ${req.requestedBy}`,
+      staticDetails: [
+        `**${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version}** — commit \`${req.commitSha}\`, requested by ${req.requestedBy}${req.ciRunId ? `, CI run ${req.ciRunId}` : ''}`,
+        kind === 'hotfix'
+          ? `Fast track: staging skipped; approvers asked: ${asked.join(', ') || 'any two allowed by the policy'}.`
+          : 'Dev gates → staging → approval → canary → production.',
+        decision.repeatOf
+          ? `Promoted again on purpose (--again) after ${decision.repeatOf.workflowId} run ${decision.repeatOf.runId} ended ${decision.repeatOf.outcome}.`
+          : null,
+        "The rules (durations, thresholds, approvers) are the installation's policy, recorded by the release: see the `status` query's policy and policyDigest.",
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    });
   } catch (err) {
     // Another starter won the race for the same version.
     if (err instanceof WorkflowExecutionAlreadyStartedError) return startRelease(client, config, req);

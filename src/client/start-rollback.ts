@@ -3,7 +3,13 @@
 // exist, which versions a rollback may target); the starter waits for that decision.
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Config } from '../config/schema';
-import { identityProblem, manualRecordWorkflowId, rollbackWorkflowId, versionProblem } from '../shared/identifiers';
+import {
+  environmentProblem,
+  identityProblem,
+  manualRecordWorkflowId,
+  rollbackWorkflowId,
+  versionProblem,
+} from '../shared/identifiers';
 import type { ManualRecordInput, ManualRecordResult } from '../shared/ledger';
 import type { ManualRollbackInput, ManualRollbackResult } from '../shared/rollback';
 import {
@@ -12,8 +18,7 @@ import {
   ReleaseStageAttribute,
   RequestedByAttribute,
 } from '../shared/search-attributes';
-import type { manualRollback } from '../workflows/manual-rollback';
-import type { manualVersionRecord } from '../workflows/manual-version-record';
+import { ManualRollback, ManualVersionRecord, startWorkflow, type WorkflowOf } from '../workflow-api';
 import { awaitAdmission } from './admission';
 import { InvalidInputError } from './errors';
 
@@ -24,19 +29,11 @@ export interface RollbackRequest {
   channel?: 'cli' | 'slack';
 }
 
-const ENVIRONMENT = /^[a-z][a-z0-9-]*$/;
-
-function environmentProblem(environment: string): string | null {
-  return ENVIRONMENT.test(environment)
-    ? null
-    : `"${environment}" is not an environment name (lowercase, like production)`;
-}
-
 export async function startManualRollback(
   client: Client,
   config: Pick<Config, 'temporal'>,
   req: RollbackRequest,
-): Promise<{ handle: WorkflowHandle<typeof manualRollback>; workflowId: string; message: string }> {
+): Promise<{ handle: WorkflowHandle<WorkflowOf<'manualRollback'>>; workflowId: string; message: string }> {
   const problem =
     environmentProblem(req.environment) ??
     (req.version ? versionProblem(req.version) : null) ??
@@ -49,7 +46,7 @@ export async function startManualRollback(
     channel: req.channel ?? 'cli',
   };
   const workflowId = rollbackWorkflowId(req.environment, new Date());
-  const handle = await client.workflow.start<typeof manualRollback>('manualRollback', {
+  const handle = await startWorkflow(client, ManualRollback, {
     workflowId,
     taskQueue: config.temporal.taskQueue,
     args: [input],
@@ -92,7 +89,7 @@ export async function recordVersionByHand(
     promotedAt: new Date(req.promotedAt).toISOString(),
     channel: req.channel ?? 'cli',
   };
-  const handle = await client.workflow.start<typeof manualVersionRecord>('manualVersionRecord', {
+  const handle = await startWorkflow(client, ManualVersionRecord, {
     workflowId: manualRecordWorkflowId(req.environment, new Date()),
     taskQueue: config.temporal.taskQueue,
     args: [input],

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { durationMs } from './duration';
 import { strictObject } from './strict';
-import { DEFAULT_TASK_QUEUE } from '../shared/identifiers';
+import { DEFAULT_TASK_QUEUE, environmentProblem } from '../shared/identifiers';
 import { formatDuration } from '../shared/duration-format';
 import { ACTIONS, DEFAULT_ROLE, type Action } from '../shared/authorization';
 import {
@@ -129,7 +129,7 @@ export const configSchema = strictObject({
   }).prefault({}),
 }).superRefine((config, ctx) => {
   for (const name of Object.keys(config.environments)) {
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+    if (environmentProblem(name) !== null) {
       ctx.addIssue({
         code: 'custom',
         path: ['environments', name],

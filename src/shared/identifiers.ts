@@ -4,6 +4,7 @@
 const VERSION = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
 const COMMIT = /^[0-9a-f]{7,40}$/;
 const IDENTITY = /^@[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ENVIRONMENT = /^[a-z][a-z0-9-]*$/;
 
 /** Returns why `version` is not a release version, or null when it is one. */
 export function versionProblem(version: string): string | null {
@@ -20,6 +21,12 @@ export function identityProblem(identity: string): string | null {
   return IDENTITY.test(identity) ? null : `"${identity}" is not an identity: expected @username`;
 }
 
+export function environmentProblem(environment: string): string | null {
+  return ENVIRONMENT.test(environment)
+    ? null
+    : `"${environment}" is not an environment name (lowercase, like production)`;
+}
+
 export const releaseWorkflowId = (version: string): string => `release-${version}`;
 export const hotfixWorkflowId = (version: string): string => `hotfix-${version}`;
 export const DEFAULT_TASK_QUEUE = 'release-promote';
@@ -30,3 +37,5 @@ export const rollbackWorkflowId = (environment: string, at: Date): string =>
   `rollback-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;
 export const manualRecordWorkflowId = (environment: string, at: Date): string =>
   `record-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;
+export const verificationWorkflowId = (environment: string, at: Date): string =>
+  `verify-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;

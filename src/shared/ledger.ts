@@ -67,6 +67,17 @@ export interface EnvironmentRecords {
   blocked?: EnvironmentBlock | null;
 }
 
+export interface EnvironmentLedgerInput {
+  environment: string;
+  /** Carried across continue-as-new, or the last export when a ledger has to start afresh. */
+  state?: EnvironmentRecords;
+}
+
+/** An environment nothing has been recorded for yet. */
+export function emptyRecords(environment: string): EnvironmentRecords {
+  return { environment, revision: 0, current: null, previous: [], lease: null, queue: [] };
+}
+
 export const acquireEnvironmentUpdate = defineUpdate<LeaseAnswer, [LeaseRequest]>('acquireEnvironment');
 export interface LeaseRelease {
   workflowId: string;

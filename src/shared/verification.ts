@@ -47,3 +47,14 @@ export function verifyServices(
   });
   return { environment, expectedVersion, ok: lines.every((l) => l.ok), services: lines };
 }
+
+/** `release-promote verify`: an environment, and the version it should run (default: the recorded one). */
+export interface VerificationRequest {
+  environment: string;
+  version: string | null;
+}
+
+export type VerificationOutcome =
+  | { refused: null; report: VerificationReport }
+  /** Not verified: why (an environment the installation does not define, no version recorded). */
+  | { refused: string; report: null };

@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema';
 import { createActivities } from '../activities';
 import type { Notifier } from '../activities/ports';
-import { activityDeps } from './activity-deps';
+import { activityDeps } from '../activities/deps';
 
 export const PREBUILT_BUNDLE = join(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
 

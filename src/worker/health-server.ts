@@ -30,8 +30,8 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnectionPlugin, WorkerOptions, WorkerPlugin } from '@temporalio/worker';
 import type { AuditEntry } from '../shared/audit';
 import type { ReleaseStage } from '../shared/release';
-import type { AppendResult } from '../activities/records/audit-log';
-import { readAuditEntries } from '../activities/records/audit-log';
+import type { AppendResult } from '../records/audit-log';
+import { readAuditEntries } from '../records/audit-log';
 import { ConfigError } from '../config/load';
 
 /** Stages a running release can be in (terminal stages are set just before the workflow closes). */

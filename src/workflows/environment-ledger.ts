@@ -17,27 +17,16 @@ import {
   releaseEnvironmentUpdate,
   type EnvironmentRecords,
   type LeaseRequest,
+  emptyRecords,
+  type EnvironmentLedgerInput,
 } from '../shared/ledger';
 import { activities } from './activity-proxies';
 
 const KEEP_PREVIOUS = 50;
 const LEASE_CHECK_INTERVAL = '1h';
 
-export interface EnvironmentLedgerInput {
-  environment: string;
-  /** Carried across continue-as-new. */
-  state?: EnvironmentRecords;
-}
-
 export async function environmentLedger(input: EnvironmentLedgerInput): Promise<void> {
-  const state: EnvironmentRecords = input.state ?? {
-    environment: input.environment,
-    revision: 0,
-    current: null,
-    previous: [],
-    lease: null,
-    queue: [],
-  };
+  const state: EnvironmentRecords = input.state ?? emptyRecords(input.environment);
   const exportRecords = activities('record', `export ${input.environment} version records`);
   const checks = activities('check', `is the ${input.environment} lease holder still running?`);
   let exportsPending = 0;

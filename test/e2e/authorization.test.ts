@@ -23,8 +23,8 @@ import { environmentRecordsQuery } from '../../src/shared/ledger';
 import { statusQuery } from '../../src/shared/messages';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
 import type { ReleaseStatus } from '../../src/shared/release';
-import type { releasePromotion } from '../../src/workflows/release-promotion';
 import type { AuditEntry } from '../../src/shared/audit';
+import { ReleasePromotion, workflowHandle } from '../../src/workflow-api';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'release-promote.mjs');
 const SECRET = 'authorization-signing-secret-0123456789';
@@ -115,7 +115,7 @@ describe('the installation owns the policy; every action is authorized on every 
     return String(answer?.body.text);
   }
 
-  const release = (h: Harness, workflowId: string) => h.client.workflow.getHandle<typeof releasePromotion>(workflowId);
+  const release = (h: Harness, workflowId: string) => workflowHandle(h.client, ReleasePromotion, workflowId);
   const status = (h: Harness, workflowId: string) => release(h, workflowId).query(statusQuery);
   /** Until the canary has paused `times` times (a resumed canary whose P99 is still high pauses again). */
   async function pausedTimes(h: Harness, workflowId: string, times: number): Promise<void> {

@@ -15,9 +15,9 @@ import type * as K8sModule from '@kubernetes/client-node' with { 'resolution-mod
 import type { AppsV1Api } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { parseConfig } from '../../src/config/load';
 import { createActivities, type ActivityDeps } from '../../src/activities';
-import type { Notification } from '../../src/activities/ports';
+import type { Notification } from '../../src/shared/notifications';
 import { PrometheusMetrics } from '../../src/activities/metrics/prometheus';
-import { activityDeps } from '../../src/worker/activity-deps';
+import { activityDeps } from '../../src/activities/deps';
 import { startRelease } from '../../src/client/start-release';
 import { approveUpdate, statusQuery } from '../../src/shared/messages';
 import type { ReleaseResult, ReleaseStatus } from '../../src/shared/release';
@@ -150,7 +150,7 @@ void describe('a release promoted on Kubernetes with Prometheus canary analysis'
         await new Promise((r) => setTimeout(r, 200));
       }
       // Queried while the worker still runs: a closed workflow's query is answered by replaying it.
-      const result = (await handle.result()) as ReleaseResult;
+      const result = await handle.result();
       return { result, status: await handle.query(statusQuery) };
     });
     timings.push(`release ${result.outcome} in ${Date.now() - started} ms (soak 3s, canary 3s)`);

@@ -13,7 +13,7 @@ import type { GateResult } from '../../src/shared/release';
 import { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, STAGING_SUITE_HEARTBEAT_MS } from '../../src/activities';
-import { activityDeps } from '../../src/worker/activity-deps';
+import { activityDeps } from '../../src/activities/deps';
 import { parseConfig } from '../../src/config/load';
 
 const PAYLOAD: WebhookPayload = { name: 'e2e-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging', phase: 'pre-rollout' };

@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { appendAuditEntry, readAuditEntries } from '../../src/activities/records/audit-log';
-import { readPolicyLog, recordPolicyInForce } from '../../src/activities/records/policy-log';
+import { appendAuditEntry, readAuditEntries } from '../../src/records/audit-log';
+import { readPolicyLog, recordPolicyInForce } from '../../src/records/policy-log';
 import type { AuditEntry } from '../../src/shared/audit';
 import { approveUpdate } from '../../src/shared/messages';
 import type { ReleaseResult } from '../../src/shared/release';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { withHarness, type Harness } from '../helpers/release-harness';
 
-const AUDIT_LOG_MODULE = join(__dirname, '..', '..', 'src', 'activities', 'records', 'audit-log.ts');
+const AUDIT_LOG_MODULE = join(__dirname, '..', '..', 'src', 'records', 'audit-log.ts');
 
 function entry(key: string, overrides: Partial<AuditEntry> = {}): AuditEntry {
   const seq = Number(key.split('/').at(-1)) || 1;

@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { withHarness, type Harness } from '../helpers/release-harness';
 import { approveUpdate } from '../../src/shared/messages';
-import { readAuditEntries } from '../../src/activities/records/audit-log';
+import { readAuditEntries } from '../../src/records/audit-log';
 import type { ApprovalRecord, CanaryEvaluation, ReleaseResult, ReleaseStatus } from '../../src/shared/release';
 
 const MINUTE = 60_000;

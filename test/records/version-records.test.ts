@@ -7,17 +7,17 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
-import { activityDeps } from '../../src/worker/activity-deps';
-import { exportVersionRecords, versionRecordsPath } from '../../src/activities/records/version-records';
+import { activityDeps } from '../../src/activities/deps';
+import { exportVersionRecords, versionRecordsPath } from '../../src/records/version-records';
 import { environmentRecordsQuery, recordVersionUpdate, type EnvironmentRecords, type VersionRecord } from '../../src/shared/ledger';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
 import { createDevEnv } from '../helpers/temporal-env';
 import { createHarness, type Harness } from '../helpers/release-harness';
+import { EnvironmentLedger, startOperation } from '../../src/workflow-api';
 
-const VERSION_RECORDS_MODULE = join(__dirname, '..', '..', 'src', 'activities', 'records', 'version-records.ts');
+const VERSION_RECORDS_MODULE = join(__dirname, '..', '..', 'src', 'records', 'version-records.ts');
 
 function records(revision: number, current: string, previous: string[] = []): EnvironmentRecords {
   const record = (version: string): VersionRecord => ({ version, promotedBy: '@username', promotedAt: '2025-10-05T12:00:00.000Z', action: 'promote', workflowId: `release-${version}` });
@@ -76,11 +76,11 @@ describe('the environment ledger under concurrent updates (dev server)', () => {
         ...promoted.map((version, i) =>
           asActivity(() => activities.recordVersion({ environment: 'production', record: { version, promotedBy: '@ci', promotedAt: at(i), action: 'promote', workflowId: `release-${version}` } })),
         ),
-        // What update-sot does (src/client/commands/records.ts), from other clients at the same time.
+        // Versions recorded by hand (the ledger update the manualVersionRecord workflow sends), at the same time.
         ...manual.map((version, i) =>
           h.client.workflow.executeUpdateWithStart(recordVersionUpdate, {
             args: [{ version, promotedBy: '@username', promotedAt: at(PROMOTIONS + i), action: 'manual', workflowId: null }],
-            startWorkflowOperation: new WithStartWorkflowOperation('environmentLedger', {
+            startWorkflowOperation: startOperation(EnvironmentLedger, {
               workflowId: ledgerId,
               taskQueue,
               args: [{ environment: 'production' }],

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { Notification } from '../../src/activities/ports';
+import type { Notification } from '../../src/shared/notifications';
 import { SlackNotifier } from '../../src/activities/notify/slack';
 import { SlackApi } from '../../src/activities/notify/slack-api';
-import { ACTION_IDS, ACTIONS_BLOCK_ID, VIEW_IN_TEMPORAL_ACTION_ID } from '../../src/activities/notify/slack-blocks';
+import { ACTION_IDS, ACTIONS_BLOCK_ID, VIEW_IN_TEMPORAL_ACTION_ID } from '../../src/shared/slack-blocks';
 import { startFakeSlack, validateBlocks, type FakeSlack } from '../helpers/fake-slack';
 
 const TOKEN = 'xoxb-test-token-not-a-secret';

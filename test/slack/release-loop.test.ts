@@ -4,14 +4,13 @@
 // Durations are scaled down through the config (2 s soak, 3 s canary); everything else is production.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { ReleaseHandle } from '../../src/workflow-api';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SlackNotifier } from '../../src/activities/notify/slack';
-import { ACTION_IDS, ACTIONS_BLOCK_ID } from '../../src/activities/notify/slack-blocks';
-import type { NotificationAction } from '../../src/activities/ports';
+import { ACTION_IDS, ACTIONS_BLOCK_ID } from '../../src/shared/slack-blocks';
+import type { NotificationAction } from '../../src/shared/notifications';
 import { startSlackGateway, COMMANDS_PATH, INTERACTIONS_PATH, type SlackGateway } from '../../src/client/slack/gateway';
 import { startManualRollback } from '../../src/client/start-rollback';
-import type { ReleaseResult } from '../../src/shared/release';
 import { createHarness, type Harness } from '../helpers/release-harness';
 import { signSlackRequest, startFakeSlack, type FakeSlack, type PostedMessage, type ResponsePost } from '../helpers/fake-slack';
 import { createDevEnv } from '../helpers/temporal-env';
@@ -178,7 +177,7 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
 
   void it('standard release: approval message with buttons in the release thread → non-approver refused → approver clicks → PROMOTED', async () => {
     const started = Date.now();
-    const handle: WorkflowHandle = await h.start({ version: 'v3.0.0', requestedBy: '@dev' });
+    const handle: ReleaseHandle = await h.start({ version: 'v3.0.0', requestedBy: '@dev' });
     await h.waitForStage(handle, 'AWAITING_APPROVAL');
     const approval = await waitForApprovalMessage(handle.workflowId);
 
@@ -218,7 +217,7 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
     assert.equal(confirmation?.body.response_type, 'ephemeral');
     assert.match(String(confirmation?.body.text), /^✅ Approved v3\.0\.0: approved: 1 of 1 approval \(@alice\); the canary starts when every other condition holds \(stage AWAITING_APPROVAL\)$/);
 
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     const final = await h.status(handle);
     assert.deepEqual(
@@ -240,7 +239,7 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
 
   void it('hotfix: both asked approvers get the buttons; first click → "1 of 2", second click → canary → PROMOTED', async () => {
     const started = Date.now();
-    const handle: WorkflowHandle = await h.start({ version: 'v3.0.1', requestedBy: '@dev', kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'] });
+    const handle: ReleaseHandle = await h.start({ version: 'v3.0.1', requestedBy: '@dev', kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'] });
     assert.equal(handle.workflowId, 'hotfix-v3.0.1');
     const approval = await waitForApprovalMessage(handle.workflowId);
     assert.deepEqual(
@@ -269,7 +268,7 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
     assert.match(lines, /Approved\* by @alice[\s\S]*Approved\* by @bob/, 'both decisions shown, in order');
 
     await h.waitForStage(handle, 'CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     const final = await h.status(handle);
     assert.deepEqual(

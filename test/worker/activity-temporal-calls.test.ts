@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
-import { activityDeps } from '../../src/worker/activity-deps';
+import { activityDeps } from '../../src/activities/deps';
 import { parseConfig } from '../../src/config/load';
 import { createDevEnv } from '../helpers/temporal-env';
+import { ReleasePromotion, startWorkflow } from '../../src/workflow-api';
 
 describe('calls to Temporal from an activity end with its attempt (dev server)', () => {
   let env: TestWorkflowEnvironment;
@@ -25,7 +26,11 @@ describe('calls to Temporal from an activity end with its attempt (dev server)',
   before(async () => {
     env = await createDevEnv();
     dir = mkdtempSync(join(tmpdir(), 'release-promote-calls-'));
-    await env.client.workflow.start('releasePromotion', { workflowId, taskQueue: 'nobody-polls-this-queue', args: [] });
+    await startWorkflow(env.client, ReleasePromotion, {
+      workflowId,
+      taskQueue: 'nobody-polls-this-queue',
+      args: [{ kind: 'standard', version: 'v9.9.9', commitSha: 'abc1234', requestedBy: '@dev', ciRunId: null }],
+    });
   });
   after(async () => {
     await env?.client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);

@@ -18,7 +18,6 @@ import { environmentWorkflowId } from '../../src/shared/identifiers';
 import { createWorker } from '../../src/worker/create-worker';
 import { tracingFromEnv, tracingPlugin } from '../../src/worker/tracing';
 import { approveUpdate, statusQuery } from '../../src/shared/messages';
-import type { ReleaseResult } from '../../src/shared/release';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -47,7 +46,7 @@ test('a traced worker: one trace per release, with its workflow run and every ac
       const { handle } = await startRelease(env.client, config, { version: 'v5.0.0', commitSha: 'abc1234def5678', requestedBy: '@dev', ciRunId: '1' });
       for (let s = await handle.query(statusQuery); s.stage !== 'STAGING_SOAK'; s = await handle.query(statusQuery)) await new Promise((r) => setTimeout(r, 50));
       await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-      return (await handle.result()) as ReleaseResult;
+      return await handle.result();
     });
     assert.equal(result.outcome, 'PROMOTED');
 

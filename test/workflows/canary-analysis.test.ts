@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { ReleaseHandle } from '../../src/workflow-api';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { refusal, stageGapMs, timerDurationsMs, withHarness, type Harness } from '../helpers/release-harness';
@@ -18,7 +18,7 @@ import { environmentRecordsQuery, recordVersionUpdate } from '../../src/shared/l
 import { parseConfig } from '../../src/config/load';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
 import type { SimulatedEnvironmentState } from '../../src/activities/simulated/target';
-import type { Scenario } from '../../src/activities/simulated/scenarios';
+import type { Scenario } from '../../src/shared/scenarios';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -52,7 +52,7 @@ function scenarioFile(name: string, canary: Scenario['canary']): string {
 
 
 /** Starts a release and approves it during the soak, so the canary starts right after the 2 h soak. */
-async function startApproved(h: Harness, version: string): Promise<WorkflowHandle> {
+async function startApproved(h: Harness, version: string): Promise<ReleaseHandle> {
   const handle = await h.start({ version });
   await h.waitForStage(handle, 'STAGING_SOAK');
   await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
@@ -60,7 +60,7 @@ async function startApproved(h: Harness, version: string): Promise<WorkflowHandl
 }
 
 /** Skips workflow time in steps until the release reaches one of the stages (the soak in one jump). */
-async function skipUntil(h: Harness, handle: WorkflowHandle, stages: ReleaseStage[], stepMs = MINUTE): Promise<ReleaseStatus> {
+async function skipUntil(h: Harness, handle: ReleaseHandle, stages: ReleaseStage[], stepMs = MINUTE): Promise<ReleaseStatus> {
   let s = await h.status(handle);
   if (s.canary.startedAt === null && !stages.includes(s.stage)) {
     await env.sleep(2 * HOUR - MINUTE);
@@ -74,7 +74,7 @@ async function skipUntil(h: Harness, handle: WorkflowHandle, stages: ReleaseStag
   return s;
 }
 
-const decide = (handle: WorkflowHandle, approver: string, decision: PauseDecisionRequest['decision'], reason?: string) =>
+const decide = (handle: ReleaseHandle, approver: string, decision: PauseDecisionRequest['decision'], reason?: string) =>
   handle.executeUpdate(pauseDecisionUpdate, { args: [{ approver, channel: 'cli', decision, reason: reason ?? null }] });
 
 
@@ -112,7 +112,7 @@ function assertGapMinutes(status: ReleaseStatus, from: ReleaseStage, to: Release
 test('a healthy canary is promoted after exactly its 30 minutes', async () => {
   await withHarness(env, {}, async (h) => {
     const handle = await startApproved(h, 'v3.0.0');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     const status = await h.status(handle);
     assertGapMinutes(status, 'CANARY', 'PRODUCTION_ROLLOUT', 30, 31);
@@ -128,7 +128,7 @@ test('a healthy canary is promoted after exactly its 30 minutes', async () => {
 test('an error-rate breach at minute 12 rolls back at minute 12, restores v1.0.0 and is audited', async () => {
   await withHarness(env, { scenario: 'error-rate-regression' }, async (h) => {
     const handle = await startApproved(h, 'v3.1.0');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
     assert.match(result.reason, /^error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp/);
     assert.match(result.reason, /v1\.0\.0 still serves production$/);
@@ -164,7 +164,7 @@ for (const c of [
   test(`${c.scenario} rolls back at minute ${c.minute} with the matching reason`, async () => {
     await withHarness(env, { scenario: c.scenario }, async (h) => {
       const handle = await startApproved(h, c.version);
-      const result = (await handle.result()) as ReleaseResult;
+      const result = await handle.result();
       assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
       assert.match(result.reason, c.reason);
       const status = await h.status(handle);
@@ -202,7 +202,7 @@ test('a P99 regression pauses the canary; only an approver may resume it, and pa
     assert.match(ack.message, /paused time does not count/);
     // A second decision right behind the first is refused: one pause, one decision.
     assert.match(await refusal(decide(handle, '@carol', 'rollback', 'too late')), /@bob has already decided: resume|the canary is not paused/);
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'PROMOTED', result.reason);
 
     const status = await h.status(handle);
@@ -235,7 +235,7 @@ test('a rollback decision on a paused canary rolls back, naming the decider', as
     const handle = await startApproved(h, 'v3.4.0');
     await skipUntil(h, handle, ['CANARY_PAUSED']);
     await decide(handle, '@carol', 'rollback', 'P99 too high for checkout');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
     assert.match(result.reason, /^rollback decided by @carol while paused \(P99 230 ms vs baseline 180 ms: .*\): P99 too high for checkout/);
     const status = await h.status(handle);
@@ -250,7 +250,7 @@ test('a pause nobody decides on rolls back at the pause deadline (default 24h), 
   await withHarness(env, { scenario: 'latency-regression', config: { stages: { canary: { pauseDeadline: '2h' } } } }, async (h) => {
     const handle = await startApproved(h, 'v3.4.1');
     await skipUntil(h, handle, ['CANARY_PAUSED']);
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
     assert.match(result.reason, /^nobody decided within 2h of the pause \(P99 230 ms vs baseline 180 ms: /);
     const status = await h.status(handle);
@@ -267,7 +267,7 @@ test('hard gates still roll back a paused canary', async () => {
   ]);
   await withHarness(env, { scenario }, async (h) => {
     const handle = await startApproved(h, 'v3.5.0');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
     assert.match(result.reason, /^error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp/);
     const status = await h.status(handle);
@@ -303,7 +303,7 @@ for (const c of [
       let result: ReleaseResult;
       if (c.end === 'rollback') {
         await decide(handle, '@bob', 'rollback', 'no metrics, no promotion');
-        result = (await handle.result()) as ReleaseResult;
+        result = await handle.result();
         assert.equal(result.outcome, 'ROLLED_BACK');
         assert.match(result.reason, /^rollback decided by @bob while paused \(3 inconclusive evaluations/);
       } else {
@@ -316,7 +316,7 @@ for (const c of [
           assert.ok(again.canary.evaluations.every((e) => e.verdict === 'inconclusive'));
         }
         await handle.cancel();
-        result = (await handle.result()) as ReleaseResult;
+        result = await handle.result();
         assert.equal(result.outcome, 'CANCELLED', result.reason);
       }
       assertStableRestored(h, await h.status(handle));
@@ -327,7 +327,7 @@ for (const c of [
 test('a failed production rollout restores and verifies the previous version', async () => {
   await withHarness(env, { scenario: 'production-rollout-failure' }, async (h) => {
     const handle = await startApproved(h, 'v3.7.0');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
     assert.match(result.reason, /^PRODUCTION_ROLLOUT failed: rollout of api-gateway to v3\.7\.0 in production exceeded its progress deadline/);
     assert.match(result.reason, /v1\.0\.0 still serves production$/);
@@ -348,7 +348,7 @@ test('cancelling mid-canary removes the canary and verifies the stable version',
     await skipUntil(h, handle, ['CANARY']);
     await env.sleep(10 * MINUTE);
     await handle.cancel();
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'CANCELLED', result.reason);
     assert.match(result.reason, /^cancelled during CANARY; v1\.0\.0 still serves production$/);
     const status = await h.status(handle);
@@ -364,7 +364,7 @@ test('cancelling mid-canary removes the canary and verifies the stable version',
 test('a compensation that fails ends ROLLBACK_FAILED, visible in the status query', async () => {
   await withHarness(env, { scenario: 'rollback-failure' }, async (h) => {
     const handle = await startApproved(h, 'v3.9.0');
-    const result = (await handle.result()) as ReleaseResult;
+    const result = await handle.result();
     assert.equal(result.outcome, 'ROLLBACK_FAILED', result.reason);
     const status = await h.status(handle);
     assert.equal(status.stage, 'ROLLBACK_FAILED');

@@ -11,9 +11,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { acceptedDecisions, stageGapMs, withHarness, type Harness } from '../helpers/release-harness';
 import { approveUpdate } from '../../src/shared/messages';
-import type { hotfixPromotion } from '../../src/workflows/release-promotion';
 import type { ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
+import { HotfixPromotion, workflowHandle } from '../../src/workflow-api';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -188,7 +188,7 @@ test('a hotfix naming the same approver twice, the requester, or a non-approver 
     await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@mallory'], version: 'v1.3.4' }), /refused: cannot ask @mallory to approve the hotfix: @mallory does not hold RELEASE_APPROVER, the role needed to approve a hotfix/);
     // The first two never reach Temporal; the third is refused by the workflow from the installation's
     // policy, before it changes anything: its run ends REFUSED, audited, and deploys nothing.
-    const refused = await h.client.workflow.getHandle<typeof hotfixPromotion>('hotfix-v1.3.4').result();
+    const refused = await workflowHandle(h.client, HotfixPromotion, 'hotfix-v1.3.4').result();
     assert.equal(refused.outcome, 'REFUSED');
     assert.match(refused.reason, /^cannot ask @mallory to approve the hotfix/);
     assert.deepEqual(auditActions(h, 'v1.3.4'), ['refuse']);

@@ -10,7 +10,7 @@ import { createHarness, refusal } from '../helpers/release-harness';
 import { approveUpdate, statusQuery } from '../../src/shared/messages';
 import { parseConfig, releasePolicy } from '../../src/config/load';
 import { policyDigest } from '../../src/config/policy-digest';
-import type { releasePromotion } from '../../src/workflows/release-promotion';
+import { ReleasePromotion, startWorkflow } from '../../src/workflow-api';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -57,7 +57,7 @@ test('a policy in the start input (as a client of earlier code would send) is ig
     await h.worker.runUntil(async () => {
       const mine = releasePolicy(parseConfig({ roles: { RELEASE_APPROVER: ['@mallory'] } }, 'mine'), 'default');
       const { approval, access: _access, environments: _environments, ...rest } = mine;
-      const handle = await h.client.workflow.start<typeof releasePromotion>('releasePromotion', {
+      const handle = await startWorkflow(h.client, ReleasePromotion, {
         workflowId: 'release-v7.2.0',
         taskQueue: h.config.temporal.taskQueue,
         args: [{ kind: 'standard', version: 'v7.2.0', commitSha: 'abc1234', requestedBy: '@dev', ciRunId: null, policy: { ...rest, approval: { ...approval, approvers: ['@mallory'] } } }],

@@ -1,7 +1,8 @@
 // Notifications for teams without Slack (and the demo): one log line each, in the worker's log
 // format (time, level, msg, workflowId, version; src/worker/logging.ts), so they can be collected
 // and searched with the rest of the worker's logs.
-import type { Notification, NotificationReceipt, Notifier } from '../ports';
+import type { Notifier } from '../ports';
+import type { Notification, NotificationReceipt } from '../../shared/notifications';
 
 export class ConsoleNotifier implements Notifier {
   constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}

@@ -7,9 +7,10 @@
 // accepted over losing it. A 429 is not such a case: Slack posted nothing, and the call waits
 // Retry-After and asks again inside the same attempt (see slack-api.ts), so it never double-posts.
 import { z } from 'zod';
-import type { Notification, NotificationReceipt, Notifier } from '../ports';
+import type { Notifier } from '../ports';
+import type { Notification, NotificationReceipt } from '../../shared/notifications';
 import { SlackApi, slackErrorCode, type SlackApiOptions } from './slack-api';
-import { renderNotification } from './slack-blocks';
+import { renderNotification } from '../../shared/slack-blocks';
 
 export interface SlackNotifierOptions {
   apiBaseUrl: string;

@@ -1,7 +1,7 @@
 // Simulated gate answers: every gate passes unless the scenario names it as failing.
 import type { GateProvider } from '../ports';
 import type { DevGateFacts, StagingGateFacts, SuiteOutcome } from '../../shared/gates';
-import type { Scenario } from './scenarios';
+import type { Scenario } from '../../shared/scenarios';
 
 export class SimulatedGates implements GateProvider {
   constructor(private readonly scenario: Scenario) {}

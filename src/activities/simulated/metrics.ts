@@ -1,9 +1,9 @@
 // Simulated canary metrics: the scenario's numbers for the minute of the canary it is asked about.
 import type { MetricsSource } from '../ports';
 import type { MetricSample } from '../../shared/release';
-import { readJson } from '../atomic-json';
+import { readJson } from '../../records/atomic-json';
 import { simulatedStatePath, type SimulatedEnvironmentState } from './target';
-import { canarySampleAt, type Scenario } from './scenarios';
+import { canarySampleAt, type Scenario } from '../../shared/scenarios';
 
 export class SimulatedMetrics implements MetricsSource {
   constructor(

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DeploymentTarget, Progress } from '../ports';
 import type { ServiceHealth } from '../../shared/release';
-import { readJson, writeJsonAtomic } from '../atomic-json';
-import { unhealthyAt, type Scenario } from './scenarios';
+import { readJson, writeJsonAtomic } from '../../records/atomic-json';
+import { unhealthyAt, type Scenario } from '../../shared/scenarios';
 
 interface ServiceState {
   stable: string;

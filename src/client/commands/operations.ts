@@ -1,21 +1,11 @@
 // Operations on environments: manual rollback and verification of what runs there.
 import type { Command } from 'commander';
-import type { Config } from '../../config/schema';
-import { activityDeps } from '../../worker/activity-deps';
-import { environmentRecordsQuery } from '../../shared/ledger';
-import { environmentWorkflowId, versionProblem } from '../../shared/identifiers';
-import { verifyServices } from '../../shared/verification';
+import { EnvironmentVerification, executeWorkflow } from '../../workflow-api';
+import { environmentProblem, verificationWorkflowId, versionProblem } from '../../shared/identifiers';
 import type { ManualRollbackResult } from '../../shared/rollback';
-import { defaultIdentity, requireValid, type CliContext } from '../cli';
+import { defaultIdentity, requireValid, type CliContext } from '../cli-context';
 import { InvalidInputError } from '../start-release';
 import { startManualRollback } from '../start-rollback';
-
-function requireEnvironment(config: Config, environment: string): void {
-  if (!(environment in config.environments))
-    throw new InvalidInputError(
-      `unknown environment "${environment}" (known: ${Object.keys(config.environments).join(', ')})`,
-    );
-}
 
 export function registerOperationsCommands(program: Command, ctx: CliContext): void {
   program
@@ -50,30 +40,20 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
     )
     .argument('[environment]', 'environment', 'production')
     .option('--version <version>', 'expected version (default: the current one in the version records)')
+    .addHelpText(
+      'after',
+      '\nRun by a worker (which has the cluster credentials): a worker must be running on the task queue.',
+    )
     .action(async (environment: string, o: { version?: string }) => {
-      const config = ctx.config();
-      requireEnvironment(config, environment);
-      if (o.version) requireValid(versionProblem(o.version));
+      requireValid(environmentProblem(environment), o.version ? versionProblem(o.version) : null);
       const { client } = await ctx.client();
-      let expected = o.version;
-      if (!expected) {
-        const records = await client.workflow
-          .getHandle(environmentWorkflowId(environment, config.temporal.taskQueue))
-          .query(environmentRecordsQuery)
-          .catch(() => null);
-        expected = records?.current?.version;
-      }
-      if (!expected) throw new InvalidInputError(`no version is recorded for ${environment}; pass --version`);
-      const services = config.environments[environment]!.services.map((s) => s.name);
-      const target = activityDeps(config, client).target(environment, Date.now);
-      const report = verifyServices(
-        environment,
-        expected,
-        services,
-        await target.health('stable'),
-        await target.health('canary'),
-      );
-      for (const s of report.services) ctx.out(s.line);
-      process.exitCode = report.ok ? 0 : 1;
+      const outcome = await executeWorkflow(client, EnvironmentVerification, {
+        workflowId: verificationWorkflowId(environment, new Date()),
+        taskQueue: ctx.config().temporal.taskQueue,
+        args: [{ environment, version: o.version ?? null }],
+      });
+      if (outcome.refused !== null) throw new InvalidInputError(outcome.refused);
+      for (const s of outcome.report.services) ctx.out(s.line);
+      process.exitCode = outcome.report.ok ? 0 : 1;
     });
 }

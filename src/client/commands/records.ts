@@ -1,13 +1,13 @@
 // Commands over the records: the audit trail, the evidence files and the version records (SoT).
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readAuditEntries } from '../../activities/records/audit-log';
-import { renderEvidence, writeEvidenceFiles } from '../../activities/records/evidence';
+import { readAuditEntries } from '../../records/audit-log';
+import { renderEvidence, writeEvidenceFiles } from '../../records/evidence';
 import { statusQuery } from '../../shared/messages';
-import { environmentRecordsQuery, type EnvironmentRecords } from '../../shared/ledger';
+import { emptyRecords, environmentRecordsQuery, type EnvironmentRecords } from '../../shared/ledger';
 import { environmentWorkflowId, versionProblem } from '../../shared/identifiers';
 import { findReleaseHandle, findRun } from '../releases';
-import { requireValid, defaultIdentity, type CliContext } from '../cli';
+import { requireValid, defaultIdentity, type CliContext } from '../cli-context';
 import { InvalidInputError } from '../errors';
 import { recordVersionByHand } from '../start-rollback';
 
@@ -69,7 +69,7 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
               .query(environmentRecordsQuery),
           );
         } catch {
-          all.push({ environment: name, revision: 0, current: null, previous: [], lease: null, queue: [] });
+          all.push(emptyRecords(name));
         }
       }
       if (o.json) return ctx.out(JSON.stringify(all, null, 2));

@@ -8,7 +8,7 @@ import type { Config } from '../../config/schema';
 import { startSlackGateway, COMMANDS_PATH, INTERACTIONS_PATH, type RollbackRequest } from '../slack/gateway';
 import { startManualRollback } from '../start-rollback';
 import { InvalidInputError } from '../start-release';
-import type { CliContext } from '../cli';
+import type { CliContext } from '../cli-context';
 
 /** The signing secret from the variable `slack.signingSecretEnv` names, or one line on what to do. */
 export function signingSecretFromEnv(config: Config, env: NodeJS.ProcessEnv = process.env): string {

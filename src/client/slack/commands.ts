@@ -6,7 +6,7 @@
 //   /release cancel v1.2.3 [reason]
 //   /release rollback production [v1.2.2]
 //   /release help
-import { versionProblem } from '../../shared/identifiers';
+import { environmentProblem, versionProblem } from '../../shared/identifiers';
 
 export type ReleaseCommand =
   | { verb: 'status'; version: string }
@@ -16,8 +16,6 @@ export type ReleaseCommand =
   | { verb: 'cancel'; version: string; reason: string | null }
   | { verb: 'rollback'; environment: string; version: string | null }
   | { verb: 'help' };
-
-const ENVIRONMENT = /^[a-z][a-z0-9-]*$/;
 
 export function usage(command: string): string {
   return [
@@ -64,8 +62,8 @@ export function parseReleaseCommand(text: string): ReleaseCommand | { problem: s
     }
     case 'rollback': {
       if (first === undefined) return { problem: 'rollback needs an environment, like production' };
-      if (!ENVIRONMENT.test(first))
-        return { problem: `"${first}" is not an environment name (lowercase, like production)` };
+      const envProblem = environmentProblem(first);
+      if (envProblem !== null) return { problem: envProblem };
       if (rest.length > 1)
         return { problem: `rollback takes an environment and at most one version (got "${restText}")` };
       const version = rest[0] ?? null;

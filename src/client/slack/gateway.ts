@@ -13,8 +13,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { actionForId, VIEW_IN_TEMPORAL_ACTION_ID } from '../../activities/notify/slack-blocks';
-import type { NotificationAction } from '../../activities/ports';
+import { actionForId, VIEW_IN_TEMPORAL_ACTION_ID } from '../../shared/slack-blocks';
+import type { NotificationAction } from '../../shared/notifications';
 import { statusQuery } from '../../shared/messages';
 import { findReleaseHandle, ReleaseEndedError, ReleaseNotFoundError, runningRelease } from '../releases';
 import { parseReleaseCommand, usage, type ReleaseCommand } from './commands';

@@ -3,7 +3,7 @@
 // required; Slack adds fields over time, so unknown ones are kept and ignored.
 import { z } from 'zod';
 import { hotfixWorkflowId, releaseWorkflowId, versionProblem } from '../../shared/identifiers';
-import type { ButtonValue } from '../../activities/notify/slack-blocks';
+import type { ButtonValue } from '../../shared/slack-blocks';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user ID, like U012AB3CD');
 const httpsOrHttpUrl = z.string().url();

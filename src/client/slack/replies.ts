@@ -1,6 +1,6 @@
 // What the gateway says back in Slack: ephemeral verdicts for the person who acted, the original
 // release message rewritten with the outcome (who decided, when), and the `/release status` summary.
-import { ACTIONS_BLOCK_ID, escapeMrkdwn, LIMITS, mrkdwn, truncate } from '../../activities/notify/slack-blocks';
+import { ACTIONS_BLOCK_ID, escapeMrkdwn, LIMITS, mrkdwn, truncate } from '../../shared/slack-blocks';
 import { approvalProgress } from '../../shared/approval-rules';
 import type { ReleaseStatus } from '../../shared/release';
 import type { Decision, Verdict } from './decisions';

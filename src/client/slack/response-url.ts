@@ -6,7 +6,7 @@
 // origin (a test fake, an enterprise proxy): a request with a valid signature is trusted, but this
 // keeps a leaked signing secret from turning the gateway into a way to post anywhere.
 import axios, { AxiosError } from 'axios';
-import type { Block } from '../../activities/notify/slack-blocks';
+import type { Block } from '../../shared/slack-blocks';
 
 export interface ResponseMessage {
   text: string;

@@ -4,7 +4,7 @@
 import { log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ReleaseStageAttribute } from '../../shared/search-attributes';
 import { auditActionFor, seedStageAfter, type AuditAction, type SeedStage } from '../../shared/audit';
-import type { NotificationAction, NotificationKind } from '../../activities/ports';
+import type { NotificationAction, NotificationKind } from '../../shared/notifications';
 import {
   TERMINAL_STAGES,
   type ReleaseInput,

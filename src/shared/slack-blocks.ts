@@ -4,7 +4,7 @@
 //
 // Slack refuses a whole message when one block breaks a limit (invalid_blocks), and a notification
 // that cannot be posted is worse than a shortened one, so every text is cut to Slack's limits here.
-import type { Notification, NotificationAction, NotificationKind } from '../ports';
+import type { Notification, NotificationAction, NotificationKind } from './notifications';
 
 export interface PlainText {
   type: 'plain_text';

@@ -6,8 +6,8 @@
 // the seed's paths show the version's latest run.
 import { mkdirSync, writeFileSync, renameSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReleaseStatus } from '../../shared/release';
-import type { AuditEntry } from '../../shared/audit';
+import type { ReleaseStatus } from '../shared/release';
+import type { AuditEntry } from '../shared/audit';
 
 export interface EvidenceFiles {
   'promotion.log': string;

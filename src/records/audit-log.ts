@@ -3,7 +3,7 @@
 // written again (a retried activity), and a torn last line left by a crashed writer is cut off first.
 import { existsSync, readFileSync, openSync, writeSync, fsyncSync, closeSync, truncateSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { auditFileName, type AuditEntry } from '../../shared/audit';
+import { auditFileName, type AuditEntry } from '../shared/audit';
 import { withFileLock } from './file-lock';
 
 export interface AppendResult {

@@ -1,7 +1,6 @@
 // Connection settings follow Temporal's conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 // TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE and the CLI's config file), read by envconfig.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 
 export interface TemporalSettings {
@@ -40,16 +39,6 @@ export async function connectClient(
   } catch (err) {
     throw new TemporalUnreachableError(
       `cannot reach Temporal at ${settings.address} (${(err as Error).message.split('\n')[0]}); start one with "release-promote dev-server" or set TEMPORAL_ADDRESS`,
-    );
-  }
-}
-
-export async function connectWorker(settings = temporalSettings()): Promise<NativeConnection> {
-  try {
-    return await NativeConnection.connect({ ...settings.options, address: settings.address });
-  } catch (err) {
-    throw new TemporalUnreachableError(
-      `cannot reach Temporal at ${settings.address} (${(err as Error).message.split('\n')[0]}); set TEMPORAL_ADDRESS`,
     );
   }
 }

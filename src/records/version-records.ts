@@ -2,8 +2,8 @@
 // environment's ledger workflow). Written atomically, and never replaced by an older revision, so
 // concurrent exporters and crashes leave the newest complete file.
 import { join } from 'node:path';
-import type { EnvironmentRecords } from '../../shared/ledger';
-import { readJson, writeJsonAtomic } from '../atomic-json';
+import type { EnvironmentLedgerInput, EnvironmentRecords } from '../shared/ledger';
+import { readJson, writeJsonAtomic } from './atomic-json';
 import { withFileLock } from './file-lock';
 
 export function versionRecordsPath(sotDir: string, environment: string): string {
@@ -23,4 +23,19 @@ export async function exportVersionRecords(sotDir: string, records: EnvironmentR
     });
     return true;
   });
+}
+
+/**
+ * The input of a ledger that has to be started: a ledger run that ended (terminated, reset) must not
+ * forget the environment's versions, so a fresh one starts from the last export. While a ledger runs,
+ * update-with-start ignores this input.
+ */
+export function ledgerStart(sotDir: string, environment: string): EnvironmentLedgerInput {
+  let exported: EnvironmentRecords | null = null;
+  try {
+    exported = readJson<EnvironmentRecords>(versionRecordsPath(sotDir, environment));
+  } catch {
+    // An unreadable export is no worse than none: start empty.
+  }
+  return exported ? { environment, state: { ...exported, lease: null, queue: [] } } : { environment };
 }

@@ -1,0 +1,28 @@
+// What every command gets: the config, a Temporal client (connected on first use), output, and the
+// small input helpers. Its own module, so the command modules and cli.ts do not import each other.
+import { userInfo } from 'node:os';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/schema';
+import { InvalidInputError } from './errors';
+
+export interface Globals {
+  config?: string;
+}
+
+export interface CliContext {
+  config(): Config;
+  /** The config file in use (--config, $RELEASE_PROMOTE_CONFIG or ./release-promote.yaml), or null for the built-in defaults. */
+  configFile(): string | null;
+  client(): Promise<{ client: Client; namespace: string }>;
+  close(): Promise<void>;
+  out(line: string): void;
+}
+
+export function defaultIdentity(): string {
+  return process.env.RELEASE_PROMOTE_USER ?? `@${userInfo().username}`;
+}
+
+export function requireValid(...problems: Array<string | null>): void {
+  const problem = problems.find((p) => p !== null);
+  if (problem) throw new InvalidInputError(problem);
+}

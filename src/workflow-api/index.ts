@@ -1,0 +1,80 @@
+// Typed access to this application's workflows through the Temporal client: each workflow has one
+// definition here (its type name and its signature), and starting one or getting its handle goes
+// through it, so a renamed workflow or a changed input fails to compile wherever it is used
+// (test/unit/workflow-api.test.ts checks the definitions against the implementations).
+// Messages (queries, updates, signals) are typed by their definitions in src/shared/messages.ts.
+import {
+  WithStartWorkflowOperation,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowIdConflictPolicy,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import type { WorkflowResultType } from '@temporalio/common';
+import type { EnvironmentLedgerInput, ManualRecordInput, ManualRecordResult } from '../shared/ledger';
+import type { ReleaseInput, ReleaseResult } from '../shared/release';
+import type { ManualRollbackInput, ManualRollbackResult } from '../shared/rollback';
+import type { VerificationRequest, VerificationOutcome } from '../shared/verification';
+
+/** The signature of every workflow the workers run, by its type name (the export of src/workflows). */
+export interface WorkflowTypes {
+  releasePromotion(input: ReleaseInput): Promise<ReleaseResult>;
+  hotfixPromotion(input: ReleaseInput): Promise<ReleaseResult>;
+  environmentLedger(input: EnvironmentLedgerInput): Promise<void>;
+  manualRollback(input: ManualRollbackInput): Promise<ManualRollbackResult>;
+  manualVersionRecord(input: ManualRecordInput): Promise<ManualRecordResult>;
+  environmentVerification(input: VerificationRequest): Promise<VerificationOutcome>;
+}
+
+export interface WorkflowDefinition<K extends keyof WorkflowTypes> {
+  readonly workflowType: K;
+}
+
+const define = <K extends keyof WorkflowTypes>(workflowType: K): WorkflowDefinition<K> => ({ workflowType });
+
+export const ReleasePromotion = define('releasePromotion');
+export const HotfixPromotion = define('hotfixPromotion');
+export const EnvironmentLedger = define('environmentLedger');
+export const ManualRollback = define('manualRollback');
+export const ManualVersionRecord = define('manualVersionRecord');
+export const EnvironmentVerification = define('environmentVerification');
+
+export type WorkflowOf<K extends keyof WorkflowTypes> = WorkflowTypes[K];
+
+/** A release's handle (a hotfix runs the same workflow). */
+export type ReleaseHandle = WorkflowHandle<WorkflowOf<'releasePromotion'>>;
+
+export function startWorkflow<K extends keyof WorkflowTypes>(
+  client: Client,
+  definition: WorkflowDefinition<K>,
+  options: WorkflowStartOptions<WorkflowOf<K>>,
+): Promise<WorkflowHandleWithFirstExecutionRunId<WorkflowOf<K>>> {
+  return client.workflow.start<WorkflowOf<K>>(definition.workflowType, options);
+}
+
+export function executeWorkflow<K extends keyof WorkflowTypes>(
+  client: Client,
+  definition: WorkflowDefinition<K>,
+  options: WorkflowStartOptions<WorkflowOf<K>>,
+): Promise<WorkflowResultType<WorkflowOf<K>>> {
+  return client.workflow.execute<WorkflowOf<K>>(definition.workflowType, options);
+}
+
+/** A handle on a run of the workflow `definition` names (its latest run when `runId` is omitted). */
+export function workflowHandle<K extends keyof WorkflowTypes>(
+  client: Client,
+  _definition: WorkflowDefinition<K>,
+  workflowId: string,
+  runId?: string,
+): WorkflowHandle<WorkflowOf<K>> {
+  return client.workflow.getHandle<WorkflowOf<K>>(workflowId, runId);
+}
+
+/** The start half of an update-with-start. */
+export function startOperation<K extends keyof WorkflowTypes>(
+  definition: WorkflowDefinition<K>,
+  options: WorkflowStartOptions<WorkflowOf<K>> & { workflowIdConflictPolicy: WorkflowIdConflictPolicy },
+): WithStartWorkflowOperation<WorkflowOf<K>> {
+  return new WithStartWorkflowOperation<WorkflowOf<K>>(definition.workflowType, options);
+}
