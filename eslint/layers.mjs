@@ -32,9 +32,12 @@ export function layerPatterns(layer) {
   for (const other of Object.keys(LAYERS)) {
     if (other === layer) continue;
     const entry = allowed.find((a) => a === other || (typeof a === 'object' && a.layer === other));
-    const modules = allowed.filter((a) => typeof a === 'string' && a.startsWith(`${other}/`)).map((a) => a.slice(other.length + 1));
+    const modules = allowed
+      .filter((a) => typeof a === 'string' && a.startsWith(`${other}/`))
+      .map((a) => a.slice(other.length + 1));
     if (entry !== undefined && typeof entry === 'string') continue;
-    const may = allowed.map((a) => (typeof a === 'string' ? a : `${a.layer} (types only)`)).join(', ') || 'nothing of ours';
+    const may =
+      allowed.map((a) => (typeof a === 'string' ? a : `${a.layer} (types only)`)).join(', ') || 'nothing of ours';
     // Relative imports climb out of src/<layer>/… and name the other layer's folder.
     const except = modules.length ? `(?!(${modules.join('|')})$)` : '';
     patterns.push({

@@ -3,7 +3,13 @@
 // ledger updates are keyed by workflow ID and evidence is rewritten whole.
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { EnvironmentLedger, ReleasePromotion, startOperation, workflowHandle } from '../workflow-api';
+import {
+  EnvironmentLedger,
+  readEnvironmentRecords,
+  ReleasePromotion,
+  startOperation,
+  workflowHandle,
+} from '../workflow-api';
 import { evaluateDevGates, evaluateStagingGates } from '../shared/gates';
 import type { DevGatePolicy, InstalledPolicy } from '../shared/policy';
 import type { GateResult, MetricSample, ReleaseStatus, ServiceHealth } from '../shared/release';
@@ -11,10 +17,8 @@ import type { AuditEntry } from '../shared/audit';
 import { statusQuery } from '../shared/messages';
 import {
   acquireEnvironmentUpdate,
-  environmentRecordsQuery,
   recordVersionUpdate,
   releaseEnvironmentUpdate,
-  emptyRecords,
   type EnvironmentRecords,
   type LeaseAnswer,
   type LeaseRequest,
@@ -73,8 +77,6 @@ function withinAttempt<R>(client: Client, call: () => Promise<R>): Promise<R> {
 
 export function createActivities(deps: ActivityDeps) {
   const temporal = <R>(call: () => Promise<R>) => withinAttempt(deps.client, call);
-  const ledger = (environment: string) =>
-    workflowHandle(deps.client, EnvironmentLedger, environmentWorkflowId(environment, deps.taskQueue));
   const startLedger = (environment: string) =>
     startOperation(EnvironmentLedger, {
       workflowId: environmentWorkflowId(environment, deps.taskQueue),
@@ -206,14 +208,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async environmentRecords(input: { environment: string }): Promise<EnvironmentRecords> {
-      try {
-        return await temporal(() => ledger(input.environment).query(environmentRecordsQuery));
-      } catch (err) {
-        if ((err as Error).name === 'WorkflowNotFoundError') {
-          return emptyRecords(input.environment);
-        }
-        throw err;
-      }
+      return temporal(() => readEnvironmentRecords(deps.client, input.environment, deps.taskQueue));
     },
 
     async exportVersionRecords(records: EnvironmentRecords): Promise<boolean> {

@@ -94,3 +94,10 @@ export function auditActionFor(
 export function seedStageOfEnvironment(environment: string, staging: string, production: string): string {
   return environment === production ? 'production' : environment === staging ? 'staging' : environment;
 }
+
+/** What an audit entry records; its idempotency key is built from the run and the sequence number. */
+export type AuditFacts = Omit<AuditEntry, 'key'>;
+
+export function auditEntry(facts: AuditFacts): AuditEntry {
+  return { key: `${facts.workflow_id}/${facts.run_id}/${facts.seq}`, ...facts };
+}

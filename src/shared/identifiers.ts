@@ -27,15 +27,29 @@ export function environmentProblem(environment: string): string | null {
     : `"${environment}" is not an environment name (lowercase, like production)`;
 }
 
+// Workflow IDs: every scheme lives here.
+const RELEASE_WORKFLOW_ID = /^(release|hotfix)-(v?\d[^/\s]*)$/;
+
 export const releaseWorkflowId = (version: string): string => `release-${version}`;
 export const hotfixWorkflowId = (version: string): string => `hotfix-${version}`;
+
+/** What a release's (or hotfix's) workflow ID names; null for ledgers, rollbacks and the others. */
+export function parseReleaseWorkflowId(workflowId: string): { kind: 'standard' | 'hotfix'; version: string } | null {
+  const m = RELEASE_WORKFLOW_ID.exec(workflowId);
+  return m ? { kind: m[1] === 'hotfix' ? 'hotfix' : 'standard', version: m[2]! } : null;
+}
+
 export const DEFAULT_TASK_QUEUE = 'release-promote';
 /** The ledger of an environment. Deployments on other task queues are separate systems with separate ledgers. */
 export const environmentWorkflowId = (environment: string, taskQueue: string): string =>
   taskQueue === DEFAULT_TASK_QUEUE ? `environment-${environment}` : `environment-${environment}-${taskQueue}`;
+
+/** Short workflows about an environment (rollback, record, verify) are named by it and their start time. */
+const environmentActionId = (action: 'rollback' | 'record' | 'verify', environment: string, at: Date): string =>
+  `${action}-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;
 export const rollbackWorkflowId = (environment: string, at: Date): string =>
-  `rollback-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;
+  environmentActionId('rollback', environment, at);
 export const manualRecordWorkflowId = (environment: string, at: Date): string =>
-  `record-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;
+  environmentActionId('record', environment, at);
 export const verificationWorkflowId = (environment: string, at: Date): string =>
-  `verify-${environment}-${at.toISOString().replace(/[:.]/g, '-')}`;
+  environmentActionId('verify', environment, at);

@@ -42,3 +42,16 @@ export interface NotificationReceipt {
   /** Thread to use for the release's following messages. */
   threadTs: string | null;
 }
+
+/** A notification with what it says; buttons, asked people, progress and gates when it has them. */
+export function notification(
+  n: Pick<Notification, 'kind' | 'workflowId' | 'version' | 'releaseKind' | 'stage' | 'title' | 'reason' | 'url'> &
+    Partial<Pick<Notification, 'threadTs' | 'actions' | 'asked' | 'approvalProgress' | 'gates'>>,
+): Notification {
+  return { threadTs: null, actions: [], asked: [], approvalProgress: null, gates: [], ...n };
+}
+
+/** A workflow's page in the Temporal Web UI. */
+export function workflowLink(webUiUrl: string, namespace: string, workflowId: string): string {
+  return `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

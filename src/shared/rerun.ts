@@ -1,6 +1,7 @@
 // One promotion per version. A CI job that runs again must not start the same version again, nor
 // overwrite what its first promotion left behind: what happens to a start is decided from the
 // version's latest runs (both tracks, release-<v> and hotfix-<v>). Pure, table-tested.
+import { parseReleaseWorkflowId } from './identifiers';
 import type { EarlierRun, ReleaseKind } from './release';
 
 /** The latest run of one workflow ID of a version. */
@@ -31,8 +32,7 @@ export function rerunDecision(
   const running = runs.find((r) => r.running);
   if (running) {
     const sameCommit =
-      running.commitSha === request.commitSha &&
-      running.workflowId.startsWith(request.kind === 'hotfix' ? 'hotfix-' : 'release-');
+      running.commitSha === request.commitSha && parseReleaseWorkflowId(running.workflowId)?.kind === request.kind;
     if (sameCommit)
       return {
         action: 'existing',
@@ -72,5 +72,5 @@ function short(sha: string | null): string {
 }
 
 function versionOf(runs: RunSummary[]): string {
-  return runs[0]?.workflowId.replace(/^(release|hotfix)-/, '') ?? 'the version';
+  return (runs[0] && parseReleaseWorkflowId(runs[0].workflowId)?.version) ?? 'the version';
 }

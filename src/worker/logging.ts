@@ -18,9 +18,9 @@ import {
   type WorkerPlugin,
 } from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/common';
+import { parseReleaseWorkflowId } from '../shared/identifiers';
 
 const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
-const RELEASE_WORKFLOW_ID = /^(?:release|hotfix)-(v?\d[^/\s]*)$/;
 
 export function logLevelFromEnv(value = process.env.RELEASE_PROMOTE_LOG_LEVEL): LogLevel {
   const level = (value ?? 'INFO').toUpperCase();
@@ -31,7 +31,7 @@ export function logLevelFromEnv(value = process.env.RELEASE_PROMOTE_LOG_LEVEL): 
 /** The release version a workflow ID names, or null (ledger, rollback and other workflows). */
 export function versionFromWorkflowId(workflowId: unknown): string | null {
   if (typeof workflowId !== 'string') return null;
-  return RELEASE_WORKFLOW_ID.exec(workflowId)?.[1] ?? null;
+  return parseReleaseWorkflowId(workflowId)?.version ?? null;
 }
 
 /** A JSON-safe copy of a log attribute: errors keep name, message and stack; bigints become strings. */

@@ -5,6 +5,7 @@
 // Messages (queries, updates, signals) are typed by their definitions in src/shared/messages.ts.
 import {
   WithStartWorkflowOperation,
+  WorkflowNotFoundError,
   type Client,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
@@ -12,7 +13,15 @@ import {
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import type { WorkflowResultType } from '@temporalio/common';
-import type { EnvironmentLedgerInput, ManualRecordInput, ManualRecordResult } from '../shared/ledger';
+import {
+  emptyRecords,
+  environmentRecordsQuery,
+  type EnvironmentLedgerInput,
+  type EnvironmentRecords,
+  type ManualRecordInput,
+  type ManualRecordResult,
+} from '../shared/ledger';
+import { environmentWorkflowId } from '../shared/identifiers';
 import type { ReleaseInput, ReleaseResult } from '../shared/release';
 import type { ManualRollbackInput, ManualRollbackResult } from '../shared/rollback';
 import type { VerificationRequest, VerificationOutcome } from '../shared/verification';
@@ -77,4 +86,23 @@ export function startOperation<K extends keyof WorkflowTypes>(
   options: WorkflowStartOptions<WorkflowOf<K>> & { workflowIdConflictPolicy: WorkflowIdConflictPolicy },
 ): WithStartWorkflowOperation<WorkflowOf<K>> {
   return new WithStartWorkflowOperation<WorkflowOf<K>>(definition.workflowType, options);
+}
+
+/**
+ * An environment's version records, from its ledger; empty when no ledger was ever started there.
+ * Any other failure (Temporal unreachable, no worker to answer) is an error, never "nothing recorded".
+ */
+export async function readEnvironmentRecords(
+  client: Client,
+  environment: string,
+  taskQueue: string,
+): Promise<EnvironmentRecords> {
+  try {
+    return await workflowHandle(client, EnvironmentLedger, environmentWorkflowId(environment, taskQueue)).query(
+      environmentRecordsQuery,
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return emptyRecords(environment);
+    throw err;
+  }
 }

@@ -19,9 +19,12 @@ import {
   type ManualRollbackStatus,
 } from '../shared/rollback';
 import { ReleaseStageAttribute, ReleaseVersionAttribute } from '../shared/search-attributes';
+import { parseReleaseWorkflowId } from '../shared/identifiers';
 import { seedStageOfEnvironment, type AuditAction } from '../shared/audit';
 import { environmentActionProblem } from '../shared/admission-rules';
 import { activities } from './activity-proxies';
+import { sendNotification } from './notify';
+import { notification, workflowLink } from '../shared/notifications';
 import { AdmissionGate, obtainPolicyIfPatched } from './admission';
 import { environmentAuditor } from './environment-audit';
 import { rootMessage } from './release/compensation';
@@ -68,8 +71,8 @@ export async function manualRollback(input: ManualRollbackInput): Promise<Manual
       toVersion: status.targetVersion,
     });
   const notify = (title: string, reason: string) =>
-    activities('notify', 'notify: rollback')
-      .notify({
+    sendNotification(
+      notification({
         kind: 'rollback-started',
         workflowId: info.workflowId,
         version: status.targetVersion ?? '-',
@@ -77,14 +80,9 @@ export async function manualRollback(input: ManualRollbackInput): Promise<Manual
         stage: 'ROLLING_BACK',
         title,
         reason,
-        url: `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(info.workflowId)}`,
-        threadTs: null,
-        actions: [],
-        asked: [],
-        approvalProgress: null,
-        gates: [],
-      })
-      .catch(() => undefined);
+        url: workflowLink(webUiUrl, namespace, info.workflowId),
+      }),
+    );
   const stage = (s: ManualRollbackStatus['stage'], line: string) => {
     status.stage = s;
     upsertSearchAttributes([{ key: ReleaseStageAttribute, value: s }]);
@@ -196,5 +194,5 @@ export async function manualRollback(input: ManualRollbackInput): Promise<Manual
 }
 
 function isPromotion(workflowId: string): boolean {
-  return workflowId.startsWith('release-') || workflowId.startsWith('hotfix-');
+  return parseReleaseWorkflowId(workflowId) !== null;
 }

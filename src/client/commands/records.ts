@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import { readAuditEntries } from '../../records/audit-log';
 import { renderEvidence, writeEvidenceFiles } from '../../records/evidence';
 import { statusQuery } from '../../shared/messages';
-import { emptyRecords, environmentRecordsQuery, type EnvironmentRecords } from '../../shared/ledger';
-import { environmentWorkflowId, versionProblem } from '../../shared/identifiers';
+import type { EnvironmentRecords } from '../../shared/ledger';
+import { readEnvironmentRecords } from '../../workflow-api';
+import { versionProblem } from '../../shared/identifiers';
 import { findReleaseHandle, findRun } from '../releases';
 import { requireValid, defaultIdentity, type CliContext } from '../cli-context';
 import { InvalidInputError } from '../errors';
@@ -62,15 +63,13 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
       const { client } = await ctx.client();
       const all: EnvironmentRecords[] = [];
       for (const name of names) {
-        try {
-          all.push(
-            await client.workflow
-              .getHandle(environmentWorkflowId(name, config.temporal.taskQueue))
-              .query(environmentRecordsQuery),
-          );
-        } catch {
-          all.push(emptyRecords(name));
-        }
+        all.push(
+          await readEnvironmentRecords(client, name, config.temporal.taskQueue).catch((err: Error) => {
+            throw new InvalidInputError(
+              `could not read the version records of ${name} (${err.message}): is a worker running on task queue "${config.temporal.taskQueue}"?`,
+            );
+          }),
+        );
       }
       if (o.json) return ctx.out(JSON.stringify(all, null, 2));
       for (const r of all) {

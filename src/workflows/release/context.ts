@@ -3,8 +3,9 @@
 // details, the audit trail, the evidence files and the release's notification thread together.
 import { log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ReleaseStageAttribute } from '../../shared/search-attributes';
-import { auditActionFor, seedStageAfter, type AuditAction, type SeedStage } from '../../shared/audit';
-import type { NotificationAction, NotificationKind } from '../../shared/notifications';
+import { auditActionFor, auditEntry, seedStageAfter, type AuditAction, type SeedStage } from '../../shared/audit';
+import { notification, workflowLink, type NotificationAction, type NotificationKind } from '../../shared/notifications';
+import { sendNotification } from '../notify';
 import {
   TERMINAL_STAGES,
   type ReleaseInput,
@@ -94,7 +95,7 @@ export class ReleaseContext {
 
   get url(): string {
     const { webUiUrl, namespace } = this.policy;
-    return `${webUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(this.status.workflowId)}`;
+    return workflowLink(webUiUrl, namespace, this.status.workflowId);
   }
 
   /** Moves the release to a new stage, everywhere it is shown. */
@@ -143,26 +144,27 @@ export class ReleaseContext {
     const info = workflowInfo();
     const seq = ++this.auditSeq;
     const append = () =>
-      activities('record', `audit: ${action}`).appendAudit({
-        key: `${info.workflowId}/${info.runId}/${seq}`,
-        seq,
-        version: this.status.version,
-        timestamp: new Date().toISOString(),
-        action,
-        from_stage: extra.fromStage ?? this.seedStage,
-        to_stage: extra.toStage ?? this.seedStage,
-        approved_by: extra.approvedBy ?? null,
-        ci_run_id: this.status.ciRunId,
-        commit_sha: this.status.commitSha,
-        workflow_id: info.workflowId,
-        run_id: info.runId,
-        kind: this.status.kind,
-        reason,
-        channel: extra.channel ?? null,
-        internal_stage: this.status.stage,
-        from_version: extra.fromVersion ?? null,
-        to_version: extra.toVersion ?? null,
-      });
+      activities('record', `audit: ${action}`).appendAudit(
+        auditEntry({
+          seq,
+          version: this.status.version,
+          timestamp: new Date().toISOString(),
+          action,
+          from_stage: extra.fromStage ?? this.seedStage,
+          to_stage: extra.toStage ?? this.seedStage,
+          approved_by: extra.approvedBy ?? null,
+          ci_run_id: this.status.ciRunId,
+          commit_sha: this.status.commitSha,
+          workflow_id: info.workflowId,
+          run_id: info.runId,
+          kind: this.status.kind,
+          reason,
+          channel: extra.channel ?? null,
+          internal_stage: this.status.stage,
+          from_version: extra.fromVersion ?? null,
+          to_version: extra.toVersion ?? null,
+        }),
+      );
     // Patched: releases recorded before wrote an approval's entry beside the main flow's.
     if (!patched('audit-in-seq-order')) {
       await append();
@@ -179,27 +181,25 @@ export class ReleaseContext {
     reason: string,
     actions: NotificationAction[] = [],
   ): Promise<void> {
-    try {
-      const receipt = await activities('notify', `notify: ${kind}`).notify({
+    const s = this.status;
+    const receipt = await sendNotification(
+      notification({
         kind,
-        workflowId: this.status.workflowId,
-        version: this.status.version,
-        releaseKind: this.status.kind,
-        stage: this.status.stage,
+        workflowId: s.workflowId,
+        version: s.version,
+        releaseKind: s.kind,
+        stage: s.stage,
         title,
         reason,
         url: this.url,
         threadTs: this.threadTs,
         actions,
-        asked: this.status.approval.asked,
-        approvalProgress: approvalProgress(this.status.approval),
-        gates: this.status.gates,
-      });
-      this.threadTs ??= receipt.threadTs;
-    } catch {
-      // A notification that cannot be delivered after its retries must not stop the release; the
-      // audit trail and the status query still carry everything the message would have said.
-    }
+        asked: s.approval.asked,
+        approvalProgress: approvalProgress(s.approval),
+        gates: s.gates,
+      }),
+    );
+    this.threadTs ??= receipt?.threadTs ?? null;
   }
 
   async writeEvidence(): Promise<void> {
