@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevEnv } from '../helpers/temporal-env';
 import { createHarness, refusal } from '../helpers/release-harness';
-import { approveUpdate, statusQuery } from '../../src/shared/messages';
+import { admissionUpdate, approveUpdate, statusQuery } from '../../src/shared/messages';
 import { parseConfig, releasePolicy } from '../../src/config/load';
 import { policyDigest } from '../../src/config/policy-digest';
 import { ReleasePromotion, startWorkflow } from '../../src/workflow-api';
@@ -62,6 +62,8 @@ test('a policy in the start input (as a client of earlier code would send) is ig
         taskQueue: h.config.temporal.taskQueue,
         args: [{ kind: 'standard', version: 'v7.2.0', commitSha: 'abc1234', requestedBy: '@dev', ciRunId: null, policy: { ...rest, approval: { ...approval, approvers: ['@mallory'] } } }],
       });
+      const admitted = await handle.executeUpdate(admissionUpdate);
+      assert.deepEqual(admitted.policy.access.roles.RELEASE_APPROVER, ['@alice']);
       const status = await handle.query(statusQuery);
       assert.deepEqual(status.policy.access.roles.RELEASE_APPROVER, ['@alice']);
       assert.match(await refusal(handle.executeUpdate(approveUpdate, { args: [{ approver: '@mallory', channel: 'cli' }] })), /@mallory does not hold RELEASE_APPROVER/);

@@ -6,9 +6,8 @@ import { CancellationScope, condition, isCancellation, patched, sleep } from '@t
 import { canaryComplete, decideCanaryAction, judgeCanary } from '../../shared/canary-verdict';
 import type { CanaryEvaluation, MetricSample, ServiceHealth } from '../../shared/release';
 import { activities } from '../activity-proxies';
-import type { ReleaseContext } from './context';
+import type { Inbox, ReleaseContext } from './context';
 import { rolesFor } from '../../shared/authorization';
-import type { Inbox } from './handlers';
 import { formatDuration as formatMs } from '../../shared/duration-format';
 import { rootMessage } from './compensation';
 

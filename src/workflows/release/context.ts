@@ -1,7 +1,15 @@
 // The state of one release run and the helpers every stage uses to change it visibly: a stage
 // transition updates the status query, the ReleaseStage search attribute, the Web UI's current
 // details, the audit trail, the evidence files and the release's notification thread together.
-import { log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  log,
+  patched,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { ReleaseStageAttribute } from '../../shared/search-attributes';
 import { auditActionFor, auditEntry, seedStageAfter, type AuditAction, type SeedStage } from '../../shared/audit';
 import { notification, workflowLink, type NotificationAction, type NotificationKind } from '../../shared/notifications';
@@ -15,7 +23,17 @@ import {
 } from '../../shared/release';
 import type { ReleasePolicy } from '../../shared/policy';
 import { approvalProgress } from '../../shared/approval-rules';
+import type { CancelRequest, PauseDecisionRequest } from '../../shared/messages';
 import { activities } from '../activity-proxies';
+import { Saga } from './compensation';
+import { rejected } from './ended';
+
+/** Decisions the main flow picks up: a pending pause decision, a cancellation and the environments granted to it. */
+export interface Inbox {
+  pauseDecision: PauseDecisionRequest | null;
+  cancel: CancelRequest | null;
+  granted: Set<string>;
+}
 
 export interface AuditExtra {
   approvedBy?: string | null;
@@ -31,6 +49,13 @@ const MAX_KEPT_EVALUATIONS = 1000;
 
 export class ReleaseContext {
   readonly status: ReleaseStatus;
+  readonly inbox: Inbox = { pauseDecision: null, cancel: null, granted: new Set() };
+  /** How to undo what has been changed so far, newest first. */
+  readonly saga = new Saga();
+  /** The release's work runs in its own scope, so an authorized cancel update can cancel it. */
+  readonly main = new CancellationScope();
+  /** Environments this release holds or is queued for. */
+  private readonly held = new Set<string>();
   private auditSeq = 0;
   /** Audit entries are written one after another, so the file holds them in seq order. */
   private auditQueue: Promise<unknown> = Promise.resolve();
@@ -87,6 +112,67 @@ export class ReleaseContext {
       policyDigest,
       repeatOf: input.repeatOf ?? null,
     };
+  }
+
+  /** Holds an environment (staging, production) for this release, waiting in its visible queue if busy. */
+  async acquire(environment: string, purpose: string): Promise<void> {
+    const s = this.status;
+    const answer = await activities('record', `acquire ${environment}`).acquireEnvironment({
+      environment,
+      workflowId: s.workflowId,
+      purpose,
+      preempt: false,
+    });
+    this.held.add(environment);
+    if (answer.granted) return;
+    this.setWaitingFor(
+      `${environment} is busy with ${answer.holder?.workflowId ?? 'another change'} (${answer.holder?.purpose ?? ''}); queued at position ${answer.position}`,
+    );
+    await this.transition('WAITING_FOR_ENVIRONMENT', s.waitingFor!);
+    // A rejection is accepted while queued, so it must end the wait (the finally leaves the queue).
+    await condition(() => this.inbox.granted.has(environment) || s.approval.rejection !== null);
+    if (!this.inbox.granted.has(environment)) throw rejected(s);
+    this.setWaitingFor(null);
+  }
+
+  /** Lets the next release have the environment (or leaves its queue). */
+  async release(environment: string): Promise<void> {
+    const s = this.status;
+    if (!this.held.delete(environment)) return;
+    // A canary the rollback could not remove stays: no other release may deploy over it until a
+    // rollback (or a person, with update-sot) has made the environment known again.
+    const blockedBecause =
+      s.outcome === 'ROLLBACK_FAILED' && environment === this.policy.productionEnvironment
+        ? `${s.version} ended ROLLBACK_FAILED: ${s.outcomeReason ?? ''}`
+        : undefined;
+    await CancellationScope.nonCancellable(() =>
+      activities('record', `release ${environment}`).releaseEnvironment({
+        environment,
+        workflowId: s.workflowId,
+        blockedBecause,
+      }),
+    );
+  }
+
+  async releaseAll(): Promise<void> {
+    for (const environment of [...this.held]) await this.release(environment);
+  }
+
+  /** Asks the approvers (once the request time is set, later requests only remind). */
+  async requestApproval(by: string, why: string): Promise<void> {
+    const s = this.status;
+    const first = s.approval.requestedAt === null;
+    s.approval.requestedAt ??= new Date().toISOString();
+    s.approval.requestedBy ??= by;
+    if (first && this.policy.approval.deadlineMs !== null)
+      s.approval.deadlineAt = new Date(Date.now() + this.policy.approval.deadlineMs).toISOString();
+    await this.audit('approval_request', why);
+    await this.notify(
+      'approval-requested',
+      `${s.version} needs approval for ${s.kind === 'hotfix' ? 'the hotfix fast track' : 'canary promotion'}`,
+      why,
+      ['approve', 'reject'],
+    );
   }
 
   get stage(): ReleaseStage {

@@ -1,7 +1,7 @@
 // The release's query and update handlers. Validators run the pure decision rules with the policy
 // the release recorded, so a refused decision returns its reason (naming the missing role) to the
 // caller at once and never enters the history.
-import { setHandler, type CancellationScope } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
 import { approvalProblem, approvalProgress, approvalsComplete } from '../../shared/approval-rules';
 import {
   canaryRequestProblem,
@@ -26,20 +26,9 @@ import {
 import type { ReleaseContext } from './context';
 import { rolesFor } from '../../shared/authorization';
 
-/** Decisions the main flow picks up: a pending pause decision, a cancellation and the environments granted to it. */
-export interface Inbox {
-  pauseDecision: PauseDecisionRequest | null;
-  cancel: CancelRequest | null;
-  granted: Set<string>;
-}
-
-export function installHandlers(
-  ctx: ReleaseContext,
-  inbox: Inbox,
-  main: CancellationScope,
-  requestApproval: (by: string, why: string) => Promise<void>,
-): void {
+export function installHandlers(ctx: ReleaseContext): void {
   const s = ctx.status;
+  const { inbox } = ctx;
   const { access } = ctx.policy;
 
   setHandler(statusQuery, () => s);
@@ -142,7 +131,7 @@ export function installHandlers(
     (req) => {
       inbox.cancel = req;
       // The main flow sees a cancellation and undoes what reached production before it ends.
-      main.cancel();
+      ctx.main.cancel();
       return { stage: s.stage, message: `cancelling ${s.version}; anything it deployed to production is undone first` };
     },
     {
@@ -154,7 +143,7 @@ export function installHandlers(
   setHandler(
     requestCanaryUpdate,
     async (req) => {
-      await requestApproval(req.requestedBy, `canary promotion requested by ${req.requestedBy} via ${req.channel}`);
+      await ctx.requestApproval(req.requestedBy, `canary promotion requested by ${req.requestedBy} via ${req.channel}`);
       return {
         stage: s.stage,
         message: `approval requested from ${s.approval.asked.length ? s.approval.asked.join(' and ') : `holders of ${rolesFor(access, s.kind === 'hotfix' ? 'hotfix-approve' : 'approve')}`}`,

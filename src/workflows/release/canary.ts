@@ -1,0 +1,40 @@
+// Stage 3: the release deployed as a canary beside the stable version, judged against the stable
+// baseline for its minimum duration (canary-analysis.ts). Each change registers its undo first.
+import { approvedBy } from '../../shared/approval-rules';
+import { activities } from '../activity-proxies';
+import { runCanary } from './canary-analysis';
+import type { ReleaseContext } from './context';
+import { ReleaseEnded } from './ended';
+import { confirmStable } from './production';
+
+export async function canary(ctx: ReleaseContext): Promise<void> {
+  const s = ctx.status;
+  const { policy, saga } = ctx;
+  const production = policy.productionEnvironment;
+  await ctx.acquire(production, `${s.kind} ${s.version}: canary and production rollout`);
+  const records = await activities('record', 'read production version records').environmentRecords({
+    environment: production,
+  });
+  s.previousProductionVersion =
+    records.current?.version ??
+    (await activities('check', 'read running production version').currentStableVersion({ environment: production }));
+
+  await ctx.transition(
+    'CANARY',
+    `deploying ${s.version} as a ${policy.canary.weightPercent}% canary in ${production}`,
+    { approvedBy: approvedBy(s.approval) },
+  );
+  // Undo runs newest first: remove the canary, then confirm the stable version still serves.
+  saga.add('confirm the stable version still serves', () => confirmStable(production, s.previousProductionVersion));
+  saga.add('remove the canary', async () => {
+    await activities('deploy', 'remove canary').removeCanary({ environment: production });
+    return `canary removed from ${production}`;
+  });
+  await activities('deploy', `deploy ${s.version} canary`).deployCanary({
+    environment: production,
+    version: s.version,
+    weightPercent: policy.canary.weightPercent,
+  });
+  const result = await runCanary(ctx, ctx.inbox, production);
+  if (!result.ok) throw new ReleaseEnded('ROLLED_BACK', result.reason);
+}

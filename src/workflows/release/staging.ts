@@ -1,0 +1,82 @@
+// Stage 1 → 2: the release deployed to staging once its dev gates pass, then staging's own gates
+// (E2E, load, security scan) and the continuous healthy soak, with the approval that may come meanwhile.
+import { patched } from '@temporalio/workflow';
+import { approvalsComplete } from '../../shared/approval-rules';
+import { rolesFor } from '../../shared/authorization';
+import { formatDuration as formatMs } from '../../shared/duration-format';
+import { failedGatesSummary } from '../../shared/gates';
+import { activities } from '../activity-proxies';
+import { waitForApprovals } from './approval';
+import type { ReleaseContext } from './context';
+import { checkDevGates } from './dev-gates';
+import { ReleaseEnded, rejected } from './ended';
+import { soakStaging } from './staging-soak';
+
+export async function deployToStaging(ctx: ReleaseContext): Promise<void> {
+  const s = ctx.status;
+  const { policy } = ctx;
+  const passed = await checkDevGates(ctx, 'staging');
+  if (s.approval.rejection) throw rejected(s);
+
+  await ctx.acquire(policy.stagingEnvironment, `${s.version}: staging deploy and soak`);
+  await ctx.transition(
+    'DEPLOYING_STAGING',
+    `all ${passed} dev gates passed; deploying ${s.version} to ${policy.stagingEnvironment}`,
+  );
+  await activities('deploy', `deploy ${s.version} to staging`).deployStable({
+    environment: policy.stagingEnvironment,
+    version: s.version,
+  });
+  // Staging keeps version records too (what ran there, for `sot`, `verify` and `rollback staging`).
+  // Patched: releases that ran before it must replay without this step.
+  if (patched('record-staging-version')) {
+    await activities('record', 'record staging version').recordVersion({
+      environment: policy.stagingEnvironment,
+      record: {
+        version: s.version,
+        promotedBy: s.requestedBy,
+        promotedAt: new Date().toISOString(),
+        action: 'promote',
+        workflowId: s.workflowId,
+      },
+    });
+  }
+}
+
+/** Staging's gates and soak; the release holds staging until it is approved, so approvers judge what runs there. */
+export async function stagingSoakAndApproval(ctx: ReleaseContext): Promise<void> {
+  const s = ctx.status;
+  const { policy } = ctx;
+  await ctx.transition(
+    'STAGING_SOAK',
+    `${s.version} deployed to ${policy.stagingEnvironment}; soaking for ${formatMs(policy.soak.durationMs)} while E2E, load and security gates run`,
+  );
+  const stagingGates = await activities('suites', 'staging gates: E2E, load, security scan').checkStagingGates({
+    version: s.version,
+    commitSha: s.commitSha,
+    environment: policy.stagingEnvironment,
+  });
+  s.gates.push(...stagingGates);
+  for (const g of stagingGates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`);
+  const failed = failedGatesSummary(stagingGates);
+  if (failed) throw new ReleaseEnded('GATES_FAILED', `staging gates failed: ${failed}`);
+
+  const soak = await soakStaging(ctx, policy.stagingEnvironment);
+  if ('rejected' in soak) throw rejected(s);
+  if (!soak.ok) throw new ReleaseEnded('SOAK_FAILED', soak.reason);
+  ctx.setWaitingFor(null);
+  if (!approvalsComplete(s.approval)) {
+    await ctx.transition(
+      'AWAITING_APPROVAL',
+      `staging soak complete after ${s.soak.checks} health checks; waiting for ${rolesFor(policy.access, 'approve')}`,
+      { notify: false },
+    );
+    if (s.approval.requestedAt === null)
+      await ctx.requestApproval(
+        s.requestedBy,
+        `staging was healthy for ${formatMs(policy.soak.durationMs)}; canary promotion needs approval`,
+      );
+  }
+  await waitForApprovals(ctx);
+  await ctx.release(policy.stagingEnvironment);
+}
