@@ -8,7 +8,7 @@ import type { Config } from '../config/schema';
 import { connectClient, TemporalUnreachableError } from '../workflow-api/connection';
 import { findReleaseHandle, ReleaseEndedError, ReleaseNotFoundError, runningRelease } from './releases';
 import { startRelease, type StartOutcome, type StartRequest } from './start-release';
-import { InvalidInputError } from './errors';
+import { InvalidInputError, NoWorkerError } from './errors';
 import { renderStatus } from './render-status';
 import { watchRelease } from './watch';
 import {
@@ -346,16 +346,20 @@ async function resolveTag(version: string): Promise<string> {
   }
 }
 
-/** Errors people can act on are printed as one line; anything else is a bug and keeps its stack. */
-export function describeError(err: unknown): { message: string; expected: boolean } {
-  const expected = [
+/**
+ * Errors people can act on are printed as one line: bad input or a refusal exits 2, no worker to
+ * answer exits 1. Anything else is a bug and keeps its stack (with RELEASE_PROMOTE_DEBUG).
+ */
+export function describeError(err: unknown): { message: string; expected: boolean; exitCode: 1 | 2 } {
+  const input = [
     InvalidInputError,
     ConfigError,
     TemporalUnreachableError,
     ReleaseNotFoundError,
     ReleaseEndedError,
   ].some((t) => err instanceof t);
-  return { message: (err as Error).message ?? String(err), expected };
+  const expected = input || err instanceof NoWorkerError;
+  return { message: (err as Error).message ?? String(err), expected, exitCode: input ? 2 : 1 };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -368,10 +372,10 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
       return;
     }
-    const { message, expected } = describeError(err);
+    const { message, expected, exitCode } = describeError(err);
     process.stderr.write(`release-promote: ${message}\n`);
     if (!expected && process.env.RELEASE_PROMOTE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-    process.exitCode = expected ? 2 : 1;
+    process.exitCode = exitCode;
   } finally {
     await ctx.close();
   }

@@ -2,3 +2,8 @@
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError';
 }
+
+/** Nothing answered: no worker polls the task queue (exit 1: a failure, not a bad input). */
+export class NoWorkerError extends Error {
+  override name = 'NoWorkerError';
+}

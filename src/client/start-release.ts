@@ -131,6 +131,6 @@ export async function startRelease(
     if (err instanceof WorkflowExecutionAlreadyStartedError) return startRelease(client, config, req);
     throw err;
   }
-  const admission = await awaitAdmission(handle);
+  const admission = await awaitAdmission(client, config.temporal.taskQueue, handle);
   return { started: true, handle, admission, message: admission.message };
 }

@@ -59,7 +59,7 @@ export async function startManualRollback(
     staticSummary: `Rollback of ${req.environment} to ${req.version ?? 'its previous version'} by ${req.requestedBy}`,
     staticDetails: `Manual rollback of **${req.environment}** to **${req.version ?? 'its previous version'}**, requested by ${req.requestedBy}. Allowed by the installation's policy or refused at once; takes precedence over an in-flight promotion (cancelled and compensated first); ends with verification of every service.`,
   });
-  const admission = await awaitAdmission(handle);
+  const admission = await awaitAdmission(client, config.temporal.taskQueue, handle);
   return { handle, workflowId, message: admission.message };
 }
 
@@ -100,7 +100,7 @@ export async function recordVersionByHand(
     ],
     staticSummary: `${req.environment}: record ${req.version} by hand (${req.promotedBy})`,
   });
-  await awaitAdmission(handle);
+  await awaitAdmission(client, config.temporal.taskQueue, handle);
   return { ...(await handle.result()), workflowId: handle.workflowId };
 }
 

@@ -1,4 +1,4 @@
-// The worker's operational HTTP endpoint (node:http, no dependencies):
+// The worker's operational HTTP endpoint (node:http; the exposition by prom-client):
 //
 //   GET /healthz   liveness: 200 while the process serves requests at all.
 //   GET /readyz    readiness: 200 while the worker state is RUNNING (polling its task queue);
@@ -33,6 +33,7 @@ import type { ReleaseStage } from '../shared/release';
 import type { AppendResult } from '../records/audit-log';
 import { readAuditEntries } from '../records/audit-log';
 import { ConfigError } from '../config/load';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Stages a running release can be in (terminal stages are set just before the workflow closes). */
 export const ACTIVE_STAGES: readonly ReleaseStage[] = [
@@ -69,15 +70,11 @@ export function visibilityStageCounter(client: Client): StageCounter {
   };
 }
 
-interface Histogram {
-  buckets: number[];
-  sum: number;
-  count: number;
-}
-
 export class ReleaseMetrics {
-  private readonly rollbacks = new Map<string, number>();
-  private readonly approvalWaits = new Map<string, Histogram>();
+  /** prom-client does the exposition; the values are this worker's (see the header for where each comes from). */
+  readonly registry = new Registry();
+  private readonly rollbacks: Counter<'kind'>;
+  private readonly approvalWait: Histogram<'decision'>;
   private stageCounts: { at: number; counts: Map<ReleaseStage, number> } | null = null;
   private refreshing: Promise<void> | null = null;
   private visibilityUp = 0;
@@ -93,28 +90,73 @@ export class ReleaseMetrics {
       /** Where observation problems are reported (never thrown into an activity). */
       warn?: (message: string, meta?: Record<string, unknown>) => void;
     } = {},
-  ) {}
+  ) {
+    const registers = [this.registry];
+    // prom-client calls collect() with the metric as `this`; these read this object's state.
+    const refresh = () => this.refreshStageCounts();
+    const counts = () => this.stageCounts?.counts ?? [];
+    const visibilityUp = () => this.visibilityUp;
+    new Gauge({
+      name: METRIC_NAMES.releases,
+      help: 'Running releases per stage, from the Temporal visibility store (global: aggregate replicas with max).',
+      labelNames: ['stage'],
+      registers,
+      async collect() {
+        await refresh();
+        this.reset();
+        for (const [stage, n] of counts()) this.set({ stage }, n);
+      },
+    });
+    this.rollbacks = new Counter({
+      name: METRIC_NAMES.rollbacks,
+      help: 'Rollbacks started, counted by the worker that wrote their audit entry (sum over replicas).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.rollbacks.inc({ kind: 'standard' }, 0);
+    this.approvalWait = new Histogram({
+      name: METRIC_NAMES.approvalWait,
+      help: 'Seconds from the approval request to each approval or rejection.',
+      labelNames: ['decision'],
+      buckets: [...APPROVAL_WAIT_BUCKETS],
+      registers,
+    });
+    if (o.countStage) {
+      new Gauge({
+        name: METRIC_NAMES.visibilityUp,
+        help: 'Whether the last release count query against Temporal visibility succeeded.',
+        registers,
+        // Collected alongside the stage counts (prom-client runs collect() concurrently): wait for the same query.
+        async collect() {
+          await refresh();
+          this.set(visibilityUp());
+        },
+      });
+    }
+    const ready = o.ready;
+    if (ready) {
+      new Gauge({
+        name: METRIC_NAMES.workerReady,
+        help: 'Whether the worker is RUNNING (polling its task queue).',
+        registers,
+        collect() {
+          this.set(ready() ? 1 : 0);
+        },
+      });
+    }
+  }
 
   private now(): number {
     return (this.o.now ?? Date.now)();
   }
 
   recordRollback(kind: string): void {
-    this.rollbacks.set(kind, (this.rollbacks.get(kind) ?? 0) + 1);
+    this.rollbacks.inc({ kind });
   }
 
   observeApprovalWait(seconds: number, decision: 'approve' | 'reject'): void {
     if (!Number.isFinite(seconds) || seconds < 0) return;
-    let h = this.approvalWaits.get(decision);
-    if (!h) {
-      h = { buckets: APPROVAL_WAIT_BUCKETS.map(() => 0), sum: 0, count: 0 };
-      this.approvalWaits.set(decision, h);
-    }
-    APPROVAL_WAIT_BUCKETS.forEach((le, i) => {
-      if (seconds <= le) h.buckets[i]! += 1;
-    });
-    h.sum += seconds;
-    h.count += 1;
+    this.approvalWait.observe({ decision }, seconds);
   }
 
   /**
@@ -171,57 +213,9 @@ export class ReleaseMetrics {
   }
 
   /** The exposition, Prometheus text format 0.0.4. */
-  async render(): Promise<string> {
-    await this.refreshStageCounts();
-    const lines: string[] = [];
-    const family = (name: string, type: string, help: string) =>
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-
-    family(
-      METRIC_NAMES.releases,
-      'gauge',
-      'Running releases per stage, from the Temporal visibility store (global: aggregate replicas with max).',
-    );
-    if (this.stageCounts) {
-      for (const [stage, n] of this.stageCounts.counts) lines.push(`${METRIC_NAMES.releases}{stage="${stage}"} ${n}`);
-    }
-
-    family(
-      METRIC_NAMES.rollbacks,
-      'counter',
-      'Rollbacks started, counted by the worker that wrote their audit entry (sum over replicas).',
-    );
-    const rollbackKinds = this.rollbacks.size ? [...this.rollbacks] : [['standard', 0] as const];
-    for (const [kind, n] of rollbackKinds) lines.push(`${METRIC_NAMES.rollbacks}{kind="${escapeLabel(kind)}"} ${n}`);
-
-    family(METRIC_NAMES.approvalWait, 'histogram', 'Seconds from the approval request to each approval or rejection.');
-    for (const [decision, h] of this.approvalWaits) {
-      APPROVAL_WAIT_BUCKETS.forEach((le, i) =>
-        lines.push(`${METRIC_NAMES.approvalWait}_bucket{decision="${decision}",le="${le}"} ${h.buckets[i]}`),
-      );
-      lines.push(`${METRIC_NAMES.approvalWait}_bucket{decision="${decision}",le="+Inf"} ${h.count}`);
-      lines.push(`${METRIC_NAMES.approvalWait}_sum{decision="${decision}"} ${h.sum}`);
-      lines.push(`${METRIC_NAMES.approvalWait}_count{decision="${decision}"} ${h.count}`);
-    }
-
-    if (this.o.countStage) {
-      family(
-        METRIC_NAMES.visibilityUp,
-        'gauge',
-        'Whether the last release count query against Temporal visibility succeeded.',
-      );
-      lines.push(`${METRIC_NAMES.visibilityUp} ${this.visibilityUp}`);
-    }
-    if (this.o.ready) {
-      family(METRIC_NAMES.workerReady, 'gauge', 'Whether the worker is RUNNING (polling its task queue).');
-      lines.push(`${METRIC_NAMES.workerReady} ${this.o.ready() ? 1 : 0}`);
-    }
-    return `${lines.join('\n')}\n`;
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 /**
@@ -294,7 +288,7 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
       const state = o.state();
       return send(state === 'RUNNING' ? 200 : 503, `${state}\n`);
     }
-    if (path === '/metrics') return send(200, await o.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+    if (path === '/metrics') return send(200, await o.metrics.render(), o.metrics.registry.contentType);
     return send(404, 'not found: try /healthz, /readyz or /metrics\n');
   };
   const server: Server = createServer((req, res) => {

@@ -85,7 +85,8 @@ test('bad input gets one line and exit 2, and starts nothing', () => {
     ['start', '1.2.3', '--commit', 'abc1234'],
     ['start', 'v1.2.3', '--commit', 'not-a-sha'],
     ['approve', 'v1.2.3', '--approver=alice'],
-    ['verify', 'prod'],
+    ['verify', 'Prod'],
+    ['rollback', 'prod/x'],
     // Usage errors commander finds: a required option missing, an unknown option or command.
     ['approve', 'v1.2.3'],
     ['reject', 'v1.2.3', '--approver=@alice'],
@@ -99,6 +100,23 @@ test('bad input gets one line and exit 2, and starts nothing', () => {
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
   }
   assert.match(cli('list').stdout, /no releases found/);
+});
+
+test('with no worker running, what needs one says so within the wait (exit 1) and leaves nothing waiting', async () => {
+  const run = spawnSync(process.execPath, [BIN, 'verify', 'production'], {
+    cwd: dir,
+    env: processEnv({ RELEASE_PROMOTE_WORKER_WAIT: '2' }),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(run.status, 1, run.stderr);
+  assert.equal(
+    run.stderr,
+    'release-promote: no worker answered within 2s (verification of production): is a worker running on task queue "e2e-durability"? Start one with "release-promote worker"\n',
+  );
+  const verifications = [];
+  for await (const wf of env.client.workflow.list({ query: 'WorkflowType = "environmentVerification"' })) verifications.push(wf.status.name);
+  assert.deepEqual(verifications, ['TERMINATED'], 'the verification nobody ran is not left waiting');
 });
 
 test('a release survives its worker being killed during the soak and reaches production', async () => {

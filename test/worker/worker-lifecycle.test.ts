@@ -308,9 +308,9 @@ void describe('release metrics', () => {
     assert.match(text, /^release_promote_rollbacks_total\{kind="standard"\} 1$/m);
     assert.match(text, /^release_promote_approval_wait_seconds_count\{decision="approve"\} 1$/m);
     assert.match(text, /^release_promote_approval_wait_seconds_sum\{decision="approve"\} 1200$/m);
-    assert.match(text, /^release_promote_approval_wait_seconds_bucket\{decision="approve",le="900"\} 0$/m);
-    assert.match(text, /^release_promote_approval_wait_seconds_bucket\{decision="approve",le="1800"\} 1$/m);
-    assert.match(text, /^release_promote_approval_wait_seconds_bucket\{decision="approve",le="\+Inf"\} 1$/m);
+    assert.match(text, /^release_promote_approval_wait_seconds_bucket\{le="900",decision="approve"\} 0$/m);
+    assert.match(text, /^release_promote_approval_wait_seconds_bucket\{le="1800",decision="approve"\} 1$/m);
+    assert.match(text, /^release_promote_approval_wait_seconds_bucket\{le="\+Inf",decision="approve"\} 1$/m);
   });
 
   void it('drops the stage gauge and reports visibility down when the count query fails', async () => {

@@ -1,6 +1,7 @@
 // Operations on environments: manual rollback and verification of what runs there.
 import type { Command } from 'commander';
-import { EnvironmentVerification, executeWorkflow } from '../../workflow-api';
+import { EnvironmentVerification, startWorkflow } from '../../workflow-api';
+import { answeredByWorker } from '../admission';
 import { environmentProblem, verificationWorkflowId, versionProblem } from '../../shared/identifiers';
 import type { ManualRollbackResult } from '../../shared/rollback';
 import { defaultIdentity, requireValid, type CliContext } from '../cli-context';
@@ -47,10 +48,18 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
     .action(async (environment: string, o: { version?: string }) => {
       requireValid(environmentProblem(environment), o.version ? versionProblem(o.version) : null);
       const { client } = await ctx.client();
-      const outcome = await executeWorkflow(client, EnvironmentVerification, {
+      const taskQueue = ctx.config().temporal.taskQueue;
+      const handle = await startWorkflow(client, EnvironmentVerification, {
         workflowId: verificationWorkflowId(environment, new Date()),
-        taskQueue: ctx.config().temporal.taskQueue,
+        taskQueue,
         args: [{ environment, version: o.version ?? null }],
+      });
+      const outcome = await answeredByWorker(client, taskQueue, `verification of ${environment}`, () =>
+        handle.result(),
+      ).catch(async (err: unknown) => {
+        // A verification nobody ran is worth nothing later: do not leave it waiting.
+        await handle.terminate('no worker answered').catch(() => undefined);
+        throw err;
       });
       if (outcome.refused !== null) throw new InvalidInputError(outcome.refused);
       for (const s of outcome.report.services) ctx.out(s.line);

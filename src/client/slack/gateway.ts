@@ -17,6 +17,7 @@ import { actionForId, VIEW_IN_TEMPORAL_ACTION_ID } from '../../shared/slack-bloc
 import type { NotificationAction } from '../../shared/notifications';
 import { statusQuery } from '../../shared/messages';
 import { findReleaseHandle, ReleaseEndedError, ReleaseNotFoundError, runningRelease } from '../releases';
+import { NoWorkerError } from '../errors';
 import { parseReleaseCommand, usage, type ReleaseCommand } from './commands';
 import { SeenDeliveries } from './dedupe';
 import { sendDecision, stillNeedsApprovals, type Decision } from './decisions';
@@ -214,6 +215,8 @@ export async function startSlackGateway(options: SlackGatewayOptions): Promise<S
         );
         return `⏪ ${message}`;
       } catch (err) {
+        // Started, but no worker has taken it up yet: it goes on when one does.
+        if (err instanceof NoWorkerError) return `⚠️ The rollback of ${command.environment} is waiting: ${err.message}`;
         return `⚠️ The rollback of ${command.environment} was not started: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
