@@ -13,16 +13,18 @@ export const LAYERS = {
   'workflow-api': ['shared'],
   /** The records: audit trail, version-record exports, evidence. */
   records: ['shared'],
+  /** The one HTTP call every integration makes, and its errors in words. */
+  http: ['shared'],
   /** Deterministic workflow code: it calls activities through typed proxies, never their code. */
   workflows: ['shared', { layer: 'activities', typeOnly: true }],
   /** I/O behind small ports, one folder per integration. */
-  activities: ['shared', 'config', 'records', 'workflow-api'],
+  activities: ['shared', 'config', 'records', 'workflow-api', 'http'],
   /** Assembles the activities and the workflows into a worker. */
   worker: ['shared', 'config', 'records', 'activities', 'workflow-api'],
   /** Locating and starting the Temporal servers (dev-server, demo, tests). */
   servers: ['shared'],
   /** The CLI, the demo and the Slack gateway: a worker only through its one entry. */
-  client: ['shared', 'config', 'records', 'workflow-api', 'servers', 'worker/main'],
+  client: ['shared', 'config', 'records', 'workflow-api', 'http', 'servers', 'worker/main'],
 };
 
 /** no-restricted-imports patterns for the files of `layer`: every other layer it may not reach. */

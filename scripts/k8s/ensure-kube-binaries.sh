@@ -32,18 +32,7 @@ readonly SCRIPT_DIR
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/ensure-common.sh"
 
 
-print_env=0
-while (($#)); do
-  case $1 in
-    --print-env) print_env=1 ;;
-    -h | --help)
-      show_help "${BASH_SOURCE[0]}"
-      exit 0
-      ;;
-    *) die "unknown argument '$1' (usage: ensure-kube-binaries.sh [--print-env])" ;;
-  esac
-  shift
-done
+parse_print_env_args "${BASH_SOURCE[0]}" "ensure-kube-binaries.sh [--print-env]" "$@"
 
 check_override() { # $1: variable name
   local path=${!1}

@@ -13,3 +13,22 @@ die() {
 show_help() {
   sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$1"
 }
+
+# The arguments of a script that takes only --print-env and --help: sets print_env (0 or 1).
+# $1: the script's path (for --help), $2: its usage line; then the arguments.
+parse_print_env_args() {
+  local script=$1 usage=$2
+  shift 2
+  print_env=0
+  while (($#)); do
+    case $1 in
+      --print-env) print_env=1 ;;
+      -h | --help)
+        show_help "$script"
+        exit 0
+        ;;
+      *) die "unknown argument '$1' (usage: $usage)" ;;
+    esac
+    shift
+  done
+}

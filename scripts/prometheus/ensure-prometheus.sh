@@ -25,18 +25,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/ensure-common.sh"
 
 
-print_env=0
-while (($#)); do
-  case $1 in
-    --print-env) print_env=1 ;;
-    -h | --help)
-      show_help "${BASH_SOURCE[0]}"
-      exit 0
-      ;;
-    *) die "unknown argument '$1' (usage: ensure-prometheus.sh [--print-env])" ;;
-  esac
-  shift
-done
+parse_print_env_args "${BASH_SOURCE[0]}" "ensure-prometheus.sh [--print-env]" "$@"
 
 mkdir -p "$CACHE" || die "cannot create the cache directory $CACHE (set RELEASE_PROMOTE_CACHE to a writable directory)"
 CACHE=$(cd "$CACHE" && pwd)

@@ -10,7 +10,7 @@ import {
   startOperation,
   workflowHandle,
 } from '../workflow-api';
-import { evaluateDevGates, evaluateStagingGates } from '../shared/gates';
+import { evaluateDevGates, evaluateStagingSuite, STAGING_SUITES, type StagingSuite } from '../shared/gates';
 import type { DevGatePolicy, InstalledPolicy } from '../shared/policy';
 import type { GateResult, MetricSample, ReleaseStatus, ServiceHealth } from '../shared/release';
 import type { AuditEntry } from '../shared/audit';
@@ -26,7 +26,7 @@ import {
 } from '../shared/ledger';
 import { environmentWorkflowId } from '../shared/identifiers';
 import { verifyServices, type VerificationReport } from '../shared/verification';
-import type { DeploymentTarget, GateProvider, MetricsSource, Notifier } from './ports';
+import type { DeploymentTarget, GateProvider, MetricsSource, Notifier, StagingRelease } from './ports';
 import type { Notification, NotificationReceipt } from '../shared/notifications';
 import { appendAuditEntry, readAuditEntries, type AppendResult } from '../records/audit-log';
 import { exportVersionRecords, ledgerStart } from '../records/version-records';
@@ -97,14 +97,33 @@ export function createActivities(deps: ActivityDeps) {
       return evaluateDevGates(facts, input.policy);
     },
 
-    /** The staging suites may run for many minutes: heartbeat while they do, so a lost worker shows. */
-    async checkStagingGates(input: { version: string; commitSha: string; environment: string }): Promise<GateResult[]> {
+    /** One staging suite (E2E, load, security scan); it may run for many minutes: heartbeat meanwhile. */
+    async runStagingSuite(input: StagingRelease & { suite: StagingSuite }): Promise<GateResult> {
+      const { suite, ...release } = input;
+      const beating = setInterval(() => heartbeat(`waiting for the ${suite} suite`), STAGING_SUITE_HEARTBEAT_MS);
+      try {
+        const outcome = await deps.gates(timeline()).stagingSuite(suite, release, Context.current().info.attempt);
+        return evaluateStagingSuite(suite, outcome);
+      } finally {
+        clearInterval(beating);
+      }
+    },
+
+    /** The three suites in one activity: kept for releases started before each suite had its own. */
+    async checkStagingGates(input: StagingRelease): Promise<GateResult[]> {
       const beating = setInterval(
         () => heartbeat('waiting for the E2E, load and security suites'),
         STAGING_SUITE_HEARTBEAT_MS,
       );
       try {
-        return evaluateStagingGates(await deps.gates(timeline()).stagingGateFacts(input));
+        const gates = deps.gates(timeline());
+        const results: GateResult[] = [];
+        for (const suite of STAGING_SUITES) {
+          results.push(
+            evaluateStagingSuite(suite, await gates.stagingSuite(suite, input, Context.current().info.attempt)),
+          );
+        }
+        return results;
       } finally {
         clearInterval(beating);
       }

@@ -1,6 +1,12 @@
 // The small interfaces behind which every integration sits. Activities call these; the simulated,
 // Kubernetes, Prometheus, GitHub and Slack implementations each provide one, chosen by config.
-import type { DevGateFacts, StagingGateFacts } from '../shared/gates';
+import type { DevGateFacts, StagingSuite, SuiteOutcome } from '../shared/gates';
+
+export interface StagingRelease {
+  version: string;
+  commitSha: string;
+  environment: string;
+}
 import type { MetricSample, ServiceHealth } from '../shared/release';
 import type { Notification, NotificationReceipt } from '../shared/notifications';
 
@@ -25,7 +31,8 @@ export interface MetricsSource {
 
 export interface GateProvider {
   devGateFacts(release: { version: string; commitSha: string }): Promise<DevGateFacts>;
-  stagingGateFacts(release: { version: string; commitSha: string; environment: string }): Promise<StagingGateFacts>;
+  /** Runs one staging suite; `attempt` is the activity's (1 on the first), for the webhooks' own retry limit. */
+  stagingSuite(suite: StagingSuite, release: StagingRelease, attempt: number): Promise<SuiteOutcome>;
 }
 
 export interface Notifier {

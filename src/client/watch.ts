@@ -1,5 +1,6 @@
 // `watch`: prints each stage change, soak check and canary evaluation as it happens, until the
 // release ends. Polls the status query; the workflow is the only source of truth.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../shared/messages';
 import type { ReleaseStatus } from '../shared/release';
@@ -38,7 +39,7 @@ export async function watchRelease(
       await handle.result().catch(() => undefined);
       return s;
     }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
+    await delay(options.intervalMs ?? 1000);
   }
 }
 

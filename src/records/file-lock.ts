@@ -2,6 +2,7 @@
 // shared volume take turns. A lock older than the stale limit belonged to a worker that died.
 import { openSync, closeSync, unlinkSync, statSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const STALE_MS = 30_000;
 
@@ -25,7 +26,7 @@ export async function withFileLock<T>(path: string, fn: () => T | Promise<T>, ti
       }
       if (Date.now() > deadline)
         throw new Error(`could not lock ${path} within ${timeoutMs} ms (held by another writer: ${lock})`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await delay(25);
     }
   }
   try {

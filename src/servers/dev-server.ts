@@ -1,6 +1,12 @@
 // Runs the real Temporal dev server (`temporal server start-dev` from the pinned Temporal CLI) with the
 // release search attributes registered, the same dynamic config as the SDK's test environment, and
 // (optionally) SQLite persistence and the Web UI. Its logs go to a file, never to our stdout.
+//
+// The tests use the SDK's TestWorkflowEnvironment.createLocal (test/helpers/temporal-env.ts), which
+// does most of this. The `dev-server` command and the demo do not, because @temporalio/testing is a
+// test dependency, its 5 s start limit is not configurable (a cold start on a loaded machine takes
+// longer), its server logs go to pipes rather than a file a person can read, and its teardown
+// SIGKILLs the server where a SQLite state wants a SIGTERM.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';

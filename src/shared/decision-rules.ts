@@ -70,3 +70,17 @@ export function canaryRequestProblem(stage: ReleaseStage, who: string): string |
   if (!OPEN_FOR_APPROVAL.has(stage)) return `the release is ${stage}; a canary can no longer be requested`;
   return null;
 }
+
+/** What a person is told when the release accepts their decision: the same words on every channel. */
+export const decisionAcks = {
+  approval: (progress: string, complete: boolean): string =>
+    complete
+      ? `approved: ${progress}; the canary starts when every other condition holds`
+      : `approval recorded: ${progress}`,
+  rejection: (version: string, reason: string): string => `rejected: ${version} will not be promoted (${reason})`,
+  pauseDecision: (decision: 'resume' | 'rollback'): string =>
+    decision === 'resume'
+      ? 'resuming the canary; paused time does not count toward its minimum duration'
+      : 'rolling back the canary',
+  cancel: (version: string): string => `cancelling ${version}; anything it deployed to production is undone first`,
+};

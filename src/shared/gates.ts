@@ -28,6 +28,16 @@ export interface SuiteOutcome {
   evidence: string | null;
 }
 
+/** The staging suites, in the order they run (one activity each, so one suite's error re-runs only it). */
+export const STAGING_SUITES = ['e2e-tests', 'load-tests', 'security-scan'] as const;
+export type StagingSuite = (typeof STAGING_SUITES)[number];
+
+const SUITE_LABELS: Record<StagingSuite, string> = {
+  'e2e-tests': 'E2E tests',
+  'load-tests': 'load tests',
+  'security-scan': 'security scan',
+};
+
 export interface StagingGateFacts {
   e2e: SuiteOutcome;
   load: SuiteOutcome;
@@ -125,17 +135,20 @@ function reviewGate(facts: DevGateFacts, policy: DevGatePolicy): GateResult {
   };
 }
 
-export function evaluateStagingGates(facts: StagingGateFacts): GateResult[] {
-  const suite = (gate: GateResult['gate'], label: string, o: SuiteOutcome): GateResult => ({
-    gate,
+export function evaluateStagingSuite(suite: StagingSuite, o: SuiteOutcome): GateResult {
+  return {
+    gate: suite,
     passed: o.passed,
-    reason: `${label} ${o.passed ? 'passed' : 'failed'}: ${o.detail}`,
+    reason: `${SUITE_LABELS[suite]} ${o.passed ? 'passed' : 'failed'}: ${o.detail}`,
     evidence: o.evidence,
-  });
+  };
+}
+
+export function evaluateStagingGates(facts: StagingGateFacts): GateResult[] {
   return [
-    suite('e2e-tests', 'E2E tests', facts.e2e),
-    suite('load-tests', 'load tests', facts.load),
-    suite('security-scan', 'security scan', facts.securityScan),
+    evaluateStagingSuite('e2e-tests', facts.e2e),
+    evaluateStagingSuite('load-tests', facts.load),
+    evaluateStagingSuite('security-scan', facts.securityScan),
   ];
 }
 

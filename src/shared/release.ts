@@ -4,6 +4,21 @@ import type { LegacyReleasePolicy, ReleasePolicy } from './policy';
 
 export type ReleaseKind = 'standard' | 'hotfix';
 
+/** How a release ends: its last stage. REFUSED: the installation's policy refused the start (nothing changed). */
+export const TERMINAL_STAGES = [
+  'PROMOTED',
+  'ROLLED_BACK',
+  'ROLLBACK_FAILED',
+  'REJECTED',
+  'GATES_FAILED',
+  'SOAK_FAILED',
+  'CANCELLED',
+  'FAILED',
+  'REFUSED',
+] as const;
+
+export type ReleaseOutcome = (typeof TERMINAL_STAGES)[number];
+
 /** Where a release is now. Kept in the ReleaseStage search attribute. */
 export type ReleaseStage =
   | 'DEV_GATES'
@@ -15,42 +30,7 @@ export type ReleaseStage =
   | 'CANARY_PAUSED'
   | 'PRODUCTION_ROLLOUT'
   | 'ROLLING_BACK'
-  // Terminal stages:
-  | 'PROMOTED'
-  | 'ROLLED_BACK'
-  | 'ROLLBACK_FAILED'
-  | 'REJECTED'
-  | 'GATES_FAILED'
-  | 'SOAK_FAILED'
-  | 'CANCELLED'
-  | 'FAILED'
-  /** The installation's policy refused the start (before anything changed). */
-  | 'REFUSED';
-
-export type ReleaseOutcome = Extract<
-  ReleaseStage,
-  | 'PROMOTED'
-  | 'ROLLED_BACK'
-  | 'ROLLBACK_FAILED'
-  | 'REJECTED'
-  | 'GATES_FAILED'
-  | 'SOAK_FAILED'
-  | 'CANCELLED'
-  | 'FAILED'
-  | 'REFUSED'
->;
-
-export const TERMINAL_STAGES: readonly ReleaseOutcome[] = [
-  'PROMOTED',
-  'ROLLED_BACK',
-  'ROLLBACK_FAILED',
-  'REJECTED',
-  'GATES_FAILED',
-  'SOAK_FAILED',
-  'CANCELLED',
-  'FAILED',
-  'REFUSED',
-];
+  | ReleaseOutcome;
 
 /** What the starter of a release may choose. Nothing here loosens a rule: the policy is the installation's. */
 export interface ReleaseRequest {

@@ -12,7 +12,6 @@ import {
   type WorkflowIdConflictPolicy,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import type { WorkflowResultType } from '@temporalio/common';
 import {
   emptyRecords,
   environmentRecordsQuery,
@@ -60,14 +59,6 @@ export function startWorkflow<K extends keyof WorkflowTypes>(
   options: WorkflowStartOptions<WorkflowOf<K>>,
 ): Promise<WorkflowHandleWithFirstExecutionRunId<WorkflowOf<K>>> {
   return client.workflow.start<WorkflowOf<K>>(definition.workflowType, options);
-}
-
-export function executeWorkflow<K extends keyof WorkflowTypes>(
-  client: Client,
-  definition: WorkflowDefinition<K>,
-  options: WorkflowStartOptions<WorkflowOf<K>>,
-): Promise<WorkflowResultType<WorkflowOf<K>>> {
-  return client.workflow.execute<WorkflowOf<K>>(definition.workflowType, options);
 }
 
 /** A handle on a run of the workflow `definition` names (its latest run when `runId` is omitted). */

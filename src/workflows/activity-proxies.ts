@@ -14,30 +14,37 @@ const NON_RETRYABLE = [
   'ConfigError',
 ];
 
+/** Deploys and checks: five tries, 5 s to 1 min apart, and a heartbeat while they wait. */
+const PERSISTENT = {
+  heartbeatTimeout: '1m',
+  retry: {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+} satisfies ActivityOptions;
+
 const PROFILES = {
-  deploy: {
-    startToCloseTimeout: '20m',
+  deploy: { ...PERSISTENT, startToCloseTimeout: '20m' },
+  check: { ...PERSISTENT, startToCloseTimeout: '5m' },
+  /**
+   * One staging suite (a webhook): up to 30m per call. Its own failures say when to try again
+   * (nextRetryDelay) and when to stop (the webhook's retries); the cap here is a backstop.
+   */
+  suite: {
+    startToCloseTimeout: '35m',
     heartbeatTimeout: '1m',
     retry: {
-      initialInterval: '5s',
+      initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '1m',
-      maximumAttempts: 5,
+      maximumAttempts: 3,
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
   },
-  check: {
-    startToCloseTimeout: '5m',
-    heartbeatTimeout: '1m',
-    retry: {
-      initialInterval: '5s',
-      backoffCoefficient: 2,
-      maximumInterval: '1m',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
-  },
-  /** The staging suites (webhooks), one after another: each up to 30m, called up to 3 times. */
+  /** Releases started before each suite had its own activity: the three, one after another, each up to 30m. */
   suites: {
     startToCloseTimeout: '5h',
     heartbeatTimeout: '1m',

@@ -14,7 +14,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevEnv } from '../helpers/temporal-env';
 import { runProcess, type Run } from '../helpers/processes';
 import { createHarness, type Harness } from '../helpers/release-harness';
-import { signSlackRequest, startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
+import { signSlackRequest, slashCommandBody, startFakeSlack, type FakeSlack } from '../helpers/fake-slack';
 import { startSlackGateway, COMMANDS_PATH, type SlackGateway } from '../../src/client/slack/gateway';
 import { startManualRollback } from '../../src/client/start-rollback';
 import { policyDigest } from '../../src/config/policy-digest';
@@ -25,6 +25,7 @@ import { environmentWorkflowId } from '../../src/shared/identifiers';
 import type { ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
 import { ReleasePromotion, workflowHandle } from '../../src/workflow-api';
+import { eventually } from '../helpers/eventually';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'release-promote.mjs');
 const SECRET = 'authorization-signing-secret-0123456789';
@@ -106,8 +107,7 @@ describe('the installation owns the policy; every action is authorized on every 
   /** `/release <text>` typed in Slack by `user`, signed as Slack signs it; the answer's text. */
   async function slash(user: string, text: string): Promise<string> {
     const responseId = `command-${++seq}`;
-    const form = new URLSearchParams({ team_id: 'T0', channel_id: 'C0', user_id: user, user_name: user, command: '/release', text, response_url: slack.responseUrl(responseId), trigger_id: `t-${seq}` });
-    const body = form.toString();
+    const body = slashCommandBody({ user, text, responseUrl: slack.responseUrl(responseId), triggerId: `t-${seq}` });
     const res = await fetch(`${gateway.url}${COMMANDS_PATH}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SECRET, body) }, body });
     assert.equal(res.status, 200);
     await res.text();
@@ -119,13 +119,14 @@ describe('the installation owns the policy; every action is authorized on every 
   const status = (h: Harness, workflowId: string) => release(h, workflowId).query(statusQuery);
   /** Until the canary has paused `times` times (a resumed canary whose P99 is still high pauses again). */
   async function pausedTimes(h: Harness, workflowId: string, times: number): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const s = await status(h, workflowId);
-      if (s.stage === 'CANARY_PAUSED' && s.history.filter((t) => t.to === 'CANARY_PAUSED').length >= times) return;
-      assert.ok(Date.now() < deadline, `${workflowId} did not pause ${times} times (stage ${s.stage})`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(
+      `${workflowId} to pause ${times} times`,
+      async () => {
+        const s = await status(h, workflowId);
+        return s.stage === 'CANARY_PAUSED' && s.history.filter((t) => t.to === 'CANARY_PAUSED').length >= times;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
   }
   const production = (h: Harness) => h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue)).query(environmentRecordsQuery);
   const auditOf = (h: Harness, version: string): AuditEntry[] =>

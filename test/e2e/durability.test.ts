@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevEnv } from '../helpers/temporal-env';
 import type { ReleaseStatus } from '../../src/shared/release';
+import { eventually } from '../helpers/eventually';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'release-promote.mjs');
 let env: TestWorkflowEnvironment;
@@ -65,12 +66,14 @@ async function startWorker(): Promise<ChildProcess> {
   let output = '';
   worker.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   worker.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!/polling task queue|worker state.*RUNNING|"RUNNING"/i.test(output)) {
-    if (worker.exitCode !== null) assert.fail(`worker exited early: ${output}`);
-    if (Date.now() > deadline) assert.fail(`worker did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await eventually(
+    'the worker to poll',
+    () => {
+      if (worker.exitCode !== null) assert.fail(`worker exited early: ${output}`);
+      return /polling task queue|worker state.*RUNNING|"RUNNING"/i.test(output);
+    },
+    { timeoutMs: 60_000, intervalMs: 100, describe: () => output },
+  );
   return worker;
 }
 

@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { GitHubGates } from '../../src/activities/gates/github';
 import { callWebhook, runSuiteWebhook, type WebhookConfig, type WebhookPayload } from '../../src/activities/gates/webhook';
 import { gatesSchema, webhookSchema } from '../../src/config/integrations-schema';
-import { evaluateStagingGates } from '../../src/shared/gates';
+import { evaluateStagingSuite, STAGING_SUITES } from '../../src/shared/gates';
 import type { GateResult } from '../../src/shared/release';
 import { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -67,7 +67,7 @@ void describe('staging webhooks', () => {
 
   void test('2xx passes, with the trimmed body as the detail; the release is POSTed as JSON', async () => {
     answers.set('/e2e', reply(200, '  142 scenarios passed in 6m12s\n'));
-    const outcome = await callWebhook('e2e', hook('/e2e'), PAYLOAD);
+    const outcome = await callWebhook('e2e', hook('/e2e'), PAYLOAD, 1);
     assert.deepEqual(outcome, { passed: true, detail: '142 scenarios passed in 6m12s', evidence: null });
     assert.equal(received.length, 1);
     assert.equal(received[0]?.method, 'POST');
@@ -77,66 +77,71 @@ void describe('staging webhooks', () => {
 
   void test('a JSON answer may give the detail and a link to the evidence', async () => {
     answers.set('/load', reply(202, JSON.stringify({ detail: 'p95 180 ms at 500 rps', evidence: 'https://grafana.example/d/load?run=77' }), 'application/json'));
-    const outcome = await callWebhook('load', hook('/load'), { ...PAYLOAD, name: 'load-tests' });
+    const outcome = await callWebhook('load', hook('/load'), { ...PAYLOAD, name: 'load-tests' }, 1);
     assert.deepEqual(outcome, { passed: true, detail: 'p95 180 ms at 500 rps', evidence: 'https://grafana.example/d/load?run=77' });
   });
 
   void test('an empty 2xx passes with the status as the detail', async () => {
     answers.set('/e2e', reply(204, ''));
-    const outcome = await callWebhook('e2e', hook('/e2e'), PAYLOAD);
+    const outcome = await callWebhook('e2e', hook('/e2e'), PAYLOAD, 1);
     assert.deepEqual(outcome, { passed: true, detail: `HTTP 204 from ${base}/e2e`, evidence: null });
   });
 
   void test('any other status fails with the body as the reason', async () => {
     answers.set('/e2e', reply(500, 'checkout.spec.ts: expected 200, got 503\n  at line 42'));
-    const outcome = await callWebhook('e2e', hook('/e2e'), PAYLOAD);
+    const outcome = await callWebhook('e2e', hook('/e2e'), PAYLOAD, 1);
     assert.equal(outcome.passed, false);
     assert.equal(outcome.detail, `HTTP 500 from ${base}/e2e: checkout.spec.ts: expected 200, got 503 at line 42`);
 
     answers.set('/scan', reply(422, 'x'.repeat(1_000)));
-    const long = await callWebhook('security scan', hook('/scan'), PAYLOAD);
+    const long = await callWebhook('security scan', hook('/scan'), PAYLOAD, 1);
     assert.equal(long.passed, false);
     assert.ok(long.detail.length < 400 && long.detail.endsWith('…'), 'a long body is trimmed');
 
-    const missing = await callWebhook('e2e', hook('/nowhere'), PAYLOAD);
+    const missing = await callWebhook('e2e', hook('/nowhere'), PAYLOAD, 1);
     assert.deepEqual(missing, { passed: false, detail: `HTTP 404 from ${base}/nowhere: no such suite`, evidence: null });
   });
 
-  void test('a suite that does not answer within the timeout is a retryable error, not a verdict', async () => {
+  void test('a suite that does not answer within the timeout is not a verdict: Temporal retries it, 1 s later', async () => {
     answers.set('/slow', () => undefined); // never answers
     const started = Date.now();
-    const err = await callWebhook('load', hook('/slow', { timeout: '200ms', retries: 0 }), PAYLOAD).then(
-      () => null,
+    const err: unknown = await callWebhook('load', hook('/slow', { timeout: '200ms', retries: 1 }), PAYLOAD, 1).catch(
       (e: unknown) => e,
     );
-    assert.ok(err instanceof Error && !(err instanceof ApplicationFailure), `expected a plain retryable Error, got ${String(err)}`);
+    assert.ok(err instanceof ApplicationFailure && !err.nonRetryable, `expected a retryable failure, got ${String(err)}`);
+    assert.equal(err.type, 'WebhookUnreachable');
+    assert.equal(err.nextRetryDelay, 1_000);
     assert.match(err.message, new RegExp(`the load webhook at ${base}/slow could not be called: no answer within 200 ms`));
+    assert.match(err.message, /\(attempt 1 of 2\)$/);
     assert.ok(Date.now() - started < 2_000);
   });
 
-  void test('a call that timed out is repeated up to `retries` times, 1 s then 2 s apart; an answer is never repeated', async () => {
+  void test('one call per activity attempt: retried `retries` times, 1 s then 2 s later, then it stops; an answer is never repeated', async () => {
     let calls = 0;
-    answers.set('/flaky', (res) => {
-      calls++;
-      if (calls < 3) return; // hangs: the call times out
-      reply(200, 'green on the third call')(res);
+    answers.set('/flaky', () => {
+      calls++; // hangs: the call times out
     });
-    const waits: number[] = [];
-    const noWait = (ms: number) => {
-      waits.push(ms);
-      return Promise.resolve();
-    };
-    const outcome = await callWebhook('e2e', hook('/flaky', { timeout: '200ms', retries: 2 }), PAYLOAD, noWait);
-    assert.deepEqual(outcome, { passed: true, detail: 'green on the third call', evidence: null });
-    assert.deepEqual(waits, [1_000, 2_000]);
-
-    calls = 0;
-    await assert.rejects(callWebhook('e2e', hook('/flaky', { timeout: '200ms', retries: 1 }), PAYLOAD, noWait), /no answer within 200 ms/);
-    assert.equal(calls, 2, 'one call and one retry');
+    const config = hook('/flaky', { timeout: '200ms', retries: 2 });
+    const failures: ApplicationFailure[] = [];
+    for (const attempt of [1, 2, 3]) {
+      const err: unknown = await callWebhook('e2e', config, PAYLOAD, attempt).catch((e: unknown) => e);
+      assert.ok(err instanceof ApplicationFailure);
+      failures.push(err);
+    }
+    assert.equal(calls, 3, 'one call per attempt, no loop inside');
+    assert.deepEqual(
+      failures.map((f): [boolean, number | null] => [f.nonRetryable === true, f.nextRetryDelay === undefined ? null : Number(f.nextRetryDelay)]),
+      [
+        [false, 1_000],
+        [false, 2_000],
+        [true, null],
+      ],
+      'Temporal waits 1 s, then 2 s; the third attempt is the last',
+    );
 
     answers.set('/red', reply(500, 'failed'));
     received = [];
-    assert.equal((await callWebhook('load', hook('/red'), PAYLOAD, noWait)).passed, false);
+    assert.equal((await callWebhook('load', hook('/red'), PAYLOAD, 1)).passed, false);
     assert.equal(received.length, 1, 'a failing answer is a verdict, not retried');
     assert.throws(() => webhookSchema.parse({ url: `${base}/x`, retries: 3 }));
     assert.throws(() => webhookSchema.parse({ url: `${base}/x`, timeout: '31m' }), /at most 30m/);
@@ -150,11 +155,11 @@ void describe('staging webhooks', () => {
         s.close(() => resolve(port));
       });
     });
-    const err = await callWebhook('e2e', webhookSchema.parse({ url: `http://127.0.0.1:${closed}/run?token=sekrit`, retries: 0 }), PAYLOAD).then(
+    const err = await callWebhook('e2e', webhookSchema.parse({ url: `http://127.0.0.1:${closed}/run?token=sekrit`, retries: 1 }), PAYLOAD, 1).then(
       () => null,
       (e: unknown) => e,
     );
-    assert.ok(err instanceof Error && !(err instanceof ApplicationFailure));
+    assert.ok(err instanceof ApplicationFailure && !err.nonRetryable);
     assert.match(err.message, /ECONNREFUSED/);
     assert.ok(!err.message.includes('sekrit'));
   });
@@ -163,12 +168,12 @@ void describe('staging webhooks', () => {
     answers.set('/e2e', reply(200, 'ok'));
     process.env.TEST_WEBHOOK_AUTH = 'Bearer hook-secret';
     try {
-      await callWebhook('e2e', hook('/e2e', { authHeaderEnv: 'TEST_WEBHOOK_AUTH' }), PAYLOAD);
+      await callWebhook('e2e', hook('/e2e', { authHeaderEnv: 'TEST_WEBHOOK_AUTH' }), PAYLOAD, 1);
       assert.equal(received[0]?.authorization, 'Bearer hook-secret');
     } finally {
       delete process.env.TEST_WEBHOOK_AUTH;
     }
-    const err = await callWebhook('e2e', hook('/e2e', { authHeaderEnv: 'TEST_WEBHOOK_AUTH' }), PAYLOAD).then(
+    const err = await callWebhook('e2e', hook('/e2e', { authHeaderEnv: 'TEST_WEBHOOK_AUTH' }), PAYLOAD, 1).then(
       () => null,
       (e: unknown) => e,
     );
@@ -177,11 +182,11 @@ void describe('staging webhooks', () => {
   });
 
   void test('a suite without a webhook fails as not configured, without calling anything', async () => {
-    assert.deepEqual(await runSuiteWebhook('load', undefined, PAYLOAD), { passed: false, detail: 'no load webhook configured', evidence: null });
+    assert.deepEqual(await runSuiteWebhook('load', undefined, PAYLOAD, 1), { passed: false, detail: 'no load webhook configured', evidence: null });
     assert.equal(received.length, 0);
   });
 
-  void test('GitHubGates.stagingGateFacts asks each configured suite about the release, in turn', async () => {
+  void test('GitHubGates.stagingSuite asks each configured suite about the release', async () => {
     answers.set('/e2e', reply(200, 'all green'));
     answers.set('/load', reply(500, 'p99 1.8 s > 1 s budget'));
     const config = gatesSchema.parse({
@@ -192,7 +197,10 @@ void describe('staging webhooks', () => {
     });
     assert.equal(config.provider, 'github');
     if (config.provider !== 'github') return;
-    const facts = await new GitHubGates(config).stagingGateFacts({ version: '2.4.0', commitSha: 'abc1234', environment: 'staging' });
+    const gates = new GitHubGates(config);
+    const release = { version: '2.4.0', commitSha: 'abc1234', environment: 'staging' };
+    const results: GateResult[] = [];
+    for (const suite of STAGING_SUITES) results.push(evaluateStagingSuite(suite, await gates.stagingSuite(suite, release, 1)));
     assert.deepEqual(
       received.map((r) => [r.path, r.body]),
       [
@@ -201,7 +209,7 @@ void describe('staging webhooks', () => {
       ],
     );
     assert.deepEqual(
-      evaluateStagingGates(facts).map((r) => [r.gate, r.passed, r.reason]),
+      results.map((r) => [r.gate, r.passed, r.reason]),
       [
         ['e2e-tests', true, 'E2E tests passed: all green'],
         ['load-tests', false, `load tests failed: HTTP 500 from ${base}/load: p99 1.8 s > 1 s budget`],
@@ -209,7 +217,7 @@ void describe('staging webhooks', () => {
       ],
     );
   });
-  void test('the staging gate activity heartbeats while the suites run, so a long suite is not taken for a lost worker', async () => {
+  void test('a staging suite activity heartbeats while its suite runs, so a long suite is not taken for a lost worker', async () => {
     const attempt = new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000, startToCloseTimeoutMs: 7_200_000 });
     const firstHeartbeat = new Promise<unknown>((resolve) => attempt.once('heartbeat', resolve));
     // Every suite answers only after the activity has heartbeated at least once.
@@ -220,9 +228,9 @@ void describe('staging webhooks', () => {
     );
     const activities = createActivities(activityDeps(config, new Client()));
     const started = Date.now();
-    const gates: GateResult[] = await attempt.run(() => activities.checkStagingGates({ version: '2.4.0', commitSha: 'abc1234', environment: 'staging' }));
-    assert.deepEqual(gates.map((g) => g.passed), [true, true, true]);
-    assert.equal(await firstHeartbeat, 'waiting for the E2E, load and security suites');
+    const gate: GateResult = await attempt.run(() => activities.runStagingSuite({ suite: 'load-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging' }));
+    assert.deepEqual([gate.gate, gate.passed], ['load-tests', true]);
+    assert.equal(await firstHeartbeat, 'waiting for the load-tests suite');
     assert.ok(Date.now() - started >= STAGING_SUITE_HEARTBEAT_MS - 100);
   });
 });

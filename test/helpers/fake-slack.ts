@@ -371,3 +371,19 @@ function validateText(text: unknown, at: string, max: number, problems: string[]
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The form body Slack posts for a `/release <text>` typed by `user` (application/x-www-form-urlencoded). */
+export function slashCommandBody(o: { user: string; text: string; responseUrl: string; triggerId: string; channel?: string }): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: 'T0TEAM',
+    channel_id: o.channel ?? 'C0RELEASES',
+    user_id: o.user,
+    user_name: o.user.toLowerCase(),
+    command: '/release',
+    text: o.text,
+    api_app_id: 'A0APP',
+    response_url: o.responseUrl,
+    trigger_id: o.triggerId,
+  }).toString();
+}

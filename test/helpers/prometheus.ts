@@ -17,6 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { eventually } from './eventually';
 
 const execFileAsync = promisify(execFile);
 
@@ -194,20 +195,19 @@ async function ensureBinaries(): Promise<{ prometheus: string; promtool: string 
 }
 
 async function waitUntilReady(baseUrl: string, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`prometheus exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${log()}`);
-    }
-    try {
-      const response = await fetch(`${baseUrl}/-/ready`, { signal: AbortSignal.timeout(1_000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`prometheus at ${baseUrl} was not ready within 30 s:\n${log()}`);
+  let exited: string | null = null;
+  await eventually(
+    `prometheus at ${baseUrl} to be ready`,
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        exited = `prometheus exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${log()}`;
+        return true;
+      }
+      return (await fetch(`${baseUrl}/-/ready`, { signal: AbortSignal.timeout(1_000) })).ok;
+    },
+    { intervalMs: 100, describe: log },
+  );
+  if (exited !== null) throw new Error(exited);
 }
 
 function captureOutput(child: ChildProcess): () => string {

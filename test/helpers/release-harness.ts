@@ -15,11 +15,12 @@ import type { Notifier } from '../../src/activities/ports';
 import type { Notification } from '../../src/shared/notifications';
 import { activityDeps } from '../../src/activities/deps';
 import { startRelease, type StartRequest } from '../../src/client/start-release';
-import { admissionUpdate, statusQuery } from '../../src/shared/messages';
+import { admissionUpdate, approveUpdate, statusQuery } from '../../src/shared/messages';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
 import type { ReleaseStatus, ReleaseStage } from '../../src/shared/release';
 import { workflowBundle } from './workflow-bundle';
 import type { releasePromotion } from '../../src/workflows/release-promotion';
+import { eventually } from './eventually';
 
 export interface Harness {
   config: Config;
@@ -96,13 +97,16 @@ export async function createHarness(
     },
     status: (handle) => handle.query(statusQuery),
     async waitForStage(handle, ...stages) {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const s = await handle.query(statusQuery);
-        if (stages.includes(s.stage)) return s;
-        if (Date.now() > deadline) throw new Error(`release stayed in ${s.stage}; expected ${stages.join(' or ')}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      let last = '';
+      return eventually(
+        `${handle.workflowId} to reach ${stages.join(' or ')}`,
+        async () => {
+          const s = await handle.query(statusQuery);
+          last = s.stage;
+          return stages.includes(s.stage) ? s : undefined;
+        },
+        { describe: () => `it stayed in ${last}` },
+      );
     },
     async cleanup() {
       // A release a failed assertion left running, or a ledger, would hold up time skipping for later
@@ -164,4 +168,12 @@ export async function acceptedDecisions(handle: WorkflowHandle): Promise<number>
     const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
     return accepted && accepted.acceptedRequest?.input?.name !== admissionUpdate.name;
   }).length;
+}
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+
+/** An approval as a person sends it from the CLI (or another channel). */
+export function approve(handle: WorkflowHandle, approver: string, channel: 'cli' | 'slack' = 'cli') {
+  return handle.executeUpdate(approveUpdate, { args: [{ approver, channel }] });
 }

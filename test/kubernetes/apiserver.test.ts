@@ -9,20 +9,22 @@ import type * as K8sModule from '@kubernetes/client-node' with { 'resolution-mod
 import type { AppsV1Api, V1Deployment } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver';
 import { startFakeDeploymentController, type FakeDeploymentController } from '../helpers/fake-deployment-controller';
+import { eventually } from '../helpers/eventually';
 
 type K8s = typeof K8sModule;
 
 const NAMESPACE = 'rp-apiserver-test';
 
 async function waitForDeployment(apps: AppsV1Api, name: string, what: string, predicate: (d: V1Deployment) => boolean): Promise<V1Deployment> {
-  const deadline = Date.now() + 15_000;
   let last: V1Deployment | undefined;
-  while (Date.now() < deadline) {
-    last = await apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
-    if (predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`deployment ${name}: ${what} not reached; last status: ${JSON.stringify(last?.status)}`);
+  return eventually(
+    `deployment ${name}: ${what}`,
+    async () => {
+      last = await apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
+      return predicate(last) ? last : undefined;
+    },
+    { timeoutMs: 15_000, describe: () => `last status: ${JSON.stringify(last?.status)}` },
+  );
 }
 
 function conditionOf(d: V1Deployment, type: string) {

@@ -17,6 +17,7 @@ import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserve
 import { startFakeDeploymentController, type FakeDeploymentController } from '../helpers/fake-deployment-controller';
 import { KubernetesTarget, canaryReplicas, type KubernetesTargetOptions } from '../../src/activities/kubernetes/target';
 import { imageVersion, withVersion } from '../../src/activities/kubernetes/images';
+import { eventually } from '../helpers/eventually';
 
 type K8s = typeof K8sModule;
 
@@ -115,11 +116,10 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
       for (const { name } of SERVICES) await apps.createNamespacedDeployment({ namespace, body: stableDeployment(name, 'v1.0.0') });
     }
     // Wait until the controller has rolled out the initial versions.
-    const deadline = Date.now() + 15_000;
-    while ((await target().health('stable')).some((h) => !h.healthy)) {
-      assert.ok(Date.now() < deadline, 'initial Deployments never became healthy');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually('the initial Deployments to be healthy', async () => (await target().health('stable')).every((h) => h.healthy), {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    });
   });
 
   after(async () => {
@@ -276,9 +276,14 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
     assert.match(during.detail, /rollout in progress/);
 
     const withMissing = target({ services: [...SERVICES, { name: 'billing' }] });
-    let health = await withMissing.health('stable');
-    const deadline = Date.now() + 10_000;
-    while (!health[1]!.healthy && Date.now() < deadline) health = await new Promise((r) => setTimeout(r, 100)).then(() => withMissing.health('stable'));
+    const health = await eventually(
+      'the orchestrator to be healthy again',
+      async () => {
+        const h = await withMissing.health('stable');
+        return h[1]!.healthy ? h : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     assert.deepEqual(health[1], { service: 'orchestrator', version: 'v1.1.0', healthy: true, detail: 'ready 3/3' });
     assert.deepEqual(health[3], { service: 'billing', version: null, healthy: false, detail: 'deployment billing not found in namespace agentaskit-production' });
   });
@@ -326,7 +331,7 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
     };
     const limited = target({ context: 'limited', namespace: RBAC_NAMESPACE });
     /** RBAC changes reach the authorizer through an informer: retry while the old answer is still given. */
-    const eventually = async <T>(fn: () => Promise<T>, stillOld: (err: ApplicationFailure) => boolean): Promise<T> => {
+    const untilRbacPropagates = async <T>(fn: () => Promise<T>, stillOld: (err: ApplicationFailure) => boolean): Promise<T> => {
       const deadline = Date.now() + 10_000;
       for (;;) {
         try {
@@ -340,7 +345,7 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
 
     await bind('release-promote-read', ['get']);
     await assert.rejects(
-      eventually(() => limited.deploy('v1.1.0', () => undefined), (f) => / may not get /.test(f.message)),
+      untilRbacPropagates(() => limited.deploy('v1.1.0', () => undefined), (f) => / may not get /.test(f.message)),
       (err) => {
         const f = failure(err);
         assert.equal(f.type, 'Forbidden');
@@ -354,7 +359,7 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
     const roles = manifest.filter((d) => d.kind === 'Role');
     assert.ok(roles.length > 0 && roles.every((r) => r.rules?.length === 1));
     await bind('release-promote', roles[0]!.rules![0]!.verbs);
-    const health = await eventually(() => limited.deploy('v1.1.0', () => undefined), (f) => / may not patch /.test(f.message));
+    const health = await untilRbacPropagates(() => limited.deploy('v1.1.0', () => undefined), (f) => / may not patch /.test(f.message));
     assert.ok(health.every((h) => h.healthy && h.version === 'v1.1.0'));
     await limited.deployCanary('v1.2.0', 10, () => undefined);
     await limited.deployCanary('v1.2.0', 50, () => undefined); // update

@@ -17,6 +17,7 @@ import { approveUpdate } from '../../src/shared/messages';
 import type { ReleaseResult } from '../../src/shared/release';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { withHarness, type Harness } from '../helpers/release-harness';
+import { eventually } from '../helpers/eventually';
 
 const AUDIT_LOG_MODULE = join(__dirname, '..', '..', 'src', 'records', 'audit-log.ts');
 
@@ -227,11 +228,7 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
   const auditPath = (h: Harness, version: string) => join(h.dir, 'audit', `${version}.jsonl`);
 
   async function waitForAction(h: Harness, version: string, action: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!(existsSync(auditPath(h, version)) && lines(auditPath(h, version)).some((e) => e.action === action))) {
-      assert.ok(Date.now() < deadline, `no ${action} entry in the audit trail of ${version}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(`a ${action} entry in the audit trail of ${version}`, () => existsSync(auditPath(h, version)) && lines(auditPath(h, version)).some((e) => e.action === action));
   }
 
   /** Start, soak, then approve once the approval was requested (so the order is deterministic). */

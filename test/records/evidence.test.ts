@@ -7,12 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { withHarness, type Harness } from '../helpers/release-harness';
+import { MINUTE, withHarness, type Harness } from '../helpers/release-harness';
 import { approveUpdate } from '../../src/shared/messages';
 import { readAuditEntries } from '../../src/records/audit-log';
 import type { ApprovalRecord, CanaryEvaluation, ReleaseResult, ReleaseStatus } from '../../src/shared/release';
 
-const MINUTE = 60_000;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const THRESHOLDS = { maxErrorRateIncreasePp: 1, maxP99IncreasePct: 10, minAvailabilityPct: 99.9, minRequestCount: 100 };
 const HEALTHY_REASON =

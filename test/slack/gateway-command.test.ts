@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevEnv } from '../helpers/temporal-env';
+import { eventually } from '../helpers/eventually';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'release-promote.mjs');
 const SECRET_VAR = 'RP_TEST_SLACK_SIGNING_SECRET';
@@ -93,12 +94,14 @@ void describe('release-promote slack-gateway', { timeout: 90_000 }, () => {
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
       try {
-        const deadline = Date.now() + 30_000;
-        while (!/listening on/.test(stdout)) {
-          if (child.exitCode !== null) assert.fail(`the gateway exited (${child.exitCode}): ${stderr}`);
-          if (Date.now() > deadline) assert.fail(`the gateway did not start: ${stdout}${stderr}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await eventually(
+          'the gateway to listen',
+          () => {
+            if (child.exitCode !== null) assert.fail(`the gateway exited (${child.exitCode}): ${stderr}`);
+            return /listening on/.test(stdout);
+          },
+          { describe: () => `${stdout}${stderr}` },
+        );
         assert.match(stdout, new RegExp(`Slack gateway listening on http://127\\.0\\.0\\.1:${port} `));
         assert.match(stdout, /1 Slack user mapped/);
         assert.doesNotMatch(stdout + stderr, /a-signing-secret-for-the-test/, 'the secret is never printed');

@@ -14,9 +14,10 @@ import { NOT_MAPPED } from '../../src/client/slack/replies';
 import { hotfixWorkflowId, releaseWorkflowId } from '../../src/shared/identifiers';
 import { statusQuery } from '../../src/shared/messages';
 import type { ReleaseStage, ReleaseStatus } from '../../src/shared/release';
-import { signSlackRequest, startFakeSlack, type FakeSlack, type ResponsePost } from '../helpers/fake-slack';
+import { signSlackRequest, slashCommandBody, startFakeSlack, type FakeSlack, type ResponsePost } from '../helpers/fake-slack';
 import { createDevEnv } from '../helpers/temporal-env';
 import type { StubReleaseInput, stubReleaseWorkflow } from './stub-release-workflow';
+import { eventually } from '../helpers/eventually';
 
 const SECRET = 'test-signing-secret-0123456789abcdef';
 const TASK_QUEUE = 'slack-gateway-test';
@@ -142,19 +143,7 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
   /** A slash command's form body, as Slack sends it. */
   function command(user: string, text: string): { body: string; responseId: string } {
     const responseId = `r${++responseSeq}`;
-    const form = new URLSearchParams({
-      token: 'legacy-verification-token',
-      team_id: 'T0TEAM',
-      channel_id: 'C0RELEASES',
-      user_id: user,
-      user_name: user.toLowerCase(),
-      command: '/release',
-      text,
-      api_app_id: 'A0APP',
-      response_url: slack.responseUrl(responseId),
-      trigger_id: `trigger-${responseSeq}`,
-    });
-    return { body: form.toString(), responseId };
+    return { body: slashCommandBody({ user, text, responseUrl: slack.responseUrl(responseId), triggerId: `trigger-${responseSeq}` }), responseId };
   }
 
   const responsesTo = (id: string): ResponsePost[] => slack.responses.filter((r) => r.id === id);
@@ -443,12 +432,6 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
   });
 
   async function waitForStage(handle: WorkflowHandle, stage: ReleaseStage): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const s = await status(handle);
-      if (s.stage === stage) return;
-      if (Date.now() > deadline) assert.fail(`${handle.workflowId} is ${s.stage}, expected ${stage}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(`${handle.workflowId} to be ${stage}`, async () => (await status(handle)).stage === stage, { timeoutMs: 10_000, intervalMs: 100 });
   }
 });

@@ -12,8 +12,9 @@ import type { NotificationAction } from '../../src/shared/notifications';
 import { startSlackGateway, COMMANDS_PATH, INTERACTIONS_PATH, type SlackGateway } from '../../src/client/slack/gateway';
 import { startManualRollback } from '../../src/client/start-rollback';
 import { createHarness, type Harness } from '../helpers/release-harness';
-import { signSlackRequest, startFakeSlack, type FakeSlack, type PostedMessage, type ResponsePost } from '../helpers/fake-slack';
+import { signSlackRequest, slashCommandBody, startFakeSlack, type FakeSlack, type PostedMessage, type ResponsePost } from '../helpers/fake-slack';
 import { createDevEnv } from '../helpers/temporal-env';
+import { eventually } from '../helpers/eventually';
 
 const SECRET = 'loop-signing-secret-0123456789abcdef';
 const TOKEN = 'xoxb-loop-test-token-not-a-secret';
@@ -118,18 +119,8 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
   /** Types `/release <text>` as `user`; resolves to the delayed (response_url) answer's text. */
   async function slash(user: string, text: string): Promise<string> {
     const responseId = `command-${++seq}`;
-    const form = new URLSearchParams({
-      team_id: 'T0TEAM',
-      channel_id: CHANNEL,
-      user_id: user,
-      user_name: user.toLowerCase(),
-      command: '/release',
-      text,
-      api_app_id: 'A0APP',
-      response_url: slack.responseUrl(responseId),
-      trigger_id: `trigger-${seq}`,
-    });
-    assert.equal(await signedPost(COMMANDS_PATH, form.toString()), 200);
+    const body = slashCommandBody({ user, text, channel: CHANNEL, responseUrl: slack.responseUrl(responseId), triggerId: `trigger-${seq}` });
+    assert.equal(await signedPost(COMMANDS_PATH, body), 200);
     const [answer] = await slack.waitForResponses(responseId, 1);
     assert.equal(answer?.body.response_type, 'ephemeral');
     return String(answer?.body.text);
@@ -143,14 +134,12 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
     return first ? slack.messages.filter((m) => m === first || m.threadTs === first.ts) : [];
   };
 
-  async function waitForApprovalMessage(workflowId: string): Promise<PostedMessage> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const found = messagesOf(workflowId).find((m) => decisionButtons(m.blocks).some((b) => b.action_id === ACTION_IDS.approve));
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no approval message for ${workflowId}; posted: ${slack.messages.map((m) => m.text).join(' | ')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  function waitForApprovalMessage(workflowId: string): Promise<PostedMessage> {
+    return eventually(
+      `an approval message for ${workflowId}`,
+      () => messagesOf(workflowId).find((m) => decisionButtons(m.blocks).some((b) => b.action_id === ACTION_IDS.approve)),
+      { describe: () => `posted: ${slack.messages.map((m) => m.text).join(' | ')}` },
+    );
   }
 
   /** Every message of the release after the first is in the first one's thread. */

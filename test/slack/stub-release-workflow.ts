@@ -5,7 +5,7 @@
 // ROLLING_BACK.
 import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { approvalProblem, approvalProgress, approvalsComplete } from '../../src/shared/approval-rules';
-import { cancelProblem, pauseDecisionProblem, rejectionProblem } from '../../src/shared/decision-rules';
+import { cancelProblem, decisionAcks, pauseDecisionProblem, rejectionProblem } from '../../src/shared/decision-rules';
 import { defaultPermissions, type AccessPolicy } from '../../src/shared/authorization';
 import {
   approveUpdate,
@@ -82,7 +82,7 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
       const subject = s.kind === 'hotfix' ? 'hotfix' : 'canary';
       s.approval.approvals.push({ approver: req.approver, channel: req.channel, at: new Date().toISOString(), subject, note: req.note ?? null, notBefore: req.notBefore ?? null });
       const progress = approvalProgress(s.approval);
-      return { stage: s.stage, message: approvalsComplete(s.approval) ? `approved: ${progress}; the canary starts when every other condition holds` : `approval recorded: ${progress}` };
+      return { stage: s.stage, message: decisionAcks.approval(progress, approvalsComplete(s.approval)) };
     },
     {
       validator: (req: ApproveRequest) =>
@@ -99,7 +99,7 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
     rejectUpdate,
     (req) => {
       s.approval.rejection = { approver: req.approver, channel: req.channel, at: new Date().toISOString(), subject: 'reject', note: req.reason, notBefore: null };
-      return { stage: s.stage, message: `rejected: ${s.version} will not be promoted (${req.reason})` };
+      return { stage: s.stage, message: decisionAcks.rejection(s.version, req.reason) };
     },
     { validator: (req: RejectRequest) => throwIf(rejectionProblem(s, access, req.approver, req.reason)) },
   );
@@ -108,7 +108,7 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
     pauseDecisionUpdate,
     (req) => {
       inbox.pauseDecision = req;
-      return { stage: s.stage, message: req.decision === 'resume' ? 'resuming the canary; paused time does not count toward its minimum duration' : 'rolling back the canary' };
+      return { stage: s.stage, message: decisionAcks.pauseDecision(req.decision) };
     },
     { validator: (req: PauseDecisionRequest) => throwIf(pauseDecisionProblem(s.stage, access, { approver: req.approver, decision: String(req.decision) }, inbox.pauseDecision)) },
   );
@@ -117,7 +117,7 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
     cancelUpdate,
     (req) => {
       inbox.cancel = req;
-      return { stage: s.stage, message: `cancelling ${s.version}; anything it deployed to production is undone first` };
+      return { stage: s.stage, message: decisionAcks.cancel(s.version) };
     },
     { validator: (req: CancelRequest) => throwIf(cancelProblem(s.stage, access, req.requestedBy, inbox.cancel?.requestedBy ?? null)) },
   );

@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -23,6 +22,7 @@ import { startRelease } from '../../src/client/start-release';
 import { statusQuery } from '../../src/shared/messages';
 import { ConsoleNotifier } from '../../src/activities/notify/console';
 import { installTestRuntime } from '../helpers/temporal-env';
+import { eventually } from '../helpers/eventually';
 
 const ROOT = join(__dirname, '..', '..');
 const SCREENSHOT = join(ROOT, 'test-results', 'web-ui-release.png');
@@ -69,14 +69,15 @@ void describe('Temporal Web UI shows a release in its staging soak', () => {
     running = worker.run();
     ({ handle } = await startRelease(client, config, { version: VERSION, commitSha: COMMIT, requestedBy: '@release-bot', ciRunId: 'ui-1' }));
     // In the soak once the soak timer is in the history (the stage is set just before it starts).
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const status = await handle.query(statusQuery);
-      const { events } = await handle.fetchHistory();
-      if (status.stage === 'STAGING_SOAK' && (events ?? []).some((e) => e.timerStartedEventAttributes)) break;
-      assert.ok(Date.now() < deadline, `the release did not reach the staging soak (stage ${status.stage})`);
-      await delay(250);
-    }
+    await eventually(
+      'the release to reach the staging soak',
+      async () => {
+        const status = await handle!.query(statusQuery);
+        const { events } = await handle!.fetchHistory();
+        return status.stage === 'STAGING_SOAK' && (events ?? []).some((e) => e.timerStartedEventAttributes);
+      },
+      { intervalMs: 250 },
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -100,14 +101,14 @@ void describe('Temporal Web UI shows a release in its staging soak', () => {
 
   /** Text the UI renders from markdown (summary, details, current details): inside sandboxed iframes. */
   async function visibleMarkdown(page: Page, text: string | RegExp, timeout = 15_000): Promise<void> {
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      for (const frame of page.frames()) {
-        if (await frame.getByText(text).first().isVisible().catch(() => false)) return;
-      }
-      if (Date.now() > deadline) throw new Error(`"${String(text)}" is not visible on the page or in any of its ${page.frames().length} frames`);
-      await delay(200);
-    }
+    await eventually(
+      `"${String(text)}" to be visible on the page or in one of its frames`,
+      async () => {
+        for (const frame of page.frames()) if (await frame.getByText(text).first().isVisible().catch(() => false)) return true;
+        return false;
+      },
+      { timeoutMs: timeout, intervalMs: 200 },
+    );
   }
 
   void it('lists the release under its ReleaseVersion and shows summary, stage, soak timer and status', async () => {

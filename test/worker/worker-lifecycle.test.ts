@@ -34,6 +34,7 @@ import { METRIC_NAMES, ReleaseMetrics, startHealthServer } from '../../src/worke
 import { formatLogLine, versionFromActivityArgs, versionFromWorkflowId } from '../../src/worker/logging';
 import { ConsoleNotifier } from '../../src/activities/notify/console';
 import type { AuditEntry } from '../../src/shared/audit';
+import { eventually } from '../helpers/eventually';
 
 const ROOT = join(__dirname, '..', '..');
 const GRACE_SECONDS = 20;
@@ -56,18 +57,8 @@ async function get(url: string): Promise<{ status: number; text: string }> {
   return { status: res.status, text: await res.text() };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, describe?: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe ? `\n${describe()}` : ''}`);
-    await delay(100);
-  }
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, describe?: () => string): Promise<T> {
+  return eventually(what, probe, { timeoutMs, intervalMs: 100, describe });
 }
 
 /**

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ReleaseHandle } from '../../src/workflow-api';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { refusal, stageGapMs, timerDurationsMs, withHarness, type Harness } from '../helpers/release-harness';
+import { HOUR, MINUTE, refusal, stageGapMs, timerDurationsMs, withHarness, type Harness } from '../helpers/release-harness';
 import { approveUpdate, pauseDecisionUpdate, type PauseDecisionRequest } from '../../src/shared/messages';
 import type { ReleaseResult, ReleaseStage, ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
@@ -20,8 +20,6 @@ import { environmentWorkflowId } from '../../src/shared/identifiers';
 import type { SimulatedEnvironmentState } from '../../src/activities/simulated/target';
 import type { Scenario } from '../../src/shared/scenarios';
 
-const HOUR = 3_600_000;
-const MINUTE = 60_000;
 const SERVICES = ['api-gateway', 'orchestrator', 'workers'];
 const HEALTHY_CANARY = { requests: 620, errorRatePct: 0.32, p99Ms: 184, availabilityPct: 99.96, queryError: null };
 

@@ -6,17 +6,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { acceptedDecisions, stageGapMs, withHarness, type Harness } from '../helpers/release-harness';
-import { approveUpdate } from '../../src/shared/messages';
+import { acceptedDecisions, approve, HOUR, MINUTE, refusal, stageGapMs, withHarness, type Harness } from '../helpers/release-harness';
 import type { ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
 import { HotfixPromotion, workflowHandle } from '../../src/workflow-api';
+import { eventually } from '../helpers/eventually';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 /** @dave holds the role but is never named; @carol holds it and requests some of the hotfixes. */
 const ROLES = { RELEASE_APPROVER: ['@alice', '@bob', '@carol', '@dave'] };
 
@@ -27,18 +25,6 @@ before(async () => {
 after(async () => {
   await env?.teardown();
 });
-
-const approve = (handle: WorkflowHandle, approver: string) => handle.executeUpdate(approveUpdate, { args: [{ approver, channel: 'cli' }] });
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof WorkflowUpdateFailedError, `expected a refused update, got ${String(err)}`);
-    return (err.cause as Error).message;
-  }
-  assert.fail('the approval was accepted');
-}
 
 function auditActions(h: Harness, version: string): string[] {
   const path = join(h.dir, 'audit', `${version}.jsonl`);
@@ -126,11 +112,7 @@ test('the same approver twice, the requester, a non-approver and an approver not
   await withHarness(env, { config: { roles: ROLES } }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.3.1', requestedBy: '@carol' });
     // The request is audited before anything else is; wait for it so the audit file is settled.
-    const deadline = Date.now() + 30_000;
-    while (!auditActions(h, 'v1.3.1').includes('approval_request')) {
-      assert.ok(Date.now() < deadline, 'the approval request was audited');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually('the approval request to be audited', () => auditActions(h, 'v1.3.1').includes('approval_request'));
     const before = snapshot(await h.status(handle));
     const auditBefore = auditActions(h, 'v1.3.1');
 

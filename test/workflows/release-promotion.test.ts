@@ -4,17 +4,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { acceptedDecisions, refusal, stageGapMs, timerDurationsMs, withHarness } from '../helpers/release-harness';
+import { acceptedDecisions, approve, HOUR, MINUTE, refusal, stageGapMs, timerDurationsMs, withHarness } from '../helpers/release-harness';
 import { startRelease } from '../../src/client/start-release';
-import { approveUpdate, rejectUpdate } from '../../src/shared/messages';
+import { rejectUpdate } from '../../src/shared/messages';
 import { environmentRecordsQuery } from '../../src/shared/ledger';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
 
-const HOUR = 3_600_000;
-const MINUTE = 60_000;
 let env: TestWorkflowEnvironment;
 
 before(async () => {
@@ -25,7 +22,6 @@ after(async () => {
 });
 
 
-const approve = (handle: WorkflowHandle, approver: string) => handle.executeUpdate(approveUpdate, { args: [{ approver, channel: 'cli' }] });
 
 
 

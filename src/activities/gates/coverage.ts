@@ -13,10 +13,10 @@
 // JSON document of another shape) is a non-retryable MalformedCoverageReport naming what was read,
 // because asking again reads the same text.
 import { ApplicationFailure } from '@temporalio/common';
-import axios from 'axios';
 import { z } from 'zod';
 import type { CheckRun, CommitStatus } from './github-schemas';
-import { describeNetworkError, oneLine, snippet } from '../http-error-text';
+import { describeNetworkError, oneLine, snippet } from '../../http/errors';
+import { httpRequest } from '../../http/request';
 
 export interface CoverageFact {
   coveragePct: number | null;
@@ -77,15 +77,14 @@ export async function coverageFromUrl(template: string, commitSha: string, timeo
   let status: number;
   let body: string;
   try {
-    const response = await axios.get<string>(url, {
+    ({ status, text: body } = await httpRequest({
+      method: 'GET',
+      url,
       headers: { Accept: 'application/json' },
-      timeout: timeoutMs,
-      responseType: 'text',
-      transformResponse: (data: unknown) => data,
-      validateStatus: () => true,
-    });
-    status = response.status;
-    body = typeof response.data === 'string' ? response.data : String(response.data);
+      timeoutMs,
+      // Coverage reports are often behind a CDN that redirects; no credentials are sent to them.
+      followRedirects: true,
+    }));
   } catch (err) {
     const reason = describeNetworkError(err, timeoutMs);
     throw new Error(`the coverage report at ${where} could not be fetched: ${reason}`);

@@ -7,9 +7,9 @@
 // The token is only ever put in the Authorization header: errors are built from scratch, without
 // the AxiosError (whose config holds the headers), so it cannot reach a log or the workflow history.
 import { ApplicationFailure } from '@temporalio/common';
-import axios from 'axios';
 import { z } from 'zod';
-import { describeNetworkError, oneLine, snippet } from '../http-error-text';
+import { describeNetworkError, oneLine, snippet } from '../../http/errors';
+import { httpRequest } from '../../http/request';
 
 export interface GitHubClientOptions {
   /** https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. */
@@ -115,23 +115,23 @@ export class GitHubClient {
     let body: string;
     let headers: Record<string, string | undefined>;
     try {
-      const response = await axios.get<string>(url.toString(), {
+      ({
+        status,
+        text: body,
+        headers,
+      } = await httpRequest({
+        method: 'GET',
+        url: url.toString(),
         headers: {
           Accept: 'application/vnd.github+json',
           Authorization: `Bearer ${this.options.token}`,
           'X-GitHub-Api-Version': '2022-11-28',
           'User-Agent': 'release-promote',
         },
-        timeout: this.options.timeoutMs,
-        responseType: 'text',
-        transformResponse: (data: unknown) => data,
-        validateStatus: () => true,
-      });
-      status = response.status;
-      body = typeof response.data === 'string' ? response.data : String(response.data);
-      headers = Object.fromEntries(
-        Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v : undefined]),
-      );
+        timeoutMs: this.options.timeoutMs,
+        // GitHub answers some reads (renamed repositories) with a redirect to the same API.
+        followRedirects: true,
+      }));
     } catch (err) {
       throw new Error(
         `GitHub ${what} could not be reached: ${describeNetworkError(err, this.options.timeoutMs, 'gates.timeout')}`,

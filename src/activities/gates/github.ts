@@ -14,8 +14,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { gatesSchema } from '../../config/integrations-schema';
-import type { DevGateFacts, Severity, StagingGateFacts } from '../../shared/gates';
-import type { GateProvider } from '../ports';
+import type { DevGateFacts, Severity, StagingSuite, SuiteOutcome } from '../../shared/gates';
+import type { GateProvider, StagingRelease } from '../ports';
 import { coverageFromCheckRun, coverageFromStatus, coverageFromUrl, type CoverageFact } from './coverage';
 import { GitHubClient } from './github-client';
 import {
@@ -79,22 +79,21 @@ export class GitHubGates implements GateProvider {
   }
 
   /** Runs the staging suites one after another: a load test would skew E2E timings and vice versa. */
-  async stagingGateFacts(release: {
-    version: string;
-    commitSha: string;
-    environment: string;
-  }): Promise<StagingGateFacts> {
-    const payload = (name: string): WebhookPayload => ({
-      name,
+  stagingSuite(suite: StagingSuite, release: StagingRelease, attempt: number): Promise<SuiteOutcome> {
+    const hooks = {
+      'e2e-tests': ['e2e', this.config.e2e],
+      'load-tests': ['load', this.config.load],
+      'security-scan': ['security scan', this.config.securityScan],
+    } as const;
+    const [label, hook] = hooks[suite];
+    const payload: WebhookPayload = {
+      name: suite,
       version: release.version,
       commitSha: release.commitSha,
       environment: release.environment,
       phase: 'pre-rollout',
-    });
-    const e2e = await runSuiteWebhook('e2e', this.config.e2e, payload('e2e-tests'));
-    const load = await runSuiteWebhook('load', this.config.load, payload('load-tests'));
-    const securityScan = await runSuiteWebhook('security scan', this.config.securityScan, payload('security-scan'));
-    return { e2e, load, securityScan };
+    };
+    return runSuiteWebhook(label, hook, payload, attempt);
   }
 
   private client(): GitHubClient {

@@ -6,10 +6,12 @@
 // Answer:   any 2xx = passed, any other status = failed. The body is the detail, trimmed to one
 //           line; a JSON body {"detail": "...", "evidence": "https://..."} may give both explicitly.
 // A hung suite (no answer within the webhook's timeout) and network errors are not verdicts: a suite
-// that could not be asked has neither passed nor failed. The call is repeated `retries` times (at most
-// 2: 1 s, then 2 s apart); after that the error is retryable for the activity's own policy.
+// that could not be asked has neither passed nor failed. Each activity attempt calls once; Temporal
+// retries the activity (1 s, then 2 s later) up to `retries` more times, after which the suite's
+// activity fails. One retry style: Temporal's, paced by nextRetryDelay.
 import { ApplicationFailure } from '@temporalio/common';
-import axios, { AxiosError } from 'axios';
+import { describeNetworkError, oneLine } from '../../http/errors';
+import { httpRequest } from '../../http/request';
 import { z } from 'zod';
 import type { webhookSchema } from '../../config/integrations-schema';
 import type { SuiteOutcome } from '../../shared/gates';
@@ -35,24 +37,30 @@ export async function runSuiteWebhook(
   suite: string,
   hook: WebhookConfig | undefined,
   payload: WebhookPayload,
+  attempt: number,
 ): Promise<SuiteOutcome> {
   if (hook === undefined) return { passed: false, detail: `no ${suite} webhook configured`, evidence: null };
-  return callWebhook(suite, hook, payload);
+  return callWebhook(suite, hook, payload, attempt);
 }
 
+/** One call; a suite that could not be asked is retried by Temporal, `hook.retries` times at most. */
 export async function callWebhook(
   suite: string,
   hook: WebhookConfig,
   payload: WebhookPayload,
-  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+  attempt: number,
 ): Promise<SuiteOutcome> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await callWebhookOnce(suite, hook, payload);
-    } catch (err) {
-      if (err instanceof ApplicationFailure || attempt >= hook.retries) throw err;
-      await sleep(1_000 * 2 ** attempt);
-    }
+  try {
+    return await callWebhookOnce(suite, hook, payload);
+  } catch (err) {
+    if (err instanceof ApplicationFailure) throw err;
+    const last = attempt > hook.retries;
+    throw ApplicationFailure.create({
+      type: 'WebhookUnreachable',
+      message: `${(err as Error).message} (attempt ${attempt} of ${hook.retries + 1})`,
+      nonRetryable: last,
+      nextRetryDelay: last ? undefined : 1_000 * 2 ** (attempt - 1),
+    });
   }
 }
 
@@ -76,19 +84,18 @@ async function callWebhookOnce(suite: string, hook: WebhookConfig, payload: Webh
   let status: number;
   let body: string;
   try {
-    const response = await axios.post<string>(hook.url, payload, {
+    ({ status, text: body } = await httpRequest({
+      method: 'POST',
+      url: hook.url,
       headers,
-      timeout: hook.timeout,
-      responseType: 'text',
-      transformResponse: (data: unknown) => data,
-      validateStatus: () => true,
-      maxRedirects: 0,
-    });
-    status = response.status;
-    body = typeof response.data === 'string' ? response.data : String(response.data);
+      body: JSON.stringify(payload),
+      timeoutMs: hook.timeout,
+    }));
   } catch (err) {
     // A fresh Error: the AxiosError's config would carry the Authorization header.
-    throw new Error(`the ${suite} webhook at ${where} could not be called: ${describeNetworkError(err, hook.timeout)}`);
+    throw new Error(
+      `the ${suite} webhook at ${where} could not be called: ${describeNetworkError(err, hook.timeout, "the webhook's timeout")}`,
+    );
   }
 
   const passed = status >= 200 && status < 300;
@@ -116,19 +123,6 @@ function readBody(body: string): { detail: string | null; evidence: string | nul
 function safeAddress(url: string): string {
   const u = new URL(url);
   return `${u.origin}${u.pathname}`;
-}
-
-function describeNetworkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof AxiosError) {
-    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT')
-      return `no answer within ${timeoutMs} ms (the webhook's timeout)`;
-    return err.code === undefined ? err.message : `${err.code}: ${err.message}`;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }
 
 function trim(text: string): string {

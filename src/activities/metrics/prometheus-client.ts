@@ -8,9 +8,9 @@
 // - the answer is not Prometheus's API shape, or authentication / the URL is wrong: a non-retryable
 //   ApplicationFailure, because asking again gets the same answer.
 import { ApplicationFailure } from '@temporalio/common';
-import axios from 'axios';
 import { z } from 'zod';
-import { describeNetworkError, oneLine, snippet } from '../http-error-text';
+import { describeNetworkError, oneLine, snippet } from '../../http/errors';
+import { httpRequest } from '../../http/request';
 
 /** [unix seconds, value as text: "12.5", "NaN", "+Inf"] */
 const sampleValueSchema = z.tuple([z.number(), z.string()]);
@@ -65,18 +65,13 @@ export async function instantQuery(
   let status: number;
   let body: string;
   try {
-    const response = await axios.get<string>(url, {
+    ({ status, text: body } = await httpRequest({
+      method: 'GET',
+      url,
       params: { query, time: (time.getTime() / 1000).toFixed(3) },
       headers: endpoint.authorization === null ? {} : { Authorization: endpoint.authorization },
-      timeout: endpoint.timeoutMs,
-      // Read the raw text and judge every status here, so nothing is silently half-parsed.
-      responseType: 'text',
-      transformResponse: (data: unknown) => data,
-      validateStatus: () => true,
-      maxRedirects: 0,
-    });
-    status = response.status;
-    body = typeof response.data === 'string' ? response.data : String(response.data);
+      timeoutMs: endpoint.timeoutMs,
+    }));
   } catch (err) {
     // A fresh Error without the AxiosError attached: its config carries the Authorization header.
     throw new Error(

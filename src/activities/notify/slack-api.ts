@@ -2,14 +2,15 @@
 // edge. What can go wrong is sorted by whether asking again can help:
 // - network errors, timeouts, 5xx and Slack's own transient codes (internal_error, ...): a plain
 //   Error or a retryable ApplicationFailure, so Temporal retries the activity;
-// - HTTP 429: nothing was posted, so the call waits Retry-After seconds and asks again within the
-//   same attempt (bounded; beyond the bound it fails retryably, still having posted nothing);
+// - HTTP 429: nothing was posted; the attempt fails retryably and Temporal tries again after the
+//   Retry-After seconds (nextRetryDelay), rather than the activity sleeping;
 // - `ok: false` for anything else (bad token, unknown channel, invalid blocks): a non-retryable
 //   ApplicationFailure carrying Slack's error code and what to fix, because the answer won't change.
 // The token is only ever put in the Authorization header: errors are rebuilt without the axios
 // error (whose config holds the header), and messages never include it.
 import { ApplicationFailure } from '@temporalio/common';
-import axios, { AxiosError } from 'axios';
+import { describeNetworkError, snippet } from '../../http/errors';
+import { httpRequest, type RawResponse } from '../../http/request';
 import { z } from 'zod';
 
 export interface SlackApiOptions {
@@ -20,11 +21,6 @@ export interface SlackApiOptions {
   /** Names the setting holding the token, for error messages (never the value). */
   tokenHint?: string;
   timeoutMs?: number;
-  /** Longest single Retry-After wait honoured in-process; longer ones fail the attempt retryably. */
-  maxRetryAfterSeconds?: number;
-  /** How many 429s in a row one call sits out before failing the attempt retryably. */
-  maxRateLimitedTries?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export const SLACK_API_ERROR = 'SlackApiError';
@@ -50,61 +46,42 @@ export class SlackApi {
   private readonly base: string;
   private readonly tokenHint: string;
   private readonly timeoutMs: number;
-  private readonly maxRetryAfterSeconds: number;
-  private readonly maxRateLimitedTries: number;
-  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: SlackApiOptions) {
     this.base = options.apiBaseUrl.endsWith('/') ? options.apiBaseUrl : `${options.apiBaseUrl}/`;
     this.tokenHint = options.tokenHint ?? 'notifications.botTokenEnv';
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? 30;
-    this.maxRateLimitedTries = options.maxRateLimitedTries ?? 3;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** Calls `method` with a JSON body and returns the `ok: true` answer parsed with `schema`. */
   async call<T>(method: string, body: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
     const url = new URL(method, this.base).toString();
     const where = `Slack ${method} (${this.base})`;
-    for (let tries = 1; ; tries++) {
-      let status: number;
-      let text: string;
-      let retryAfter: string | undefined;
-      try {
-        const response = await axios.post<string>(url, JSON.stringify(body), {
-          headers: { 'Content-Type': 'application/json; charset=utf-8', Authorization: `Bearer ${this.options.token}` },
-          timeout: this.timeoutMs,
-          // Read the raw text and judge every status here, so nothing is silently half-parsed.
-          responseType: 'text',
-          transformResponse: (data: unknown) => data,
-          validateStatus: () => true,
-          maxRedirects: 0,
-        });
-        status = response.status;
-        text = typeof response.data === 'string' ? response.data : String(response.data);
-        const header: unknown = response.headers['retry-after'];
-        retryAfter = typeof header === 'string' ? header : undefined;
-      } catch (err) {
-        // The request may or may not have reached Slack: a retry of the activity can post twice.
-        throw new Error(`${where} did not answer: ${describeNetworkError(err, this.timeoutMs)}`);
-      }
-
-      if (status === 429) {
-        // Slack refused the call without acting on it, so asking again cannot post twice.
-        const seconds = parseRetryAfter(retryAfter);
-        if (seconds > this.maxRetryAfterSeconds || tries >= this.maxRateLimitedTries) {
-          throw ApplicationFailure.retryable(
-            `${where} is rate-limited (Retry-After ${seconds} s, ${tries} tr${tries === 1 ? 'y' : 'ies'}); nothing was posted, the activity will be retried`,
-            SLACK_API_ERROR,
-            'ratelimited',
-          );
-        }
-        await this.sleep(seconds * 1000);
-        continue;
-      }
-      return this.judge(where, status, text, schema);
+    let response: RawResponse;
+    try {
+      response = await httpRequest({
+        method: 'POST',
+        url,
+        headers: { 'Content-Type': 'application/json; charset=utf-8', Authorization: `Bearer ${this.options.token}` },
+        body: JSON.stringify(body),
+        timeoutMs: this.timeoutMs,
+      });
+    } catch (err) {
+      // The request may or may not have reached Slack: a retry of the activity can post twice.
+      throw new Error(`${where} did not answer: ${describeNetworkError(err, this.timeoutMs)}`);
     }
+    if (response.status === 429) {
+      // Slack refused the call without acting on it, so asking again cannot post twice. Temporal
+      // retries the activity when Slack says (nextRetryDelay), instead of the activity sleeping.
+      const seconds = parseRetryAfter(response.headers['retry-after']);
+      throw ApplicationFailure.create({
+        message: `${where} is rate-limited (Retry-After ${seconds} s); nothing was posted, the activity will be retried then`,
+        type: SLACK_API_ERROR,
+        details: ['ratelimited'],
+        nextRetryDelay: seconds * 1000,
+      });
+    }
+    return this.judge(where, response.status, response.text, schema);
   }
 
   private judge<T>(where: string, status: number, text: string, schema: z.ZodType<T>): T {
@@ -184,18 +161,4 @@ function hintFor(code: string, tokenHint: string): string {
     default:
       return '';
   }
-}
-
-function describeNetworkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof AxiosError) {
-    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') return `no answer within ${timeoutMs} ms`;
-    return err.code === undefined ? err.message : `${err.code}: ${err.message}`;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
-function snippet(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  if (line === '') return '(empty body)';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

@@ -1,7 +1,14 @@
 // Simulated gate answers: every gate passes unless the scenario names it as failing.
-import type { GateProvider } from '../ports';
-import type { DevGateFacts, StagingGateFacts, SuiteOutcome } from '../../shared/gates';
+import type { GateProvider, StagingRelease } from '../ports';
+import type { DevGateFacts, StagingSuite, SuiteOutcome } from '../../shared/gates';
 import type { Scenario } from '../../shared/scenarios';
+
+/** What each suite answers when it passes and when the scenario makes it fail. */
+const SUITE_ANSWERS: Record<StagingSuite, [passed: string, failed: string]> = {
+  'e2e-tests': ['148/148 scenarios passed', '3/148 scenarios failed (checkout, login, search)'],
+  'load-tests': ['p99 212 ms at 500 rps, 0.02% errors', 'p99 1.8 s at 500 rps exceeds 400 ms budget'],
+  'security-scan': ['no critical or high findings', '1 high finding: CVE-2025-1234 in libxml2'],
+};
 
 export class SimulatedGates implements GateProvider {
   constructor(private readonly scenario: Scenario) {}
@@ -29,17 +36,13 @@ export class SimulatedGates implements GateProvider {
     });
   }
 
-  stagingGateFacts(release: { version: string; environment: string }): Promise<StagingGateFacts> {
-    const failing = new Set(this.scenario.failingGates);
-    const suite = (gate: string, ok: string, bad: string): SuiteOutcome => ({
-      passed: !failing.has(gate),
-      detail: failing.has(gate) ? bad : ok,
-      evidence: `simulated://${release.environment}/${release.version}/${gate}`,
-    });
+  stagingSuite(suite: StagingSuite, release: StagingRelease): Promise<SuiteOutcome> {
+    const failing = this.scenario.failingGates.includes(suite);
+    const [ok, bad] = SUITE_ANSWERS[suite];
     return Promise.resolve({
-      e2e: suite('e2e-tests', '148/148 scenarios passed', '3/148 scenarios failed (checkout, login, search)'),
-      load: suite('load-tests', 'p99 212 ms at 500 rps, 0.02% errors', 'p99 1.8 s at 500 rps exceeds 400 ms budget'),
-      securityScan: suite('security-scan', 'no critical or high findings', '1 high finding: CVE-2025-1234 in libxml2'),
+      passed: !failing,
+      detail: failing ? bad : ok,
+      evidence: `simulated://${release.environment}/${release.version}/${suite}`,
     });
   }
 }

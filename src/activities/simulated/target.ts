@@ -2,6 +2,7 @@
 // live in a JSON file, so a demo or test run shows real state changes without a cluster. Health
 // follows the scenario, timed from the relevant deploy on the clock the activity passes in.
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DeploymentTarget, Progress } from '../ports';
 import type { ServiceHealth } from '../../shared/release';
@@ -149,4 +150,4 @@ export class SimulatedTarget implements DeploymentTarget {
 }
 
 /** A short real pause per service so progress is visible in the demo, without slowing tests much. */
-const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+const pause = () => delay(20);

@@ -5,7 +5,9 @@
 // so it is never logged. It is only followed to Slack's hooks host, or to the configured Slack
 // origin (a test fake, an enterprise proxy): a request with a valid signature is trusted, but this
 // keeps a leaked signing secret from turning the gateway into a way to post anywhere.
-import axios, { AxiosError } from 'axios';
+import { setTimeout as delay } from 'node:timers/promises';
+import { describeNetworkError } from '../../http/errors';
+import { httpRequest } from '../../http/request';
 import type { Block } from '../../shared/slack-blocks';
 
 export interface ResponseMessage {
@@ -23,7 +25,7 @@ export class ResponseUrlPoster {
   constructor(
     slackApiBaseUrl: string | undefined,
     private readonly timeoutMs = 10_000,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => delay(ms),
   ) {
     this.allowedOrigins = new Set([SLACK_HOOKS_ORIGIN]);
     if (slackApiBaseUrl !== undefined) this.allowedOrigins.add(new URL(slackApiBaseUrl).origin);
@@ -57,22 +59,21 @@ export class ResponseUrlPoster {
     message: ResponseMessage,
   ): Promise<{ problem: string; transient: boolean } | null> {
     try {
-      const response = await axios.post<string>(responseUrl, JSON.stringify(message), {
+      const response = await httpRequest({
+        method: 'POST',
+        url: responseUrl,
         headers: { 'Content-Type': 'application/json; charset=utf-8' },
-        timeout: this.timeoutMs,
-        responseType: 'text',
-        transformResponse: (data: unknown) => data,
-        validateStatus: () => true,
-        maxRedirects: 0,
+        body: JSON.stringify(message),
+        timeoutMs: this.timeoutMs,
       });
       if (response.status >= 200 && response.status < 300) return null;
       // Slack answers a refused reply in plain text: expired_url, used_url, invalid_blocks, ...
       return {
-        problem: `HTTP ${response.status}: ${String(response.data).slice(0, 200)}`,
+        problem: `HTTP ${response.status}: ${response.text.slice(0, 200)}`,
         transient: response.status >= 500,
       };
     } catch (err) {
-      return { problem: err instanceof AxiosError ? (err.code ?? err.message) : String(err), transient: true };
+      return { problem: describeNetworkError(err, this.timeoutMs), transient: true };
     }
   }
 }

@@ -158,6 +158,21 @@ export class ReleaseContext {
     for (const environment of [...this.held]) await this.release(environment);
   }
 
+  /** Records in the environment's version records that this release now runs there. */
+  async recordPromotion(environment: string, summary: string): Promise<void> {
+    const s = this.status;
+    await activities('record', summary).recordVersion({
+      environment,
+      record: {
+        version: s.version,
+        promotedBy: s.requestedBy,
+        promotedAt: new Date().toISOString(),
+        action: 'promote',
+        workflowId: s.workflowId,
+      },
+    });
+  }
+
   /** Asks the approvers (once the request time is set, later requests only remind). */
   async requestApproval(by: string, why: string): Promise<void> {
     const s = this.status;

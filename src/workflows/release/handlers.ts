@@ -6,6 +6,7 @@ import { approvalProblem, approvalProgress, approvalsComplete } from '../../shar
 import {
   canaryRequestProblem,
   cancelProblem,
+  decisionAcks,
   pauseDecisionProblem,
   rejectionProblem,
 } from '../../shared/decision-rules';
@@ -58,9 +59,7 @@ export function installHandlers(ctx: ReleaseContext): void {
       const done = approvalsComplete(s.approval);
       return {
         stage,
-        message: done
-          ? `approved: ${progress}; the canary starts when every other condition holds`
-          : `approval recorded: ${progress}`,
+        message: decisionAcks.approval(progress, done),
       };
     },
     {
@@ -96,7 +95,7 @@ export function installHandlers(ctx: ReleaseContext): void {
         approvedBy: req.approver,
         channel: req.channel,
       });
-      return { stage: s.stage, message: `rejected: ${s.version} will not be promoted (${req.reason})` };
+      return { stage: s.stage, message: decisionAcks.rejection(s.version, req.reason) };
     },
     { validator: (req: RejectRequest) => throwIf(rejectionProblem(s, access, req.approver, req.reason)) },
   );
@@ -107,10 +106,7 @@ export function installHandlers(ctx: ReleaseContext): void {
       inbox.pauseDecision = req;
       return {
         stage: s.stage,
-        message:
-          req.decision === 'resume'
-            ? 'resuming the canary; paused time does not count toward its minimum duration'
-            : 'rolling back the canary',
+        message: decisionAcks.pauseDecision(req.decision),
       };
     },
     {
@@ -132,7 +128,7 @@ export function installHandlers(ctx: ReleaseContext): void {
       inbox.cancel = req;
       // The main flow sees a cancellation and undoes what reached production before it ends.
       ctx.main.cancel();
-      return { stage: s.stage, message: `cancelling ${s.version}; anything it deployed to production is undone first` };
+      return { stage: s.stage, message: decisionAcks.cancel(s.version) };
     },
     {
       validator: (req: CancelRequest) =>

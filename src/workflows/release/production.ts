@@ -29,16 +29,7 @@ export async function productionRollout(ctx: ReleaseContext): Promise<void> {
     expectedVersion: s.version,
   });
   if (!verification.ok) throw new Error(`production verification failed: ${failedLines(verification.services)}`);
-  await activities('record', 'record production version').recordVersion({
-    environment: production,
-    record: {
-      version: s.version,
-      promotedBy: s.requestedBy,
-      promotedAt: new Date().toISOString(),
-      action: 'promote',
-      workflowId: s.workflowId,
-    },
-  });
+  await ctx.recordPromotion(production, 'record production version');
   await ctx.finish(
     'PROMOTED',
     `${s.version} serves 100% of ${production}: ${verification.services.map((v) => v.line).join(', ')}`,

@@ -4,7 +4,8 @@ import { patched } from '@temporalio/workflow';
 import { approvalsComplete } from '../../shared/approval-rules';
 import { rolesFor } from '../../shared/authorization';
 import { formatDuration as formatMs } from '../../shared/duration-format';
-import { failedGatesSummary } from '../../shared/gates';
+import { failedGatesSummary, STAGING_SUITES } from '../../shared/gates';
+import type { GateResult } from '../../shared/release';
 import { activities } from '../activity-proxies';
 import { waitForApprovals } from './approval';
 import type { ReleaseContext } from './context';
@@ -29,18 +30,7 @@ export async function deployToStaging(ctx: ReleaseContext): Promise<void> {
   });
   // Staging keeps version records too (what ran there, for `sot`, `verify` and `rollback staging`).
   // Patched: releases that ran before it must replay without this step.
-  if (patched('record-staging-version')) {
-    await activities('record', 'record staging version').recordVersion({
-      environment: policy.stagingEnvironment,
-      record: {
-        version: s.version,
-        promotedBy: s.requestedBy,
-        promotedAt: new Date().toISOString(),
-        action: 'promote',
-        workflowId: s.workflowId,
-      },
-    });
-  }
+  if (patched('record-staging-version')) await ctx.recordPromotion(policy.stagingEnvironment, 'record staging version');
 }
 
 /** Staging's gates and soak; the release holds staging until it is approved, so approvers judge what runs there. */
@@ -51,11 +41,19 @@ export async function stagingSoakAndApproval(ctx: ReleaseContext): Promise<void>
     'STAGING_SOAK',
     `${s.version} deployed to ${policy.stagingEnvironment}; soaking for ${formatMs(policy.soak.durationMs)} while E2E, load and security gates run`,
   );
-  const stagingGates = await activities('suites', 'staging gates: E2E, load, security scan').checkStagingGates({
-    version: s.version,
-    commitSha: s.commitSha,
-    environment: policy.stagingEnvironment,
-  });
+  const release = { version: s.version, commitSha: s.commitSha, environment: policy.stagingEnvironment };
+  const stagingGates: GateResult[] = [];
+  // One activity per suite, one after another (a load test beside the E2E run would skew both), so
+  // a suite's network error re-runs only that suite. Patched: releases started before ran all three in one.
+  if (patched('staging-suite-per-activity')) {
+    for (const suite of STAGING_SUITES) {
+      stagingGates.push(await activities('suite', `staging gate: ${suite}`).runStagingSuite({ ...release, suite }));
+    }
+  } else {
+    stagingGates.push(
+      ...(await activities('suites', 'staging gates: E2E, load, security scan').checkStagingGates(release)),
+    );
+  }
   s.gates.push(...stagingGates);
   for (const g of stagingGates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`);
   const failed = failedGatesSummary(stagingGates);
