@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 if (existsSync(source)) {
   const { register } = require('tsx/cjs/api');
   register();
-  await require(source).main(process.argv);
+  process.exitCode = await require(source).main(process.argv);
 } else {
-  await require(join(root, 'dist', 'client', 'cli.js')).main(process.argv);
+  process.exitCode = await require(join(root, 'dist', 'client', 'cli.js')).main(process.argv);
 }

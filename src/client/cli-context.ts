@@ -16,7 +16,22 @@ export interface CliContext {
   client(): Promise<{ client: Client; namespace: string }>;
   close(): Promise<void>;
   out(line: string): void;
+  /** A line for stderr (notes, warnings). */
+  err(line: string): void;
+  /** The exit code the command ends with, when it is not 0 (a failed verification, a release not promoted). */
+  exitCode: number;
 }
+
+/** Where the CLI writes: the process's streams, or a test's buffers (the CLI run in-process). */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+export const PROCESS_IO: CliIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
 
 export function defaultIdentity(): string {
   return process.env.RELEASE_PROMOTE_USER ?? `@${userInfo().username}`;

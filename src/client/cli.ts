@@ -24,9 +24,9 @@ import { registerOperationsCommands } from './commands/operations';
 import { registerRecordsCommands } from './commands/records';
 import { registerServiceCommands } from './commands/services';
 import { registerSlackCommands } from './commands/slack';
-import { defaultIdentity, requireValid, type CliContext, type Globals } from './cli-context';
+import { defaultIdentity, PROCESS_IO, requireValid, type CliContext, type CliIo, type Globals } from './cli-context';
 
-export function buildCli(): { program: Command; ctx: CliContext } {
+export function buildCli(io: CliIo = PROCESS_IO): { program: Command; ctx: CliContext } {
   const program = new Command('release-promote')
     .description(
       'Durable release promotion on Temporal: Dev → Staging (2h soak) → 10% Canary (30 min) → Production, with gates, approvals, automatic rollback and an audit trail.',
@@ -39,6 +39,8 @@ export function buildCli(): { program: Command; ctx: CliContext } {
     // Usage errors become one line and exit code 2 (main), like every other input error.
     .exitOverride()
     .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
       outputError: (text, write) => write(`release-promote: ${text.trim().replace(/^error: /, '')} (see --help)\n`),
     })
     .addHelpText(
@@ -61,7 +63,9 @@ export function buildCli(): { program: Command; ctx: CliContext } {
     close: async () => {
       await connected?.close();
     },
-    out: (line) => process.stdout.write(`${line}\n`),
+    out: (line) => io.stdout(`${line}\n`),
+    err: (line) => io.stderr(`${line}\n`),
+    exitCode: 0,
   };
 
   program
@@ -282,7 +286,7 @@ export function buildCli(): { program: Command; ctx: CliContext } {
       requireValid(versionProblem(version));
       const { client } = await ctx.client();
       const status = await watchRelease(await findReleaseHandle(client, version), (line) => ctx.out(line));
-      process.exitCode = status.outcome === 'PROMOTED' ? 0 : 1;
+      ctx.exitCode = status.outcome === 'PROMOTED' ? 0 : 1;
     });
 
   registerOperationsCommands(program, ctx);
@@ -325,8 +329,8 @@ async function start(ctx: CliContext, req: StartRequest): Promise<StartOutcome> 
       outcome.admission.policy,
     );
     if (differences.length > 0) {
-      process.stderr.write(
-        `release-promote: note: your config's policy differs from the installation's, which applies: ${differences.map((d) => `${d.field} (yours ${shown(d.yours)}, installation ${shown(d.installation)})`).join('; ')}\n`,
+      ctx.err(
+        `release-promote: note: your config's policy differs from the installation's, which applies: ${differences.map((d) => `${d.field} (yours ${shown(d.yours)}, installation ${shown(d.installation)})`).join('; ')}`,
       );
     }
   }
@@ -362,20 +366,20 @@ export function describeError(err: unknown): { message: string; expected: boolea
   return { message: (err as Error).message ?? String(err), expected, exitCode: input ? 2 : 1 };
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const { program, ctx } = buildCli();
+/** Runs the CLI and returns its exit code (bin/release-promote.mjs sets the process's to it). */
+export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  const { program, ctx } = buildCli(io);
   try {
     await program.parseAsync(argv);
+    return ctx.exitCode;
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
-    if (code.startsWith('commander.')) {
-      process.exitCode = code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
-      return;
-    }
+    if (code.startsWith('commander.'))
+      return code === 'commander.helpDisplayed' || code === 'commander.version' ? 0 : 2;
     const { message, expected, exitCode } = describeError(err);
-    process.stderr.write(`release-promote: ${message}\n`);
-    if (!expected && process.env.RELEASE_PROMOTE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-    process.exitCode = exitCode;
+    io.stderr(`release-promote: ${message}\n`);
+    if (!expected && process.env.RELEASE_PROMOTE_DEBUG) io.stderr(`${(err as Error).stack}\n`);
+    return exitCode;
   } finally {
     await ctx.close();
   }

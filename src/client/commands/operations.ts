@@ -31,7 +31,7 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
       const result: ManualRollbackResult = await started.handle.result();
       for (const line of result.verification) ctx.out(line);
       ctx.out(result.reason);
-      process.exitCode = result.ok ? 0 : 1;
+      ctx.exitCode = result.ok ? 0 : 1;
     });
 
   program
@@ -63,6 +63,6 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
       });
       if (outcome.refused !== null) throw new InvalidInputError(outcome.refused);
       for (const s of outcome.report.services) ctx.out(s.line);
-      process.exitCode = outcome.report.ok ? 0 : 1;
+      ctx.exitCode = outcome.report.ok ? 0 : 1;
     });
 }

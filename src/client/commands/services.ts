@@ -52,7 +52,7 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
     .option('--version <version>', 'version to promote', 'v1.2.3')
     .option('--keep-open', 'keep the dev server and its Web UI running after the release ends (Ctrl-C to stop)')
     .action(async (o: { scenario: string; version: string; keepOpen?: boolean }) => {
-      process.exitCode = await runDemo({
+      ctx.exitCode = await runDemo({
         scenario: o.scenario,
         version: o.version,
         keepOpen: Boolean(o.keepOpen),
