@@ -3,10 +3,11 @@
 // everything the message would have said.
 import type { Notification, NotificationReceipt } from '../shared/notifications';
 import { activities } from './activity-proxies';
+import { surviveCancel } from './records-survive-cancel';
 
 export async function sendNotification(n: Notification): Promise<NotificationReceipt | null> {
   try {
-    return await activities('notify', `notify: ${n.kind}`).notify(n);
+    return await surviveCancel(() => activities('notify', `notify: ${n.kind}`).notify(n));
   } catch {
     return null;
   }

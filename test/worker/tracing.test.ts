@@ -56,7 +56,7 @@ test('a traced worker: one trace per release, with its workflow run and every ac
     assert.equal(run.length, 1, `spans: ${[...new Set(spans.map((s) => s.name))].join(', ')}`);
     const traceId = run[0]!.spanContext().traceId;
     // The main flow's activities (those an update handler runs belong to that update's own trace).
-    for (const activity of ['checkDevGates', 'deployStable', 'checkStagingGates', 'deployCanary', 'sampleCanaryMetrics', 'removeCanary', 'verifyEnvironment', 'recordVersion']) {
+    for (const activity of ['checkDevGates', 'deployStable', 'runStagingSuite', 'deployCanary', 'sampleCanaryMetrics', 'removeCanary', 'verifyEnvironment', 'recordVersion']) {
       const ran = named(`RunActivity:${activity}`);
       assert.ok(ran.length > 0, `a RunActivity:${activity} span`);
       assert.ok(

@@ -14,6 +14,7 @@ import { ReleaseStageAttribute } from '../../shared/search-attributes';
 import { auditActionFor, auditEntry, seedStageAfter, type AuditAction, type SeedStage } from '../../shared/audit';
 import { notification, workflowLink, type NotificationAction, type NotificationKind } from '../../shared/notifications';
 import { sendNotification } from '../notify';
+import { surviveCancel } from '../records-survive-cancel';
 import {
   TERMINAL_STAGES,
   type ReleaseInput,
@@ -245,26 +246,28 @@ export class ReleaseContext {
     const info = workflowInfo();
     const seq = ++this.auditSeq;
     const append = () =>
-      activities('record', `audit: ${action}`).appendAudit(
-        auditEntry({
-          seq,
-          version: this.status.version,
-          timestamp: new Date().toISOString(),
-          action,
-          from_stage: extra.fromStage ?? this.seedStage,
-          to_stage: extra.toStage ?? this.seedStage,
-          approved_by: extra.approvedBy ?? null,
-          ci_run_id: this.status.ciRunId,
-          commit_sha: this.status.commitSha,
-          workflow_id: info.workflowId,
-          run_id: info.runId,
-          kind: this.status.kind,
-          reason,
-          channel: extra.channel ?? null,
-          internal_stage: this.status.stage,
-          from_version: extra.fromVersion ?? null,
-          to_version: extra.toVersion ?? null,
-        }),
+      surviveCancel(() =>
+        activities('record', `audit: ${action}`).appendAudit(
+          auditEntry({
+            seq,
+            version: this.status.version,
+            timestamp: new Date().toISOString(),
+            action,
+            from_stage: extra.fromStage ?? this.seedStage,
+            to_stage: extra.toStage ?? this.seedStage,
+            approved_by: extra.approvedBy ?? null,
+            ci_run_id: this.status.ciRunId,
+            commit_sha: this.status.commitSha,
+            workflow_id: info.workflowId,
+            run_id: info.runId,
+            kind: this.status.kind,
+            reason,
+            channel: extra.channel ?? null,
+            internal_stage: this.status.stage,
+            from_version: extra.fromVersion ?? null,
+            to_version: extra.toVersion ?? null,
+          }),
+        ),
       );
     // Patched: releases recorded before wrote an approval's entry beside the main flow's.
     if (!patched('audit-in-seq-order')) {
@@ -304,10 +307,12 @@ export class ReleaseContext {
   }
 
   async writeEvidence(): Promise<void> {
-    await activities('record', 'write evidence files').writeEvidence({
-      workflowId: this.status.workflowId,
-      version: this.status.version,
-    });
+    await surviveCancel(() =>
+      activities('record', 'write evidence files').writeEvidence({
+        workflowId: this.status.workflowId,
+        version: this.status.version,
+      }),
+    );
   }
 
   keepEvaluation(evaluation: ReleaseStatus['canary']['evaluations'][number]): void {
