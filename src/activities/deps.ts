@@ -8,7 +8,11 @@ import type { Config, EnvironmentConfig } from '../config/schema';
 import { ConfigError, releasePolicy } from '../config/load';
 import { installedPolicy } from '../config/policy-digest';
 import type { ActivityDeps } from './index';
-import type { DeploymentTarget, GateProvider, MetricsSource, Notifier } from './ports';
+import type { DeploymentTarget, GateProvider, MetricsSource, Notifier, TrafficRouter } from './ports';
+import { routerOf, type RouterConfig } from '../config/integrations-schema';
+import { SimulatedRouter } from './simulated/router';
+import { GatewayApiRouter } from './kubernetes/gateway-router';
+import { ReplicasRouter } from './kubernetes/replicas-router';
 import { loadScenario } from './simulated/scenarios';
 import { SimulatedTarget } from './simulated/target';
 import { SimulatedMetrics } from './simulated/metrics';
@@ -60,6 +64,13 @@ export function activityDeps(config: Config, client: Client, options: { notifier
         timeScale: config.simulation.timeScale,
       });
     },
+    router(name: string): TrafficRouter {
+      const env = environment(name);
+      const router = routerOf(env);
+      if (router.type === 'simulated')
+        return new SimulatedRouter({ environment: name, services: services(name), stateDir });
+      return real.kubernetesRouter(name, env, router, config.stages.canary.maxShareError);
+    },
     gates(): GateProvider {
       if (config.gates.provider === 'github') return real.githubGates(config.gates);
       return new SimulatedGates(scenario);
@@ -79,6 +90,12 @@ type SlackConfig = Extract<Config['notifications'], { provider: 'slack' }>;
 
 export interface RealIntegrations {
   kubernetesTarget(environment: string, env: EnvironmentConfig): DeploymentTarget;
+  kubernetesRouter(
+    environment: string,
+    env: EnvironmentConfig,
+    router: Exclude<RouterConfig, { type: 'simulated' }>,
+    maxShareErrorPp: number,
+  ): TrafficRouter;
   prometheusMetrics(environment: string, config: PrometheusConfig): MetricsSource;
   githubGates(config: GitHubGatesConfig): GateProvider;
   slackNotifier(config: SlackConfig, slackUsers: Record<string, string>): Notifier;
@@ -97,6 +114,31 @@ export const realIntegrations: RealIntegrations = {
       context: target.context,
       inCluster: target.inCluster,
       rolloutTimeoutMs: target.rolloutTimeout,
+    });
+  },
+  kubernetesRouter: (environment, env, router, maxShareErrorPp) => {
+    const target = env.target;
+    if (target.type !== 'kubernetes')
+      throw new ConfigError(`environments.${environment}.router ${router.type} needs a Kubernetes target`);
+    const connection = {
+      environment,
+      kubeconfig: target.kubeconfig,
+      context: target.context,
+      inCluster: target.inCluster,
+    };
+    if (router.type === 'replicas')
+      return new ReplicasRouter({
+        ...connection,
+        namespace: target.namespace,
+        services: env.services,
+        maxShareErrorPp,
+      });
+    return new GatewayApiRouter({
+      ...connection,
+      namespace: target.namespace,
+      services: env.services.map((s) => ({ name: s.name, route: router.routes[s.name] ?? s.name })),
+      acceptanceTimeoutMs: router.acceptanceTimeout,
+      configKey: `environments.${environment}.router`,
     });
   },
   prometheusMetrics: (environment, config) => new PrometheusMetrics(config, { environment }),

@@ -14,6 +14,7 @@ import { evaluateDevGates, evaluateStagingSuite, STAGING_SUITES, type StagingSui
 import type { DevGatePolicy, InstalledPolicy } from '../shared/policy';
 import type { GateResult, MetricSample, ReleaseStatus, ServiceHealth } from '../shared/release';
 import type { AuditEntry } from '../shared/audit';
+import type { ServiceSample } from '../shared/service-verdict';
 import { statusQuery } from '../shared/messages';
 import {
   acquireEnvironmentUpdate,
@@ -26,7 +27,15 @@ import {
 } from '../shared/ledger';
 import { environmentWorkflowId } from '../shared/identifiers';
 import { verifyServices, type VerificationReport } from '../shared/verification';
-import type { DeploymentTarget, GateProvider, MetricsSource, Notifier, StagingRelease } from './ports';
+import type {
+  DeploymentTarget,
+  GateProvider,
+  MetricsSource,
+  Notifier,
+  ServiceWeights,
+  StagingRelease,
+  TrafficRouter,
+} from './ports';
 import type { Notification, NotificationReceipt } from '../shared/notifications';
 import { appendAuditEntry, readAuditEntries, type AppendResult } from '../records/audit-log';
 import { exportVersionRecords, ledgerStart } from '../records/version-records';
@@ -40,6 +49,8 @@ export interface ActivityDeps {
   /** The deployment target of an environment; `now` is the workflow timeline's clock (simulation only). */
   target(environment: string, now: () => number): DeploymentTarget;
   metrics(environment: string, now: () => number): MetricsSource;
+  /** Who splits an environment's requests between the stable and canary tracks. */
+  router(environment: string): TrafficRouter;
   services(environment: string): string[];
   gates(now: () => number): GateProvider;
   notifier: Notifier;
@@ -141,6 +152,16 @@ export function createActivities(deps: ActivityDeps) {
       return deps.target(input.environment, timeline()).deployCanary(input.version, input.weightPercent, heartbeat);
     },
 
+    /** Fails, changing nothing, when the environment's router cannot give the canary these weights. */
+    async checkCanaryRouting(input: { environment: string; weights: number[] }): Promise<void> {
+      await deps.router(input.environment).check(input.weights);
+    },
+
+    /** Sends `weightPct` of each service's requests to its canary; returns the weights the router holds. */
+    async setCanaryWeight(input: { environment: string; weightPct: number }): Promise<ServiceWeights[]> {
+      return deps.router(input.environment).setCanaryWeight(input.weightPct, heartbeat);
+    },
+
     async removeCanary(input: { environment: string }): Promise<void> {
       await deps.target(input.environment, timeline()).removeCanary(heartbeat);
     },
@@ -171,6 +192,11 @@ export function createActivities(deps: ActivityDeps) {
       environment: string;
     }): Promise<{ baseline: MetricSample; canary: MetricSample }> {
       return deps.metrics(input.environment, timeline()).sample(deps.services(input.environment));
+    },
+
+    /** Each service's canary and its own stable baseline, measured at one instant. */
+    async sampleServiceMetrics(input: { environment: string }): Promise<ServiceSample[]> {
+      return deps.metrics(input.environment, timeline()).sampleServices(deps.services(input.environment));
     },
 
     async notify(notification: Notification): Promise<NotificationReceipt> {

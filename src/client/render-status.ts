@@ -1,4 +1,5 @@
 // `status` for people: a short readable table of where a release is and why.
+import { fmt } from '../shared/canary-verdict';
 import type { ReleaseStatus } from '../shared/release';
 import { approvalProgress } from '../shared/approval-rules';
 import { holdersOf, rolesFor } from '../shared/authorization';
@@ -55,6 +56,11 @@ export function renderStatus(s: ReleaseStatus, now = Date.now()): string {
       'canary',
       `${Math.round(c.elapsedMs / 60_000)} of ${Math.round(c.requiredMs / 60_000)} min, ${c.evaluations.length} evaluations; ${state}`,
     ]);
+    if (c.weights?.length)
+      rows.push([
+        'canary traffic',
+        c.weights.map((w) => `${w.service} ${fmt(w.canary)}% (stable ${fmt(w.stable)}%)`).join(', '),
+      ]);
     const last = c.evaluations.at(-1);
     if (last) rows.push(['last evaluation', `${last.verdict}: ${last.reason}`]);
   }

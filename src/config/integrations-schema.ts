@@ -51,13 +51,74 @@ export const kubernetesTargetSchema = strictObject({
   }
 });
 
+/**
+ * Who splits each service's requests between its stable and canary pods
+ * (src/activities/ports.ts TrafficRouter). Omitted: gateway-api on a Kubernetes target, simulated on
+ * the simulated one.
+ */
+export const routerSchema = z.discriminatedUnion('type', [
+  /** The simulated target's state file holds the weight; scenario traffic follows it. */
+  strictObject({ type: z.literal('simulated') }),
+  /**
+   * A Gateway API HTTPRoute per service (src/activities/kubernetes/gateway-router.ts): its rule's
+   * backendRefs get <service>-stable 100−w / <service>-canary w, exact whatever the pod counts.
+   */
+  strictObject({
+    type: z.literal('gateway-api'),
+    /** Service → the HTTPRoute carrying its requests, in the environment's namespace. Omitted: a route named after the service. */
+    routes: z.record(serviceName, serviceName).default({}),
+    /** How long the Gateway controller may take to accept a new weight before the change fails. */
+    acceptanceTimeout: durationMs.prefault('60s'),
+  }),
+  /**
+   * No router: the Service spreads requests over the pods, so the share is the canary's share of
+   * the pods. The stable Deployment is scaled so the total stays the same; a split further than
+   * stages.canary.maxShareError from the weight is refused before the canary starts.
+   */
+  strictObject({ type: z.literal('replicas') }),
+]);
+
 export const environmentSchema = strictObject({
   target: z.discriminatedUnion('type', [simulatedTargetSchema, kubernetesTargetSchema]).prefault({ type: 'simulated' }),
+  router: routerSchema.optional(),
   services: z
     .array(strictObject({ name: serviceName, container: z.string().optional() }))
     .min(1, 'an environment needs at least one service')
     .default([{ name: 'api-gateway' }, { name: 'orchestrator' }, { name: 'workers' }]),
+}).superRefine((env, ctx) => {
+  const router = env.router?.type;
+  if (router === undefined) return;
+  const fits = env.target.type === 'simulated' ? router === 'simulated' : router !== 'simulated';
+  if (!fits)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['router', 'type'],
+      message:
+        env.target.type === 'simulated'
+          ? `a simulated target routes with the simulated router, not ${router}`
+          : `a Kubernetes target routes with gateway-api or replicas, not ${router}`,
+    });
+  if (env.router?.type === 'gateway-api') {
+    const services = new Set(env.services.map((s) => s.name));
+    for (const name of Object.keys(env.router.routes))
+      if (!services.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['router', 'routes', name],
+          message: `"${name}" is not one of this environment's services (${[...services].join(', ')})`,
+        });
+  }
 });
+
+export type RouterConfig = z.output<typeof routerSchema>;
+
+/** The router an environment uses: the configured one, else the target's natural one. */
+export function routerOf(env: z.output<typeof environmentSchema>): RouterConfig {
+  if (env.router) return env.router;
+  return env.target.type === 'kubernetes'
+    ? { type: 'gateway-api', routes: {}, acceptanceTimeout: 60_000 }
+    : { type: 'simulated' };
+}
 
 export const promQueriesSchema = strictObject({
   /**
@@ -96,6 +157,11 @@ export const metricsSchema = z
         .prefault('10s')
         .refine((ms) => ms <= 25_000, 'a metrics query timeout is at most 25s (one canary measurement has 30s in all)'),
       queries: promQueriesSchema.partial().prefault({}),
+      /**
+       * Per-service templates that replace the ones above for that service, e.g. a service whose
+       * requests are counted by another metric. Each service is judged against its own baseline.
+       */
+      serviceQueries: z.record(serviceName, promQueriesSchema.partial()).prefault({}),
     }),
   ])
   .prefault({ provider: 'simulated' });

@@ -83,6 +83,8 @@ export function releasePolicy(config: Config, namespace: string): ReleasePolicy 
       inconclusiveLimit: canary.inconclusiveLimit,
       pauseReminderIntervalMs: canary.pauseReminderInterval,
       pauseDeadlineMs: canary.pauseDeadline,
+      shareTolerancePp: canary.shareTolerance,
+      maxShareErrorPp: canary.maxShareError,
       thresholds: { ...canary.thresholds },
     },
     hotfix: { requiredApprovals: hotfix.requiredApprovals },

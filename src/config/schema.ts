@@ -106,6 +106,16 @@ export const configSchema = strictObject({
       pauseReminderInterval: durationMs.prefault('15m'),
       /** A canary paused this long without a decision is rolled back (a 10% canary nobody tends is a risk, and its history keeps growing); null waits forever. */
       pauseDeadline: durationMs.nullable().prefault('24h'),
+      /**
+       * How far each service's observed share of requests (canary / all) may be from the weight, in
+       * percentage points, before an evaluation is inconclusive. null: half the weight either way.
+       */
+      shareTolerance: z.number().positive().max(50).nullable().default(null),
+      /**
+       * With replicas routing: the most the achievable share (a ratio of pods) may miss the weight
+       * by, in percentage points; a service whose pod count cannot do better is refused before the canary.
+       */
+      maxShareError: z.number().min(0).max(50).default(5),
       thresholds: strictObject({
         maxErrorRateIncreasePp: z.number().positive().default(1),
         maxP99IncreasePct: z.number().positive().default(10),
@@ -155,6 +165,12 @@ export const configSchema = strictObject({
       message: `must differ from stages.staging.environment ("${staging.environment}"): the canary runs beside production, not in staging`,
     });
   }
+  if (canary.shareTolerance !== null && canary.shareTolerance >= canary.weightPercent)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['stages', 'canary', 'shareTolerance'],
+      message: `must be less than weightPercent (${canary.weightPercent}): a canary that receives no requests would pass`,
+    });
   const longer = (path: string[], what: string, limit: string) =>
     ctx.addIssue({ code: 'custom', path, message: `${what} must not be longer than ${limit}` });
   if (staging.soak > staging.maxTotalSoak)

@@ -31,6 +31,8 @@ export function renderEvidence(status: ReleaseStatus, allEntries: AuditEntry[]):
         thresholds: status.policy.canary.thresholds,
         canary: {
           weightPercent: status.policy.canary.weightPercent,
+          /** The split the router reported last (stable/canary percent per service); null before routing. */
+          weights: status.canary.weights ?? null,
           minDurationMs: status.canary.requiredMs,
           elapsedMs: status.canary.elapsedMs,
           startedAt: status.canary.startedAt,

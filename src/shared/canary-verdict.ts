@@ -23,16 +23,21 @@ export function judgeCanary(
   thresholds: CanaryThresholds,
 ): Judgement {
   const checks: CheckResult[] = [healthCheck(health), ...metricChecks(baseline, canary, thresholds)];
+  return { checks, ...combineChecks(checks) };
+}
+
+/** Hard breaches roll back, a P99 regression pauses, missing data is inconclusive, else pass. */
+export function combineChecks(checks: CheckResult[]): { verdict: CanaryVerdict; reason: string } {
   const hard = checks.filter((c) => c.outcome === 'breach' && c.check !== 'p99-latency');
   const soft = checks.filter((c) => c.outcome === 'breach' && c.check === 'p99-latency');
   const unknown = checks.filter((c) => c.outcome === 'inconclusive');
-  if (hard.length > 0) return { checks, verdict: 'rollback', reason: joinReasons(hard) };
-  if (soft.length > 0) return { checks, verdict: 'pause', reason: joinReasons(soft) };
-  if (unknown.length > 0) return { checks, verdict: 'inconclusive', reason: joinReasons(unknown) };
-  return { checks, verdict: 'pass', reason: joinReasons(checks) };
+  if (hard.length > 0) return { verdict: 'rollback', reason: joinReasons(hard) };
+  if (soft.length > 0) return { verdict: 'pause', reason: joinReasons(soft) };
+  if (unknown.length > 0) return { verdict: 'inconclusive', reason: joinReasons(unknown) };
+  return { verdict: 'pass', reason: joinReasons(checks) };
 }
 
-function healthCheck(health: ServiceHealth[]): CheckResult {
+export function healthCheck(health: ServiceHealth[]): CheckResult {
   if (health.length === 0)
     return { check: 'health', outcome: 'inconclusive', reason: 'no canary services reported health' };
   const sick = health.filter((h) => !h.healthy);
@@ -46,7 +51,7 @@ function healthCheck(health: ServiceHealth[]): CheckResult {
   return { check: 'health', outcome: 'pass', reason: `all ${health.length} canary services healthy` };
 }
 
-function metricChecks(baseline: MetricSample, canary: MetricSample, t: CanaryThresholds): CheckResult[] {
+export function metricChecks(baseline: MetricSample, canary: MetricSample, t: CanaryThresholds): CheckResult[] {
   const dataProblem = dataProblemOf(baseline, canary, t);
   if (dataProblem !== null) return [{ check: 'data', outcome: 'inconclusive', reason: dataProblem }];
   return [errorRateCheck(baseline, canary, t), availabilityCheck(canary, t), p99Check(baseline, canary, t)];

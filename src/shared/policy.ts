@@ -50,6 +50,13 @@ export interface CanaryPolicy {
   pauseReminderIntervalMs: number;
   /** Rolled back after this long paused without a decision; null (or absent, in releases started before it existed) waits. */
   pauseDeadlineMs?: number | null;
+  /**
+   * How far each service's observed share of requests may be from the weight, in percentage points;
+   * null (or absent, in releases started before it existed) is half the weight.
+   */
+  shareTolerancePp?: number | null;
+  /** Replicas routing: the most the achievable share may miss the weight by (absent before it existed: 5). */
+  maxShareErrorPp?: number;
   thresholds: CanaryThresholds;
 }
 

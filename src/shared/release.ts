@@ -104,7 +104,7 @@ export interface ServiceHealth {
   detail: string;
 }
 
-export type CheckName = 'error-rate' | 'availability' | 'p99-latency' | 'health' | 'data';
+export type CheckName = 'error-rate' | 'availability' | 'p99-latency' | 'health' | 'data' | 'traffic-share';
 
 export interface CheckResult {
   check: CheckName;
@@ -124,6 +124,28 @@ export interface CanaryEvaluation {
   checks: CheckResult[];
   verdict: CanaryVerdict;
   reason: string;
+  /** Each service judged against its own baseline (evaluations recorded before per-service judgement have none). */
+  services?: ServiceEvaluation[];
+  /** The canary weight this evaluation judged, in percent of requests. */
+  weightPct?: number;
+}
+
+/** One service's measurements and checks within a canary evaluation. */
+export interface ServiceEvaluation {
+  service: string;
+  baseline: MetricSample;
+  canary: MetricSample;
+  /** canary / (canary + stable) requests in the window, in percent; null without data. */
+  observedSharePct: number | null;
+  checks: CheckResult[];
+  verdict: CanaryVerdict;
+}
+
+/** One service's traffic split as the router reports it: percentages of requests, summing to 100. */
+export interface ServiceWeights {
+  service: string;
+  stable: number;
+  canary: number;
 }
 
 export interface StageTransition {
@@ -150,6 +172,8 @@ export interface CanaryState {
   /** Estimated end if nothing pauses it. */
   endsAt: string | null;
   paused: { since: string; reason: string } | null;
+  /** The split the router last reported (absent for releases that ran before routing was its own step). */
+  weights?: ServiceWeights[];
   evaluations: CanaryEvaluation[];
   consecutiveBreaches: number;
   consecutiveSlowdowns: number;

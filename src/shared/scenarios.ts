@@ -19,8 +19,11 @@ export const scenarioSchema = z.strictObject({
   name: z.string(),
   description: z.string(),
   baseline: sample,
-  /** Canary metrics from a minute on (the last matching step wins). */
-  canary: step(sample.partial().shape).default([]),
+  /**
+   * Canary metrics from a minute on (the last matching step wins), for every service or, with
+   * `service`, for that one only. The requests are those of the scenario's 10% weight.
+   */
+  canary: step({ ...sample.partial().shape, service: z.string().optional() }).default([]),
   /** Periods when a track is unhealthy. */
   stagingUnhealthy: step({ service: z.string(), detail: z.string() }).default([]),
   canaryUnhealthy: step({ service: z.string(), detail: z.string() }).default([]),
@@ -70,6 +73,15 @@ export const BUILT_IN_SCENARIOS: Record<string, Scenario> = {
     canary: [
       { fromMinute: 0, ...HEALTHY_CANARY },
       { fromMinute: 12, errorRatePct: 2.4, availabilityPct: 99.95 },
+    ],
+  },
+  'one-service-regression': {
+    ...base,
+    name: 'one-service-regression',
+    description: "the workers canary's error rate rises to 2.4% at minute 12; the other services stay healthy",
+    canary: [
+      { fromMinute: 0, ...HEALTHY_CANARY },
+      { fromMinute: 12, service: 'workers', errorRatePct: 2.4, availabilityPct: 97.6 },
     ],
   },
   'availability-regression': {
@@ -155,14 +167,18 @@ export const BUILT_IN_SCENARIOS: Record<string, Scenario> = {
 const active = (minute: number) => (s: { fromMinute: number; untilMinute?: number | undefined }) =>
   minute >= s.fromMinute && (s.untilMinute === undefined || minute < s.untilMinute);
 
-export function canarySampleAt(scenario: Scenario, minute: number): SampleShape {
+/** The canary's sample at a minute: for one service, or (without one) the steps that name no service. */
+export function canarySampleAt(scenario: Scenario, minute: number, service?: string): SampleShape {
   let result: SampleShape = { ...HEALTHY_CANARY };
   for (const s of scenario.canary.filter(active(minute))) {
-    const { fromMinute: _f, untilMinute: _u, ...values } = s;
-    result = { ...result, ...values };
+    const { fromMinute: _f, untilMinute: _u, service: only, ...values } = s;
+    if (only === undefined || only === service) result = { ...result, ...values };
   }
   return result;
 }
+
+/** The weight the scenario's request counts are written for. */
+export const SCENARIO_WEIGHT_PCT = 10;
 
 export function unhealthyAt(
   steps: Scenario['stagingUnhealthy'],

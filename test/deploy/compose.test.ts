@@ -57,7 +57,8 @@ const services = compose.services;
 
 function environment(service: ComposeService): Record<string, string> {
   const env = service.environment ?? {};
-  if (Array.isArray(env)) return Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  if (Array.isArray(env))
+    return Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   return env;
 }
 
@@ -70,31 +71,161 @@ function mounts(service: ComposeService): Array<{ source: string; target: string
   });
 }
 
-const isNamedVolume = (source: string) => source !== '' && !source.startsWith('.') && !source.startsWith('/') && !source.startsWith('~') && !source.startsWith('$');
+const isNamedVolume = (source: string) =>
+  source !== '' &&
+  !source.startsWith('.') &&
+  !source.startsWith('/') &&
+  !source.startsWith('~') &&
+  !source.startsWith('$');
 
 function cliHelp(command: string): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'release-promote.mjs'), command, '--help'], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'release-promote.mjs'), command, '--help'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 // Keys from the Compose Specification (compose-spec/compose-spec, schema/compose-spec.json): the
 // top level, a service, its healthcheck and build sections. Anything else is a typo compose rejects.
-const COMPOSE_TOP_LEVEL = new Set(['version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs', 'models']);
-const COMPOSE_SERVICE = new Set([
-  'annotations', 'attach', 'blkio_config', 'build', 'cap_add', 'cap_drop', 'cgroup', 'cgroup_parent', 'command', 'configs', 'container_name',
-  'cpu_count', 'cpu_percent', 'cpu_period', 'cpu_quota', 'cpu_rt_period', 'cpu_rt_runtime', 'cpu_shares', 'cpus', 'cpuset', 'credential_spec',
-  'depends_on', 'deploy', 'develop', 'device_cgroup_rules', 'devices', 'dns', 'dns_opt', 'dns_search', 'domainname', 'entrypoint', 'env_file',
-  'environment', 'expose', 'extends', 'external_links', 'extra_hosts', 'gpus', 'group_add', 'healthcheck', 'hostname', 'image', 'init', 'ipc',
-  'isolation', 'labels', 'label_file', 'links', 'logging', 'mac_address', 'mem_limit', 'mem_reservation', 'mem_swappiness', 'memswap_limit',
-  'models', 'network_mode', 'networks', 'oom_kill_disable', 'oom_score_adj', 'pid', 'pids_limit', 'platform', 'ports', 'post_start', 'pre_stop',
-  'privileged', 'profiles', 'provider', 'pull_policy', 'read_only', 'restart', 'runtime', 'scale', 'secrets', 'security_opt', 'shm_size',
-  'stdin_open', 'stop_grace_period', 'stop_signal', 'storage_opt', 'sysctls', 'tmpfs', 'tty', 'ulimits', 'use_api_socket', 'user', 'userns_mode',
-  'uts', 'volumes', 'volumes_from', 'working_dir',
+const COMPOSE_TOP_LEVEL = new Set([
+  'version',
+  'name',
+  'include',
+  'services',
+  'networks',
+  'volumes',
+  'secrets',
+  'configs',
+  'models',
 ]);
-const COMPOSE_HEALTHCHECK = new Set(['disable', 'interval', 'retries', 'test', 'timeout', 'start_period', 'start_interval']);
+const COMPOSE_SERVICE = new Set([
+  'annotations',
+  'attach',
+  'blkio_config',
+  'build',
+  'cap_add',
+  'cap_drop',
+  'cgroup',
+  'cgroup_parent',
+  'command',
+  'configs',
+  'container_name',
+  'cpu_count',
+  'cpu_percent',
+  'cpu_period',
+  'cpu_quota',
+  'cpu_rt_period',
+  'cpu_rt_runtime',
+  'cpu_shares',
+  'cpus',
+  'cpuset',
+  'credential_spec',
+  'depends_on',
+  'deploy',
+  'develop',
+  'device_cgroup_rules',
+  'devices',
+  'dns',
+  'dns_opt',
+  'dns_search',
+  'domainname',
+  'entrypoint',
+  'env_file',
+  'environment',
+  'expose',
+  'extends',
+  'external_links',
+  'extra_hosts',
+  'gpus',
+  'group_add',
+  'healthcheck',
+  'hostname',
+  'image',
+  'init',
+  'ipc',
+  'isolation',
+  'labels',
+  'label_file',
+  'links',
+  'logging',
+  'mac_address',
+  'mem_limit',
+  'mem_reservation',
+  'mem_swappiness',
+  'memswap_limit',
+  'models',
+  'network_mode',
+  'networks',
+  'oom_kill_disable',
+  'oom_score_adj',
+  'pid',
+  'pids_limit',
+  'platform',
+  'ports',
+  'post_start',
+  'pre_stop',
+  'privileged',
+  'profiles',
+  'provider',
+  'pull_policy',
+  'read_only',
+  'restart',
+  'runtime',
+  'scale',
+  'secrets',
+  'security_opt',
+  'shm_size',
+  'stdin_open',
+  'stop_grace_period',
+  'stop_signal',
+  'storage_opt',
+  'sysctls',
+  'tmpfs',
+  'tty',
+  'ulimits',
+  'use_api_socket',
+  'user',
+  'userns_mode',
+  'uts',
+  'volumes',
+  'volumes_from',
+  'working_dir',
+]);
+const COMPOSE_HEALTHCHECK = new Set([
+  'disable',
+  'interval',
+  'retries',
+  'test',
+  'timeout',
+  'start_period',
+  'start_interval',
+]);
 const COMPOSE_BUILD = new Set([
-  'context', 'dockerfile', 'dockerfile_inline', 'entitlements', 'args', 'ssh', 'labels', 'cache_from', 'cache_to', 'no_cache', 'additional_contexts',
-  'network', 'provenance', 'sbom', 'pull', 'target', 'shm_size', 'extra_hosts', 'isolation', 'privileged', 'secrets', 'tags', 'ulimits', 'platforms',
+  'context',
+  'dockerfile',
+  'dockerfile_inline',
+  'entitlements',
+  'args',
+  'ssh',
+  'labels',
+  'cache_from',
+  'cache_to',
+  'no_cache',
+  'additional_contexts',
+  'network',
+  'provenance',
+  'sbom',
+  'pull',
+  'target',
+  'shm_size',
+  'extra_hosts',
+  'isolation',
+  'privileged',
+  'secrets',
+  'tags',
+  'ulimits',
+  'platforms',
 ]);
 /** A Compose duration: 1m30s, 10s, 500ms, 2h. */
 const COMPOSE_DURATION = /^(\d+(\.\d+)?(us|ms|s|m|h))+$/;
@@ -122,20 +253,29 @@ void describe('docker-compose.yml', () => {
 
   void it('uses only keys and values the Compose Specification defines (the schema check without a compose plugin)', () => {
     const unknown = (where: string, value: object, allowed: ReadonlySet<string>) =>
-      Object.keys(value).filter((k) => !allowed.has(k) && !k.startsWith('x-')).map((k) => `${where}.${k}`);
+      Object.keys(value)
+        .filter((k) => !allowed.has(k) && !k.startsWith('x-'))
+        .map((k) => `${where}.${k}`);
     const problems = unknown('(top level)', compose, COMPOSE_TOP_LEVEL);
     for (const [name, service] of Object.entries(services)) {
       problems.push(...unknown(`services.${name}`, service, COMPOSE_SERVICE));
-      if (service.healthcheck) problems.push(...unknown(`services.${name}.healthcheck`, service.healthcheck, COMPOSE_HEALTHCHECK));
-      if (service.build && typeof service.build === 'object') problems.push(...unknown(`services.${name}.build`, service.build, COMPOSE_BUILD));
+      if (service.healthcheck)
+        problems.push(...unknown(`services.${name}.healthcheck`, service.healthcheck, COMPOSE_HEALTHCHECK));
+      if (service.build && typeof service.build === 'object')
+        problems.push(...unknown(`services.${name}.build`, service.build, COMPOSE_BUILD));
       const restart = service.restart ?? 'no';
-      if (!/^(no|always|unless-stopped|on-failure(:\d+)?)$/.test(restart)) problems.push(`services.${name}.restart: "${restart}"`);
+      if (!/^(no|always|unless-stopped|on-failure(:\d+)?)$/.test(restart))
+        problems.push(`services.${name}.restart: "${restart}"`);
       for (const key of ['stop_grace_period'] as const) {
         const value = (service as Record<string, unknown>)[key];
-        if (value !== undefined && !(typeof value === 'string' && COMPOSE_DURATION.test(value))) problems.push(`services.${name}.${key}: ${JSON.stringify(value)} is not a duration`);
+        if (value !== undefined && !(typeof value === 'string' && COMPOSE_DURATION.test(value)))
+          problems.push(`services.${name}.${key}: ${JSON.stringify(value)} is not a duration`);
       }
       for (const [key, value] of Object.entries(service.healthcheck ?? {})) {
-        if (['interval', 'timeout', 'start_period', 'start_interval'].includes(key) && !(typeof value === 'string' && COMPOSE_DURATION.test(value))) {
+        if (
+          ['interval', 'timeout', 'start_period', 'start_interval'].includes(key) &&
+          !(typeof value === 'string' && COMPOSE_DURATION.test(value))
+        ) {
           problems.push(`services.${name}.healthcheck.${key}: ${JSON.stringify(value)} is not a duration`);
         }
       }
@@ -144,7 +284,16 @@ void describe('docker-compose.yml', () => {
   });
 
   void it('has the expected services, each with an image or a build', () => {
-    for (const name of ['postgresql', 'temporal-schema', 'temporal', 'register-search-attributes', 'temporal-ui', 'worker', 'slack-gateway', 'prometheus']) {
+    for (const name of [
+      'postgresql',
+      'temporal-schema',
+      'temporal',
+      'register-search-attributes',
+      'temporal-ui',
+      'worker',
+      'slack-gateway',
+      'prometheus',
+    ]) {
       assert.ok(services[name], `service ${name} is missing`);
     }
     for (const [name, service] of Object.entries(services)) {
@@ -163,20 +312,27 @@ void describe('docker-compose.yml', () => {
     const conditions = new Set(['service_started', 'service_healthy', 'service_completed_successfully']);
     for (const [name, service] of Object.entries(services)) {
       const deps = service.depends_on ?? {};
-      const entries = Array.isArray(deps) ? deps.map((d) => [d, { condition: 'service_started' }] as const) : Object.entries(deps);
+      const entries = Array.isArray(deps)
+        ? deps.map((d) => [d, { condition: 'service_started' }] as const)
+        : Object.entries(deps);
       for (const [dep, { condition }] of entries) {
         const target = services[dep];
         assert.ok(target, `${name} depends on ${dep}, which is not a service`);
         assert.notEqual(dep, name);
         assert.ok(condition && conditions.has(condition), `${name} → ${dep}: condition "${condition}"`);
-        if (condition === 'service_healthy') assert.ok(target.healthcheck?.test, `${name} waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
+        if (condition === 'service_healthy')
+          assert.ok(target.healthcheck?.test, `${name} waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
         if (condition === 'service_completed_successfully') {
-          assert.ok(!['always', 'unless-stopped'].includes(target.restart ?? 'no'), `${name} waits for one-shot ${dep} to complete, but it restarts ${target.restart}`);
+          assert.ok(
+            !['always', 'unless-stopped'].includes(target.restart ?? 'no'),
+            `${name} waits for one-shot ${dep} to complete, but it restarts ${target.restart}`,
+          );
         }
       }
     }
     // The order that makes a fresh host come up: schema → server → search attributes → worker.
-    const dependsOn = (a: string, b: string) => (services[a]!.depends_on as Record<string, { condition: string }>)[b]?.condition;
+    const dependsOn = (a: string, b: string) =>
+      (services[a]!.depends_on as Record<string, { condition: string }>)[b]?.condition;
     assert.equal(dependsOn('temporal-schema', 'postgresql'), 'service_healthy');
     assert.equal(dependsOn('temporal', 'temporal-schema'), 'service_completed_successfully');
     assert.equal(dependsOn('register-search-attributes', 'temporal'), 'service_healthy');
@@ -188,15 +344,21 @@ void describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const { source, target } of mounts(service)) {
         assert.ok(target.startsWith('/'), `${name}: mount target ${target}`);
-        if (isNamedVolume(source)) assert.ok(compose.volumes && source in compose.volumes, `${name} mounts volume ${source}, which is not declared`);
-        else if (source.startsWith('.')) assert.ok(existsSync(join(ROOT, source)), `${name} bind-mounts ${source}, which does not exist`);
+        if (isNamedVolume(source))
+          assert.ok(
+            compose.volumes && source in compose.volumes,
+            `${name} mounts volume ${source}, which is not declared`,
+          );
+        else if (source.startsWith('.'))
+          assert.ok(existsSync(join(ROOT, source)), `${name} bind-mounts ${source}, which does not exist`);
       }
       for (const secret of service.secrets ?? []) {
         const id = typeof secret === 'string' ? secret : secret.source;
         assert.ok(compose.secrets?.[id], `${name} uses secret ${id}, which is not declared`);
       }
     }
-    for (const volume of ['operational_audit', 'release_evidence']) assert.ok(compose.volumes && volume in compose.volumes, `volume ${volume}`);
+    for (const volume of ['operational_audit', 'release_evidence'])
+      assert.ok(compose.volumes && volume in compose.volumes, `volume ${volume}`);
   });
 
   void it('mounts deploy/release-promote.yaml as the config, and the records volumes where that config writes', () => {
@@ -204,15 +366,23 @@ void describe('docker-compose.yml', () => {
     const configPath = environment(worker).RELEASE_PROMOTE_CONFIG;
     assert.ok(configPath, 'RELEASE_PROMOTE_CONFIG is set');
     for (const name of ['worker', 'slack-gateway']) {
-      const mount: { source: string; target: string } | undefined = mounts(services[name]!).find((m) => m.target === configPath);
+      const mount: { source: string; target: string } | undefined = mounts(services[name]!).find(
+        (m) => m.target === configPath,
+      );
       assert.ok(mount, `${name} mounts the config at ${configPath}`);
       assert.equal(mount.source, './deploy/release-promote.yaml');
     }
     const config = loadConfig(join(ROOT, 'deploy', 'release-promote.yaml'));
-    const volumeAt = (dir: string) => mounts(worker).find((m) => isNamedVolume(m.source) && (dir === m.target || dir.startsWith(`${m.target}/`)))?.source;
+    const volumeAt = (dir: string) =>
+      mounts(worker).find((m) => isNamedVolume(m.source) && (dir === m.target || dir.startsWith(`${m.target}/`)))
+        ?.source;
     assert.equal(volumeAt(config.records.auditDir), 'operational_audit', `records.auditDir ${config.records.auditDir}`);
     assert.equal(volumeAt(config.records.sotDir), 'operational_audit', `records.sotDir ${config.records.sotDir}`);
-    assert.equal(volumeAt(config.records.evidenceDir), 'release_evidence', `records.evidenceDir ${config.records.evidenceDir}`);
+    assert.equal(
+      volumeAt(config.records.evidenceDir),
+      'release_evidence',
+      `records.evidenceDir ${config.records.evidenceDir}`,
+    );
     assert.ok(config.records.evidenceDir.endsWith('/TEST/release'));
     // The kubeconfig the targets name is the mounted secret.
     for (const env of Object.values(config.environments)) {
@@ -228,7 +398,10 @@ void describe('docker-compose.yml', () => {
       config.metrics.provider === 'prometheus' ? config.metrics.authHeaderEnv : null,
     ].filter((n): n is string => typeof n === 'string');
     for (const name of named) assert.ok(name in env, `the worker gets ${name}`);
-    assert.ok(config.slack.signingSecretEnv in environment(services['slack-gateway']!), 'the gateway gets the signing secret');
+    assert.ok(
+      config.slack.signingSecretEnv in environment(services['slack-gateway']!),
+      'the gateway gets the signing secret',
+    );
   });
 
   void it('runs real CLI commands in the worker and the Slack gateway', () => {
@@ -240,7 +413,10 @@ void describe('docker-compose.yml', () => {
       assert.equal(status, 0, `release-promote ${argv[0]} --help exited ${status}:\n${output}`);
       // The command's own help: for an unknown command, `--help` prints the program's and exits 0 too.
       const own = new RegExp(`^Usage: release-promote ${argv[0]} `, 'm').test(output);
-      assert.ok(own, `"${argv[0]}" (the ${name} service's command) is not a release-promote command: --help printed the program's help`);
+      assert.ok(
+        own,
+        `"${argv[0]}" (the ${name} service's command) is not a release-promote command: --help printed the program's help`,
+      );
     }
     assert.doesNotMatch(cliHelp('no-such-command').output, /^Usage: release-promote no-such-command /m);
   });
@@ -269,18 +445,31 @@ void describe('docker-compose.yml', () => {
     void it('creates the namespace and the six Keyword attributes, and succeeds again when they exist', async () => {
       const script = (services['register-search-attributes']!.command as string[]).join('\n').replaceAll('$$', '$');
       const namespace = 'compose-check';
-      const env = { ...process.env, PATH: `${cliDir}:${process.env.PATH ?? ''}`, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: namespace };
+      const env = {
+        ...process.env,
+        PATH: `${cliDir}:${process.env.PATH ?? ''}`,
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_NAMESPACE: namespace,
+      };
       for (let round = 1; round <= 2; round++) {
-        const result = await run('sh', ['-c', script], { env, timeout: 60_000 }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
-          assert.fail(`round ${round}: the job failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-        });
-        if (round === 2) for (const key of releaseSearchAttributes) assert.match(result.stdout, new RegExp(`search attribute ${key.name} exists`));
+        const result = await run('sh', ['-c', script], { env, timeout: 60_000 }).catch(
+          (err: { stdout?: string; stderr?: string; message: string }) => {
+            assert.fail(`round ${round}: the job failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+          },
+        );
+        if (round === 2)
+          for (const key of releaseSearchAttributes)
+            assert.match(result.stdout, new RegExp(`search attribute ${key.name} exists`));
       }
       const connection = await Connection.connect({ address: server.address });
       try {
         const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
         for (const key of releaseSearchAttributes) {
-          assert.equal(Number(customAttributes?.[key.name]), 2 /* INDEXED_VALUE_TYPE_KEYWORD */, `${key.name} in ${namespace}`);
+          assert.equal(
+            Number(customAttributes?.[key.name]),
+            2 /* INDEXED_VALUE_TYPE_KEYWORD */,
+            `${key.name} in ${namespace}`,
+          );
         }
       } finally {
         await connection.close();
@@ -313,13 +502,17 @@ void describe('Dockerfile', () => {
   });
 
   void it('keeps the build context to what the build copies', () => {
-    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     assert.equal(ignore[0], '*', 'allowlist');
     const allowed = ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
     for (const copied of [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/))) {
       assert.ok(allowed.includes(copied.replace(/\/$/, '')), `COPY ${copied} is excluded by .dockerignore`);
     }
-    for (const secretish of ['node_modules', 'dist', 'operational_audit', 'TEST', '.release-promote', 'deploy']) assert.ok(!allowed.includes(secretish));
+    for (const secretish of ['node_modules', 'dist', 'operational_audit', 'TEST', '.release-promote', 'deploy'])
+      assert.ok(!allowed.includes(secretish));
   });
 });
 
@@ -328,7 +521,9 @@ void describe('deploy/prometheus/prometheus.yml', () => {
     const text = readFileSync(join(ROOT, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8');
     assert.match(text, /port: 8080/);
     assert.match(text, /port: 9464/);
-    const located = await run('bash', [join(ROOT, 'scripts', 'prometheus', 'ensure-prometheus.sh')], { timeout: 300_000 });
+    const located = await run('bash', [join(ROOT, 'scripts', 'prometheus', 'ensure-prometheus.sh')], {
+      timeout: 300_000,
+    });
     const promtool = /^PROMTOOL=(.+)$/m.exec(located.stdout)?.[1];
     assert.ok(promtool, located.stdout);
     const checked = await run(promtool, ['check', 'config', join(ROOT, 'deploy', 'prometheus', 'prometheus.yml')]);
@@ -375,7 +570,16 @@ interface Container {
   volumeMounts?: Array<{ name: string; mountPath: string }>;
 }
 interface DeploymentObject extends K8sObject {
-  spec: { template: { spec: { serviceAccountName?: string; terminationGracePeriodSeconds?: number; containers: Container[]; volumes?: Array<{ name: string }> } } };
+  spec: {
+    template: {
+      spec: {
+        serviceAccountName?: string;
+        terminationGracePeriodSeconds?: number;
+        containers: Container[];
+        volumes?: Array<{ name: string }>;
+      };
+    };
+  };
 }
 
 const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
@@ -397,6 +601,8 @@ const clusterConfig = (): Config => {
 const WORKER_SA = { name: 'release-promote-worker', namespace: 'release-promote' };
 const EXPECTED_RULES = [
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+  { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'patch'] },
+  { apiGroups: [''], resources: ['services'], verbs: ['create', 'get'] },
 ];
 
 void describe('deploy/kubernetes', () => {
@@ -406,7 +612,9 @@ void describe('deploy/kubernetes', () => {
       assert.ok(o.apiVersion && o.kind && o.metadata?.name, JSON.stringify(o).slice(0, 200));
       if (o.kind !== 'Namespace') assert.ok(o.metadata.namespace, `${o.kind}/${o.metadata.name} names its namespace`);
     }
-    const kustomization = parseYaml(readFileSync(join(K8S_DIR, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+    const kustomization = parseYaml(readFileSync(join(K8S_DIR, 'kustomization.yaml'), 'utf8')) as {
+      resources: string[];
+    };
     assert.deepEqual([...kustomization.resources].sort(), [...manifestFiles].sort());
   });
 
@@ -433,7 +641,11 @@ void describe('deploy/kubernetes', () => {
     const bindings = byKind<RoleBindingObject>('RoleBinding');
     assert.deepEqual(bindings.map((b) => b.metadata.namespace).sort(), targetNamespaces);
     for (const b of bindings) {
-      assert.deepEqual(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'release-promote-deployer' });
+      assert.deepEqual(b.roleRef, {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: 'release-promote-deployer',
+      });
       assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', ...WORKER_SA }]);
     }
     assert.equal(byKind('ClusterRole').length + byKind('ClusterRoleBinding').length, 0, 'no cluster-wide rights');
@@ -446,7 +658,10 @@ void describe('deploy/kubernetes', () => {
     const gateway = find<DeploymentObject>('Deployment', 'release-promote-slack-gateway');
     assert.ok(worker && gateway);
     assert.equal(worker.spec.template.spec.serviceAccountName, WORKER_SA.name);
-    assert.ok((worker.spec.template.spec.terminationGracePeriodSeconds ?? 30) > 30, 'longer than the 30s shutdown grace');
+    assert.ok(
+      (worker.spec.template.spec.terminationGracePeriodSeconds ?? 30) > 30,
+      'longer than the 30s shutdown grace',
+    );
     const [wc] = worker.spec.template.spec.containers;
     const [gc] = gateway.spec.template.spec.containers;
     assert.ok(wc && gc);
@@ -454,7 +669,8 @@ void describe('deploy/kubernetes', () => {
     assert.deepEqual(gc.args, ['slack-gateway']);
     for (const c of [wc, gc]) {
       const ports = new Set(c.ports?.map((p) => p.name));
-      for (const probe of [c.readinessProbe, c.livenessProbe]) assert.ok(probe?.httpGet && ports.has(String(probe.httpGet.port)), `${c.name} probe port`);
+      for (const probe of [c.readinessProbe, c.livenessProbe])
+        assert.ok(probe?.httpGet && ports.has(String(probe.httpGet.port)), `${c.name} probe port`);
       const env = new Set(c.env?.map((e) => e.name));
       assert.ok(env.has('TEMPORAL_ADDRESS') && env.has('RELEASE_PROMOTE_CONFIG'), c.name);
     }
@@ -465,9 +681,14 @@ void describe('deploy/kubernetes', () => {
     if (config.gates.provider === 'github') assert.ok(workerEnv.has(config.gates.tokenEnv));
     assert.ok(new Set(gc.env?.map((e) => e.name)).has(config.slack.signingSecretEnv));
     // Records on the PVCs at the config's paths.
-    const mountFor = (dir: string) => wc.volumeMounts?.find((m) => dir === m.mountPath || dir.startsWith(`${m.mountPath}/`));
-    for (const dir of [config.records.auditDir, config.records.sotDir, config.records.evidenceDir]) assert.ok(mountFor(dir), `${dir} is on a mounted volume`);
-    const workerService = find<K8sObject & { spec: { ports: Array<{ name: string; port: number }> } }>('Service', 'release-promote-worker');
+    const mountFor = (dir: string) =>
+      wc.volumeMounts?.find((m) => dir === m.mountPath || dir.startsWith(`${m.mountPath}/`));
+    for (const dir of [config.records.auditDir, config.records.sotDir, config.records.evidenceDir])
+      assert.ok(mountFor(dir), `${dir} is on a mounted volume`);
+    const workerService = find<K8sObject & { spec: { ports: Array<{ name: string; port: number }> } }>(
+      'Service',
+      'release-promote-worker',
+    );
     assert.deepEqual(workerService?.spec.ports.map((p) => p.port).sort(), [8080, 9464]);
   });
 
@@ -491,8 +712,21 @@ void describe('deploy/kubernetes', () => {
       const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n)));
       for (const o of byKind('Namespace')) namespaces.delete(o.metadata.name);
       for (const name of namespaces) await core.createNamespace({ body: { metadata: { name } } });
-      const order = ['Namespace', 'ServiceAccount', 'ConfigMap', 'PersistentVolumeClaim', 'Role', 'RoleBinding', 'Deployment', 'Service'];
-      assert.deepEqual([...new Set(objects.map((o) => o.kind))].filter((k) => !order.includes(k)), [], 'every kind is applied below');
+      const order = [
+        'Namespace',
+        'ServiceAccount',
+        'ConfigMap',
+        'PersistentVolumeClaim',
+        'Role',
+        'RoleBinding',
+        'Deployment',
+        'Service',
+      ];
+      assert.deepEqual(
+        [...new Set(objects.map((o) => o.kind))].filter((k) => !order.includes(k)),
+        [],
+        'every kind is applied below',
+      );
       for (const kind of order) {
         for (const o of byKind(kind)) {
           const namespace = o.metadata.namespace ?? '';
@@ -507,7 +741,9 @@ void describe('deploy/kubernetes', () => {
             RoleBinding: () => rbac.createNamespacedRoleBinding({ namespace, body, ...strict }),
             Deployment: () => apps.createNamespacedDeployment({ namespace, body, ...strict }),
           };
-          await create[kind]!().catch((err: unknown) => assert.fail(`${kind} ${namespace}/${o.metadata.name} refused: ${(err as Error).message}`));
+          await create[kind]!().catch((err: unknown) =>
+            assert.fail(`${kind} ${namespace}/${o.metadata.name} refused: ${(err as Error).message}`),
+          );
         }
       }
     });
@@ -515,18 +751,44 @@ void describe('deploy/kubernetes', () => {
     void it("the worker's service account may do what the target needs there, and nothing else", async () => {
       const authz = server.kubeConfig.makeApiClient(k8s.AuthorizationV1Api);
       const user = `system:serviceaccount:${WORKER_SA.namespace}:${WORKER_SA.name}`;
-      const can = async (verb: string, resource: string, namespace: string | undefined, subresource?: string, group = 'apps') => {
+      const can = async (
+        verb: string,
+        resource: string,
+        namespace: string | undefined,
+        subresource?: string,
+        group = 'apps',
+      ) => {
         const review = await authz.createSubjectAccessReview({
-          body: { spec: { user, groups: ['system:serviceaccounts', `system:serviceaccounts:${WORKER_SA.namespace}`, 'system:authenticated'], resourceAttributes: { group, resource, subresource, verb, namespace } } },
+          body: {
+            spec: {
+              user,
+              groups: [
+                'system:serviceaccounts',
+                `system:serviceaccounts:${WORKER_SA.namespace}`,
+                'system:authenticated',
+              ],
+              resourceAttributes: { group, resource, subresource, verb, namespace },
+            },
+          },
         });
         return review.status?.allowed === true;
       };
       const config = clusterConfig();
-      const targets = Object.values(config.environments).map((e) => (e.target.type === 'kubernetes' ? e.target.namespace : ''));
+      const targets = Object.values(config.environments).map((e) =>
+        e.target.type === 'kubernetes' ? e.target.namespace : '',
+      );
       for (const ns of targets) {
-        for (const verb of ['get', 'patch', 'create', 'update', 'delete']) assert.ok(await can(verb, 'deployments', ns), `${verb} deployments in ${ns}`);
-        for (const verb of ['list', 'watch', 'deletecollection']) assert.ok(!(await can(verb, 'deployments', ns)), `no ${verb} deployments in ${ns}`);
-        for (const [verb, sub] of [['get', 'status'], ['patch', 'status'], ['update', 'status'], ['patch', 'scale'], ['get', 'scale']] as const) {
+        for (const verb of ['get', 'patch', 'create', 'update', 'delete'])
+          assert.ok(await can(verb, 'deployments', ns), `${verb} deployments in ${ns}`);
+        for (const verb of ['list', 'watch', 'deletecollection'])
+          assert.ok(!(await can(verb, 'deployments', ns)), `no ${verb} deployments in ${ns}`);
+        for (const [verb, sub] of [
+          ['get', 'status'],
+          ['patch', 'status'],
+          ['update', 'status'],
+          ['patch', 'scale'],
+          ['get', 'scale'],
+        ] as const) {
           assert.ok(!(await can(verb, 'deployments', ns, sub)), `no ${verb} deployments/${sub} in ${ns}`);
         }
         assert.ok(!(await can('get', 'secrets', ns, undefined, '')), `no secrets in ${ns}`);

@@ -39,7 +39,6 @@ const STAGES = {
 };
 const COMMIT = 'abc1234def5678';
 
-
 describe('the installation owns the policy; every action is authorized on every channel', { timeout: 600_000 }, () => {
   let env: TestWorkflowEnvironment;
   let healthy: Harness;
@@ -57,7 +56,11 @@ describe('the installation owns the policy; every action is authorized on every 
     // Scenario minutes pass in seconds (timeScale 60): the P99 regression comes 5 s into the canary.
     slow = await createHarness(env, {
       scenario: 'latency-regression',
-      config: { ...common, stages: { ...STAGES, canary: { minDuration: '2m', analysisInterval: '1s' } }, simulation: { scenario: 'latency-regression', timeScale: 60 } },
+      config: {
+        ...common,
+        stages: { ...STAGES, canary: { minDuration: '2m', analysisInterval: '1s' } },
+        simulation: { scenario: 'latency-regression', timeScale: 60 },
+      },
     });
     running.push(healthy.worker.run(), slow.worker.run());
     slack = await startFakeSlack({});
@@ -68,7 +71,8 @@ describe('the installation owns the policy; every action is authorized on every 
       port: 0,
       host: '127.0.0.1',
       slackApiBaseUrl: slack.apiBaseUrl,
-      startRollback: async (request) => (await startManualRollback(env.client, healthy.config, { ...request, channel: 'slack' })).message,
+      startRollback: async (request) =>
+        (await startManualRollback(env.client, healthy.config, { ...request, channel: 'slack' })).message,
       log: () => undefined,
     });
   });
@@ -87,7 +91,10 @@ describe('the installation owns the policy; every action is authorized on every 
   /** The client's own config: where Temporal's task queue is, and nothing else of the policy. */
   function clientConfig(h: Harness, name: string, extra: Record<string, unknown> = {}): string {
     const path = join(h.dir, name);
-    writeFileSync(path, stringify({ temporal: { taskQueue: h.config.temporal.taskQueue }, records: h.config.records, ...extra }));
+    writeFileSync(
+      path,
+      stringify({ temporal: { taskQueue: h.config.temporal.taskQueue }, records: h.config.records, ...extra }),
+    );
     return path;
   }
 
@@ -99,7 +106,10 @@ describe('the installation owns the policy; every action is authorized on every 
   });
   /** `release-promote <args>` in a separate process, as a person at a terminal runs it. */
   function cliProcess(h: Harness, args: string[], config = clientConfig(h, 'client.yaml')): Promise<Run> {
-    return runProcess(process.execPath, [BIN, '--config', config, ...args], { cwd: h.dir, env: { ...process.env, ...cliEnv(h) } });
+    return runProcess(process.execPath, [BIN, '--config', config, ...args], {
+      cwd: h.dir,
+      env: { ...process.env, ...cliEnv(h) },
+    });
   }
   /** The same command run in this process (the channel under test is the CLI's code, not node's start-up). */
   function cli(h: Harness, args: string[], config = clientConfig(h, 'client.yaml')): Promise<Run> {
@@ -116,7 +126,11 @@ describe('the installation owns the policy; every action is authorized on every 
   async function slash(user: string, text: string): Promise<string> {
     const responseId = `command-${++seq}`;
     const body = slashCommandBody({ user, text, responseUrl: slack.responseUrl(responseId), triggerId: `t-${seq}` });
-    const res = await fetch(`${gateway.url}${COMMANDS_PATH}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SECRET, body) }, body });
+    const res = await fetch(`${gateway.url}${COMMANDS_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SECRET, body) },
+      body,
+    });
     assert.equal(res.status, 200);
     await res.text();
     const [answer] = await slack.waitForResponses(responseId, 1, 60_000);
@@ -136,7 +150,10 @@ describe('the installation owns the policy; every action is authorized on every 
       { timeoutMs: 60_000, intervalMs: 100 },
     );
   }
-  const production = (h: Harness) => h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue)).query(environmentRecordsQuery);
+  const production = (h: Harness) =>
+    h.client.workflow
+      .getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue))
+      .query(environmentRecordsQuery);
   const auditOf = (h: Harness, version: string): AuditEntry[] =>
     readFileSync(join(h.config.records.auditDir, `${version}.jsonl`), 'utf8')
       .split('\n')
@@ -146,14 +163,26 @@ describe('the installation owns the policy; every action is authorized on every 
   test("a starter's own config cannot loosen the policy: @mallory is refused, @alice approves, the installation's thresholds apply", async () => {
     const mine = clientConfig(healthy, 'mine.yaml', {
       roles: { RELEASE_APPROVER: ['@mallory'] },
-      stages: { staging: { soak: '1s', healthCheckInterval: '1s' }, canary: { thresholds: { maxErrorRateIncreasePp: 100 } } },
+      stages: {
+        staging: { soak: '1s', healthCheckInterval: '1s' },
+        canary: { thresholds: { maxErrorRateIncreasePp: 100 } },
+      },
     });
     const started = await cliProcess(healthy, ['start', 'v2.1.0', '--commit', COMMIT, '--requested-by', '@dev'], mine);
     ok(started, 'start');
     const digest = policyDigest(releasePolicy(healthy.config, 'default'));
-    assert.match(started.stdout, new RegExp(`^started release-v2\\.1\\.0 \\(run [0-9a-f-]+\\) under the installation's policy ${digest}: `));
-    assert.match(started.stderr, /^release-promote: note: your config's policy differs from the installation's, which applies: /);
-    assert.match(started.stderr, /access\.roles\.RELEASE_APPROVER \(yours \["@mallory"\], installation \["@alice","@bob"\]\)/);
+    assert.match(
+      started.stdout,
+      new RegExp(`^started release-v2\\.1\\.0 \\(run [0-9a-f-]+\\) under the installation's policy ${digest}: `),
+    );
+    assert.match(
+      started.stderr,
+      /^release-promote: note: your config's policy differs from the installation's, which applies: /,
+    );
+    assert.match(
+      started.stderr,
+      /access\.roles\.RELEASE_APPROVER \(yours \["@mallory"\], installation \["@alice","@bob"\]\)/,
+    );
     assert.match(started.stderr, /canary\.thresholds\.maxErrorRateIncreasePp \(yours 100, installation 1\)/);
     assert.match(started.stderr, /soak\.durationMs \(yours 1000, installation 2000\)/);
 
@@ -168,19 +197,28 @@ describe('the installation owns the policy; every action is authorized on every 
     assert.deepEqual(json.policy.access.roles.RELEASE_APPROVER, ['@alice', '@bob']);
     const shown = (await cli(healthy, ['status', 'v2.1.0'], mine)).stdout;
     assert.match(shown, new RegExp(`policy +${digest} \\(the installation's`));
-    assert.match(shown, /rules +soak 2s; canary 10% for 3s; error rate < \+1 pp, P99 < \+10%, availability ≥ 99\.9%; approvers: RELEASE_APPROVER \(@alice, @bob\)/);
+    assert.match(
+      shown,
+      /rules +soak 2s; canary 10% for 3s; error rate < \+1 pp, P99 < \+10%, availability ≥ 99\.9%; approvers: RELEASE_APPROVER \(@alice, @bob\)/,
+    );
 
     ok(await cli(healthy, ['approve', 'v2.1.0', '--approver', '@alice'], mine), 'approve by @alice');
     assert.equal((await release(healthy, 'release-v2.1.0').result()).outcome, 'PROMOTED');
     // The audit trail: the canary promotion carries its approver, in the seed's words.
     const canary = auditOf(healthy, 'v2.1.0').find((e) => e.action === 'promote' && e.to_stage === 'canary');
-    assert.deepEqual([canary?.from_stage, canary?.approved_by, canary?.internal_stage], ['staging', '@alice', 'CANARY']);
+    assert.deepEqual(
+      [canary?.from_stage, canary?.approved_by, canary?.internal_stage],
+      ['staging', '@alice', 'CANARY'],
+    );
   });
 
   test('a decision on an ended release exits 2 with its outcome, whoever sends it', async () => {
     const promoted = await cli(healthy, ['approve', 'v2.1.0', '--approver', '@bob']);
     assert.equal(promoted.code, 2);
-    assert.match(promoted.stderr, /^release-promote: v2\.1\.0 ended PROMOTED at \d{4}-\d\d-\d\dT[\d:.]+Z: v2\.1\.0 serves 100% of production: .*\n$/);
+    assert.match(
+      promoted.stderr,
+      /^release-promote: v2\.1\.0 ended PROMOTED at \d{4}-\d\d-\d\dT[\d:.]+Z: v2\.1\.0 serves 100% of production: .*\n$/,
+    );
 
     ok(await cli(healthy, ['start', 'v2.2.0', '--commit', COMMIT]), 'start v2.2.0');
     ok(await cli(healthy, ['reject', 'v2.2.0', '--approver', '@bob', '--reason', 'wrong build']), 'reject');
@@ -193,30 +231,62 @@ describe('the installation owns the policy; every action is authorized on every 
     ]) {
       const r = await cli(healthy, args);
       assert.equal(r.code, 2, args.join(' '));
-      assert.match(r.stderr, /^release-promote: v2\.2\.0 ended REJECTED at \S+Z: rejected by @bob via cli: wrong build\n$/, args.join(' '));
+      assert.match(
+        r.stderr,
+        /^release-promote: v2\.2\.0 ended REJECTED at \S+Z: rejected by @bob via cli: wrong build\n$/,
+        args.join(' '),
+      );
     }
-    assert.match(await slash('U0ALICE', 'approve v2.2.0'), /^🏁 v2\.2\.0 ended REJECTED at \S+Z: rejected by @bob via cli: wrong build$/);
+    assert.match(
+      await slash('U0ALICE', 'approve v2.2.0'),
+      /^🏁 v2\.2\.0 ended REJECTED at \S+Z: rejected by @bob via cli: wrong build$/,
+    );
   });
 
   test('every action × role through the CLI: the holder may, anyone else is refused naming the role', async () => {
     // approve / reject (RELEASE_APPROVER)
     ok(await cli(healthy, ['start', 'v2.3.0', '--commit', COMMIT]), 'start v2.3.0');
-    refused(await cli(healthy, ['approve', 'v2.3.0', '--approver', '@oncall']), '@oncall does not hold RELEASE_APPROVER, the role needed to approve a canary promotion');
+    refused(
+      await cli(healthy, ['approve', 'v2.3.0', '--approver', '@oncall']),
+      '@oncall does not hold RELEASE_APPROVER, the role needed to approve a canary promotion',
+    );
     ok(await cli(healthy, ['approve', 'v2.3.0', '--approver', '@alice']), 'approve');
     ok(await cli(healthy, ['start', 'v2.4.0', '--commit', COMMIT]), 'start v2.4.0');
-    refused(await cli(healthy, ['reject', 'v2.4.0', '--approver', '@oncall', '--reason', 'no']), '@oncall does not hold RELEASE_APPROVER, the role needed to reject a release');
+    refused(
+      await cli(healthy, ['reject', 'v2.4.0', '--approver', '@oncall', '--reason', 'no']),
+      '@oncall does not hold RELEASE_APPROVER, the role needed to reject a release',
+    );
     ok(await cli(healthy, ['reject', 'v2.4.0', '--approver', '@bob', '--reason', 'no']), 'reject');
     // cancel (RELEASE_OPERATOR here)
     ok(await cli(healthy, ['start', 'v2.6.0', '--commit', COMMIT]), 'start v2.6.0');
-    refused(await cli(healthy, ['cancel', 'v2.6.0', '--requested-by', '@alice']), '@alice does not hold RELEASE_OPERATOR, the role needed to cancel a release');
+    refused(
+      await cli(healthy, ['cancel', 'v2.6.0', '--requested-by', '@alice']),
+      '@alice does not hold RELEASE_OPERATOR, the role needed to cancel a release',
+    );
     ok(await cli(healthy, ['cancel', 'v2.6.0', '--requested-by', '@oncall', '--reason', 'superseded']), 'cancel');
     const cancelled = await release(healthy, 'release-v2.6.0').result();
     assert.equal(cancelled.outcome, 'CANCELLED');
     assert.match(cancelled.reason, /^cancelled by @oncall via cli \(superseded\) during /);
     assert.ok(auditOf(healthy, 'v2.6.0').some((e) => e.action === 'cancel' && e.approved_by === '@oncall'));
     // hotfix approval (RELEASE_APPROVER)
-    ok(await cli(healthy, ['hotfix', 'v2.5.0', '--commit', COMMIT, '--skip-staging', '--approver1', '@alice', '--approver2', '@bob']), 'hotfix');
-    refused(await cli(healthy, ['approve', 'v2.5.0', '--approver', '@oncall']), '@oncall does not hold RELEASE_APPROVER, the role needed to approve a hotfix');
+    ok(
+      await cli(healthy, [
+        'hotfix',
+        'v2.5.0',
+        '--commit',
+        COMMIT,
+        '--skip-staging',
+        '--approver1',
+        '@alice',
+        '--approver2',
+        '@bob',
+      ]),
+      'hotfix',
+    );
+    refused(
+      await cli(healthy, ['approve', 'v2.5.0', '--approver', '@oncall']),
+      '@oncall does not hold RELEASE_APPROVER, the role needed to approve a hotfix',
+    );
     ok(await cli(healthy, ['approve', 'v2.5.0', '--approver', '@alice']), 'hotfix approval 1');
     ok(await cli(healthy, ['approve', 'v2.5.0', '--approver', '@bob']), 'hotfix approval 2');
     assert.equal((await release(healthy, 'hotfix-v2.5.0').result()).outcome, 'PROMOTED');
@@ -224,76 +294,150 @@ describe('the installation owns the policy; every action is authorized on every 
 
     // rollback (RELEASE_OPERATOR): refused before anything changes, with the role named
     const before = await production(healthy);
-    refused(await cli(healthy, ['rollback', 'production', '--requested-by', '@alice']), '@alice does not hold RELEASE_OPERATOR, the role needed to roll back an environment');
+    refused(
+      await cli(healthy, ['rollback', 'production', '--requested-by', '@alice']),
+      '@alice does not hold RELEASE_OPERATOR, the role needed to roll back an environment',
+    );
     assert.deepEqual((await production(healthy)).current, before.current);
     const rolledBack = await cli(healthy, ['rollback', 'production', '--requested-by', '@oncall']);
     ok(rolledBack, 'rollback');
     // v2.3.0 and the hotfix v2.5.0 reached production in either order: the rollback goes to the other one.
     const current = before.current?.version;
     const other = current === 'v2.5.0' ? 'v2.3.0' : 'v2.5.0';
-    assert.match(rolledBack.stdout, new RegExp(`^rolling back production from ${current} to ${other} \\(rollback-production-`));
+    assert.match(
+      rolledBack.stdout,
+      new RegExp(`^rolling back production from ${current} to ${other} \\(rollback-production-`),
+    );
     // update-sot (RELEASE_OPERATOR)
-    refused(await cli(healthy, ['update-sot', 'v2.5.0', '--environment', 'production', '--promoted-by', '@alice']), '@alice does not hold RELEASE_OPERATOR, the role needed to record a version by hand (update-sot)');
-    refused(await cli(healthy, ['update-sot', 'v2.5.0', '--environment', 'prod', '--promoted-by', '@oncall']), 'unknown environment "prod" (the installation defines: staging, production)');
-    const recorded = await cli(healthy, ['update-sot', 'v2.5.0', '--environment', 'production', '--promoted-by', '@oncall']);
+    refused(
+      await cli(healthy, ['update-sot', 'v2.5.0', '--environment', 'production', '--promoted-by', '@alice']),
+      '@alice does not hold RELEASE_OPERATOR, the role needed to record a version by hand (update-sot)',
+    );
+    refused(
+      await cli(healthy, ['update-sot', 'v2.5.0', '--environment', 'prod', '--promoted-by', '@oncall']),
+      'unknown environment "prod" (the installation defines: staging, production)',
+    );
+    const recorded = await cli(healthy, [
+      'update-sot',
+      'v2.5.0',
+      '--environment',
+      'production',
+      '--promoted-by',
+      '@oncall',
+    ]);
     ok(recorded, 'update-sot');
     assert.match(recorded.stdout, /^production: v2\.5\.0 recorded by hand by @oncall at \S+ \(revision \d+\)\n$/);
     const records = await production(healthy);
-    assert.deepEqual([records.current?.version, records.current?.action, records.current?.promotedBy], ['v2.5.0', 'manual', '@oncall']);
+    assert.deepEqual(
+      [records.current?.version, records.current?.action, records.current?.promotedBy],
+      ['v2.5.0', 'manual', '@oncall'],
+    );
     // Refusals are audited too: who asked, for what, and why not.
     const rollbackTrail = readFileSync(join(healthy.config.records.auditDir, 'rollbacks.jsonl'), 'utf8');
     assert.match(rollbackTrail, /"action":"refuse".*"approved_by":"@alice".*does not hold RELEASE_OPERATOR/);
-    assert.ok(auditOf(healthy, 'v2.5.0').some((e) => e.action === 'record_version' && e.approved_by === '@oncall' && e.to_stage === 'production'));
+    assert.ok(
+      auditOf(healthy, 'v2.5.0').some(
+        (e) => e.action === 'record_version' && e.approved_by === '@oncall' && e.to_stage === 'production',
+      ),
+    );
 
     // resume / abort on a paused canary (RELEASE_APPROVER)
     const slowVersion = 'v3.1.0';
     ok(await cli(slow, ['start', slowVersion, '--commit', COMMIT]), 'start slow');
     ok(await cli(slow, ['approve', slowVersion, '--approver', '@alice']), 'approve slow');
     await pausedTimes(slow, `release-${slowVersion}`, 1);
-    refused(await cli(slow, ['resume', slowVersion, '--approver', '@oncall']), '@oncall does not hold RELEASE_APPROVER, the role needed to resume a paused canary');
+    refused(
+      await cli(slow, ['resume', slowVersion, '--approver', '@oncall']),
+      '@oncall does not hold RELEASE_APPROVER, the role needed to resume a paused canary',
+    );
     ok(await cli(slow, ['resume', slowVersion, '--approver', '@alice']), 'resume');
     await pausedTimes(slow, `release-${slowVersion}`, 2);
-    refused(await cli(slow, ['abort', slowVersion, '--approver', '@oncall']), '@oncall does not hold RELEASE_APPROVER, the role needed to roll back a paused canary');
+    refused(
+      await cli(slow, ['abort', slowVersion, '--approver', '@oncall']),
+      '@oncall does not hold RELEASE_APPROVER, the role needed to roll back a paused canary',
+    );
     ok(await cli(slow, ['abort', slowVersion, '--approver', '@bob']), 'abort');
     assert.equal((await release(slow, `release-${slowVersion}`).result()).outcome, 'ROLLED_BACK');
   });
 
   test('every action × role through signed Slack requests, /release rollback by a non-holder included', async () => {
-    const start = async (h: Harness, version: string, o: Record<string, unknown> = {}) => h.start({ version, commitSha: COMMIT, requestedBy: '@dev', ...o });
+    const start = async (h: Harness, version: string, o: Record<string, unknown> = {}) =>
+      h.start({ version, commitSha: COMMIT, requestedBy: '@dev', ...o });
     // approve / reject
     const a = await start(healthy, 'v4.1.0');
-    assert.equal(await slash('U0ONCALL', 'approve v4.1.0'), '🚫 Not approved: @oncall does not hold RELEASE_APPROVER, the role needed to approve a canary promotion');
-    assert.match(await slash('U0ALICE', 'approve v4.1.0'), /^✅ Approved v4\.1\.0: approved: 1 of 1 approval \(@alice\)/);
+    assert.equal(
+      await slash('U0ONCALL', 'approve v4.1.0'),
+      '🚫 Not approved: @oncall does not hold RELEASE_APPROVER, the role needed to approve a canary promotion',
+    );
+    assert.match(
+      await slash('U0ALICE', 'approve v4.1.0'),
+      /^✅ Approved v4\.1\.0: approved: 1 of 1 approval \(@alice\)/,
+    );
     const b = await start(healthy, 'v4.2.0');
-    assert.equal(await slash('U0ONCALL', 'reject v4.2.0 not today'), '🚫 Not rejected: @oncall does not hold RELEASE_APPROVER, the role needed to reject a release');
-    assert.match(await slash('U0BOB', 'reject v4.2.0 not today'), /^✅ Rejected v4\.2\.0: rejected: v4\.2\.0 will not be promoted \(not today\)/);
+    assert.equal(
+      await slash('U0ONCALL', 'reject v4.2.0 not today'),
+      '🚫 Not rejected: @oncall does not hold RELEASE_APPROVER, the role needed to reject a release',
+    );
+    assert.match(
+      await slash('U0BOB', 'reject v4.2.0 not today'),
+      /^✅ Rejected v4\.2\.0: rejected: v4\.2\.0 will not be promoted \(not today\)/,
+    );
     assert.equal((await b.result()).outcome, 'REJECTED');
     // cancel
     const c = await start(healthy, 'v4.3.0');
-    assert.equal(await slash('U0ALICE', 'cancel v4.3.0'), '🚫 Not cancelled: @alice does not hold RELEASE_OPERATOR, the role needed to cancel a release');
-    assert.match(await slash('U0ONCALL', 'cancel v4.3.0 wrong branch'), /^✅ Cancellation requested v4\.3\.0: cancelling v4\.3\.0/);
+    assert.equal(
+      await slash('U0ALICE', 'cancel v4.3.0'),
+      '🚫 Not cancelled: @alice does not hold RELEASE_OPERATOR, the role needed to cancel a release',
+    );
+    assert.match(
+      await slash('U0ONCALL', 'cancel v4.3.0 wrong branch'),
+      /^✅ Cancellation requested v4\.3\.0: cancelling v4\.3\.0/,
+    );
     assert.equal((await c.result()).outcome, 'CANCELLED');
     // hotfix approval
     const hf = await start(healthy, 'v4.4.0', { kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'] });
-    assert.equal(await slash('U0ONCALL', 'approve v4.4.0'), '🚫 Not approved: @oncall does not hold RELEASE_APPROVER, the role needed to approve a hotfix');
-    assert.match(await slash('U0BOB', 'approve v4.4.0'), /^✅ Approved v4\.4\.0: approval recorded: 1 of 2 approvals \(@bob\)/);
+    assert.equal(
+      await slash('U0ONCALL', 'approve v4.4.0'),
+      '🚫 Not approved: @oncall does not hold RELEASE_APPROVER, the role needed to approve a hotfix',
+    );
+    assert.match(
+      await slash('U0BOB', 'approve v4.4.0'),
+      /^✅ Approved v4\.4\.0: approval recorded: 1 of 2 approvals \(@bob\)/,
+    );
     assert.match(await slash('U0ALICE', 'approve v4.4.0'), /^✅ Approved v4\.4\.0: approved: 2 of 2 approvals/);
     assert.equal((await a.result()).outcome, 'PROMOTED');
     assert.equal((await hf.result()).outcome, 'PROMOTED');
     // rollback: a mapped Slack user without the role is refused and nothing changes
     const before = await production(healthy);
-    assert.equal(await slash('U0ALICE', 'rollback production'), '⚠️ The rollback of production was not started: refused: @alice does not hold RELEASE_OPERATOR, the role needed to roll back an environment');
-    assert.equal(await slash('U0MALLORY', 'rollback production'), '⚠️ The rollback of production was not started: refused: @mallory does not hold RELEASE_OPERATOR, the role needed to roll back an environment');
+    assert.equal(
+      await slash('U0ALICE', 'rollback production'),
+      '⚠️ The rollback of production was not started: refused: @alice does not hold RELEASE_OPERATOR, the role needed to roll back an environment',
+    );
+    assert.equal(
+      await slash('U0MALLORY', 'rollback production'),
+      '⚠️ The rollback of production was not started: refused: @mallory does not hold RELEASE_OPERATOR, the role needed to roll back an environment',
+    );
     assert.deepEqual((await production(healthy)).current, before.current);
-    assert.match(await slash('U0ONCALL', 'rollback production v2.3.0'), new RegExp(`^⏪ rolling back production from ${before.current?.version ?? '?'} to v2\\.3\\.0 \\(rollback-production-`));
+    assert.match(
+      await slash('U0ONCALL', 'rollback production v2.3.0'),
+      new RegExp(
+        `^⏪ rolling back production from ${before.current?.version ?? '?'} to v2\\.3\\.0 \\(rollback-production-`,
+      ),
+    );
     // resume / abort on a paused canary
     const p = await start(slow, 'v4.5.0');
     assert.match(await slash('U0ALICE', 'approve v4.5.0'), /^✅ Approved/);
     await pausedTimes(slow, p.workflowId, 1);
-    assert.equal(await slash('U0ONCALL', 'resume v4.5.0'), '🚫 Not resumed: @oncall does not hold RELEASE_APPROVER, the role needed to resume a paused canary');
+    assert.equal(
+      await slash('U0ONCALL', 'resume v4.5.0'),
+      '🚫 Not resumed: @oncall does not hold RELEASE_APPROVER, the role needed to resume a paused canary',
+    );
     assert.match(await slash('U0BOB', 'resume v4.5.0'), /^✅ Canary resumed v4\.5\.0/);
     await pausedTimes(slow, p.workflowId, 2);
-    assert.equal(await slash('U0ONCALL', 'abort v4.5.0'), '🚫 Not rolled back: @oncall does not hold RELEASE_APPROVER, the role needed to roll back a paused canary');
+    assert.equal(
+      await slash('U0ONCALL', 'abort v4.5.0'),
+      '🚫 Not rolled back: @oncall does not hold RELEASE_APPROVER, the role needed to roll back a paused canary',
+    );
     assert.match(await slash('U0ALICE', 'abort v4.5.0'), /^✅ Canary rollback requested v4\.5\.0/);
     assert.equal((await p.result()).outcome, 'ROLLED_BACK');
     const decided = await status(slow, 'release-v4.5.0');

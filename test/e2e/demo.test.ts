@@ -30,12 +30,20 @@ test('the demo drives a release through every stage to production and exits 0', 
     assert.equal(code, 0, out);
     assert.match(out, /Durations are scaled for the demo: staging soak 20s \(real default 2h\)/);
     assert.match(out, /Web UI http:\/\/127\.0\.0\.1:\d+/);
-    for (const step of ['DEV_GATES +→ DEPLOYING_STAGING', 'DEPLOYING_STAGING +→ STAGING_SOAK', 'STAGING_SOAK +→ CANARY', 'CANARY +→ PRODUCTION_ROLLOUT', 'PRODUCTION_ROLLOUT +→ PROMOTED']) {
+    for (const step of [
+      'DEV_GATES +→ DEPLOYING_STAGING',
+      'DEPLOYING_STAGING +→ STAGING_SOAK',
+      'STAGING_SOAK +→ CANARY',
+      'CANARY +→ PRODUCTION_ROLLOUT',
+      'PRODUCTION_ROLLOUT +→ PROMOTED',
+    ]) {
       assert.match(out, new RegExp(step), `missing ${step}`);
     }
     assert.match(out, /\$ release-promote approve v1\.2\.3 --approver=@alice/);
     assert.match(out, /v1\.2\.3: PROMOTED — v1\.2\.3 serves 100% of production: ✓ api-gateway: v1\.2\.3 \(healthy\)/);
-    const approvals = JSON.parse(readFileSync(join(dir, 'TEST/release/v1.2.3/approval.json'), 'utf8')) as { approvals: Array<{ approver: string }> };
+    const approvals = JSON.parse(readFileSync(join(dir, 'TEST/release/v1.2.3/approval.json'), 'utf8')) as {
+      approvals: Array<{ approver: string }>;
+    };
     assert.equal(approvals.approvals[0]?.approver, '@alice');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -47,9 +55,15 @@ test('the demo with an error-rate regression rolls back automatically and says w
   try {
     assert.equal(code, 0, out);
     assert.match(out, /CANARY +→ ROLLING_BACK +error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp/);
-    assert.match(out, /v1\.2\.4: ROLLED_BACK — error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp; v1\.0\.0 still serves production/);
+    assert.match(
+      out,
+      /v1\.2\.4: ROLLED_BACK — error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp; v1\.0\.0 still serves production/,
+    );
     // The demo stops its worker only after the release's workflow closed: what it points to is on disk.
-    const audit = readFileSync(join(dir, 'operational_audit/releases/v1.2.4.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; to_stage: string; internal_stage: string });
+    const audit = readFileSync(join(dir, 'operational_audit/releases/v1.2.4.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; to_stage: string; internal_stage: string });
     assert.equal(audit.at(-1)?.action, 'finish');
     assert.deepEqual([audit.at(-1)?.to_stage, audit.at(-1)?.internal_stage], ['canary', 'ROLLED_BACK']);
     assert.match(readFileSync(join(dir, 'TEST/release/v1.2.4/promotion.log'), 'utf8'), /ROLLED_BACK/);

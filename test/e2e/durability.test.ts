@@ -41,11 +41,22 @@ after(async () => {
 });
 
 function processEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default', RELEASE_PROMOTE_CONFIG: join(dir, 'release-promote.yaml'), ...extra };
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: 'default',
+    RELEASE_PROMOTE_CONFIG: join(dir, 'release-promote.yaml'),
+    ...extra,
+  };
 }
 
 function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env: processEnv(), encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: processEnv(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -60,8 +71,15 @@ async function freePort(): Promise<number> {
 }
 
 async function startWorker(): Promise<ChildProcess> {
-  const ports = { RELEASE_PROMOTE_HEALTH_PORT: String(await freePort()), RELEASE_PROMOTE_SDK_METRICS_PORT: String(await freePort()) };
-  const worker = spawn(process.execPath, [BIN, 'worker'], { cwd: dir, env: processEnv(ports), stdio: ['ignore', 'pipe', 'pipe'] });
+  const ports = {
+    RELEASE_PROMOTE_HEALTH_PORT: String(await freePort()),
+    RELEASE_PROMOTE_SDK_METRICS_PORT: String(await freePort()),
+  };
+  const worker = spawn(process.execPath, [BIN, 'worker'], {
+    cwd: dir,
+    env: processEnv(ports),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   workers.push(worker);
   let output = '';
   worker.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -118,7 +136,8 @@ test('with no worker running, what needs one says so within the wait (exit 1) an
     'release-promote: no worker answered within 2s (verification of production): is a worker running on task queue "e2e-durability"? Start one with "release-promote worker"\n',
   );
   const verifications = [];
-  for await (const wf of env.client.workflow.list({ query: 'WorkflowType = "environmentVerification"' })) verifications.push(wf.status.name);
+  for await (const wf of env.client.workflow.list({ query: 'WorkflowType = "environmentVerification"' }))
+    verifications.push(wf.status.name);
   assert.deepEqual(verifications, ['TERMINATED'], 'the verification nobody ran is not left waiting');
 });
 
@@ -155,10 +174,17 @@ test('a release survives its worker being killed during the soak and reaches pro
 
   const verify = cli('verify', 'production');
   assert.equal(verify.status, 0, verify.stderr);
-  assert.deepEqual(verify.stdout.trim().split('\n'), ['✓ api-gateway: v7.0.0 (healthy)', '✓ orchestrator: v7.0.0 (healthy)', '✓ workers: v7.0.0 (healthy)']);
+  assert.deepEqual(verify.stdout.trim().split('\n'), [
+    '✓ api-gateway: v7.0.0 (healthy)',
+    '✓ orchestrator: v7.0.0 (healthy)',
+    '✓ workers: v7.0.0 (healthy)',
+  ]);
   assert.match(cli('list').stdout, /v7\.0\.0\s+standard\s+PROMOTED/);
   assert.match(cli('sot', 'production').stdout, /production: v7\.0\.0 \(promote by @dev/);
-  const audit = cli('audit', 'v7.0.0').stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string });
+  const audit = cli('audit', 'v7.0.0')
+    .stdout.trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { action: string });
   assert.equal(audit[0]?.action, 'start');
   assert.equal(audit.at(-1)?.action, 'finish');
 });

@@ -7,7 +7,15 @@ import { GitHubGates, type GitHubGatesConfig } from '../../src/activities/gates/
 import { gatesSchema } from '../../src/config/integrations-schema';
 import { evaluateDevGates } from '../../src/shared/gates';
 import type { DevGatePolicy } from '../../src/shared/policy';
-import { emptyState, FAKE_REPOSITORY, FAKE_TOKEN, json, startFakeGitHub, text, type FakeGitHub } from '../helpers/fake-github';
+import {
+  emptyState,
+  FAKE_REPOSITORY,
+  FAKE_TOKEN,
+  json,
+  startFakeGitHub,
+  text,
+  type FakeGitHub,
+} from '../helpers/fake-github';
 
 const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
 const RELEASE = { version: '2.4.0', commitSha: SHA };
@@ -15,7 +23,13 @@ const POLICY: DevGatePolicy = { minCoveragePct: 80, blockingSeverities: ['critic
 const TOKEN_ENV = 'TEST_GITHUB_GATES_TOKEN';
 
 function config(fake: FakeGitHub, extra: Record<string, unknown> = {}): GitHubGatesConfig {
-  const parsed = gatesSchema.parse({ provider: 'github', apiBaseUrl: fake.apiBaseUrl, repository: FAKE_REPOSITORY, tokenEnv: TOKEN_ENV, ...extra });
+  const parsed = gatesSchema.parse({
+    provider: 'github',
+    apiBaseUrl: fake.apiBaseUrl,
+    repository: FAKE_REPOSITORY,
+    tokenEnv: TOKEN_ENV,
+    ...extra,
+  });
   assert.equal(parsed.provider, 'github');
   return parsed;
 }
@@ -83,7 +97,10 @@ void describe('GitHubGates.devGateFacts', () => {
     assert.equal(facts.coveragePct, 84.21);
     assert.equal(facts.coverageSource, 'https://ci.example/status/coverage');
     assert.deepEqual(facts.findings, { critical: 0, high: 0, medium: 1, low: 1 }); // the code-quality alert is not counted
-    assert.match(facts.findingsSource ?? '', /^http:\/\/127\.0\.0\.1:\d+\/acme\/shop\/security\/code-scanning\?query=is%3Aopen%20ref%3Arefs%2Fheads%2Fmain$/);
+    assert.match(
+      facts.findingsSource ?? '',
+      /^http:\/\/127\.0\.0\.1:\d+\/acme\/shop\/security\/code-scanning\?query=is%3Aopen%20ref%3Arefs%2Fheads%2Fmain$/,
+    );
     assert.deepEqual(facts.review, {
       approved: true,
       approvers: ['@bob', '@carol'],
@@ -117,8 +134,14 @@ void describe('GitHubGates.devGateFacts', () => {
 
   void test('fail: a failing and a running check, low coverage, a critical finding and requested changes', async () => {
     seedPassing(fake);
-    fake.state.checkRuns[SHA] = [{ name: 'build' }, { name: 'unit-tests', conclusion: 'failure' }, { name: 'e2e-smoke', status: 'in_progress' }];
-    fake.state.statuses[SHA] = [{ context: 'coverage', state: 'failure', description: '71.5% (-3.2%) compared to 1a2b3c4' }];
+    fake.state.checkRuns[SHA] = [
+      { name: 'build' },
+      { name: 'unit-tests', conclusion: 'failure' },
+      { name: 'e2e-smoke', status: 'in_progress' },
+    ];
+    fake.state.statuses[SHA] = [
+      { context: 'coverage', state: 'failure', description: '71.5% (-3.2%) compared to 1a2b3c4' },
+    ];
     fake.state.reviews[17] = [
       { login: 'bob', state: 'APPROVED', at: '2025-10-05T08:10:00Z' },
       { login: 'dave', state: 'APPROVED', at: '2025-10-05T08:15:00Z' },
@@ -126,7 +149,14 @@ void describe('GitHubGates.devGateFacts', () => {
       { login: 'erin', state: 'CHANGES_REQUESTED', at: '2025-10-05T08:31:00Z' },
       { login: 'erin', state: 'DISMISSED', at: '2025-10-05T08:45:00Z' }, // erin's request was dismissed
     ];
-    fake.state.alerts = { 'refs/heads/main': [{ severity: 'critical' }, { severity: 'high' }, { severity: 'high' }, { severity: 'critical', state: 'fixed' }] };
+    fake.state.alerts = {
+      'refs/heads/main': [
+        { severity: 'critical' },
+        { severity: 'high' },
+        { severity: 'high' },
+        { severity: 'critical', state: 'fixed' },
+      ],
+    };
 
     const facts = await new GitHubGates(config(fake)).devGateFacts(RELEASE);
     assert.deepEqual(facts.findings, { critical: 1, high: 2, medium: 0, low: 0 });
@@ -134,7 +164,9 @@ void describe('GitHubGates.devGateFacts', () => {
     assert.deepEqual(facts.review?.approvers, ['@bob']);
     assert.equal(facts.review?.approved, false);
 
-    const reasons = Object.fromEntries(evaluateDevGates(facts, POLICY).map((r) => [r.gate, r.passed ? 'PASS' : r.reason]));
+    const reasons = Object.fromEntries(
+      evaluateDevGates(facts, POLICY).map((r) => [r.gate, r.passed ? 'PASS' : r.reason]),
+    );
     assert.deepEqual(reasons, {
       'ci-checks': '3 of 4 CI checks not passing: unit-tests (failure), e2e-smoke (pending), coverage (failure)',
       'unit-coverage': 'unit coverage 71.5% < 80% required',
@@ -152,14 +184,23 @@ void describe('GitHubGates.devGateFacts', () => {
     assert.equal(facts.review, null);
     assert.equal(facts.findings, null);
     assert.equal(facts.coveragePct, null);
-    const reasons = evaluateDevGates(facts, POLICY).filter((r) => !r.passed).map((r) => r.reason);
-    assert.deepEqual(reasons, ['unit test coverage was not reported', 'security findings were not reported', 'no pull request review found for this commit']);
+    const reasons = evaluateDevGates(facts, POLICY)
+      .filter((r) => !r.passed)
+      .map((r) => r.reason);
+    assert.deepEqual(reasons, [
+      'unit test coverage was not reported',
+      'security findings were not reported',
+      'no pull request review found for this commit',
+    ]);
   });
 
   void test('pagination: follows rel="next" through every page of check runs, statuses and reviews', async () => {
     seedPassing(fake);
     fake.state.pageSize = 2;
-    fake.state.checkRuns[SHA] = Array.from({ length: 5 }, (_, i) => ({ name: `job-${i + 1}`, conclusion: i === 4 ? 'failure' : 'success' }));
+    fake.state.checkRuns[SHA] = Array.from({ length: 5 }, (_, i) => ({
+      name: `job-${i + 1}`,
+      conclusion: i === 4 ? 'failure' : 'success',
+    }));
     fake.state.statuses[SHA] = [
       { context: 'a', state: 'success' },
       { context: 'b', state: 'success' },
@@ -180,13 +221,17 @@ void describe('GitHubGates.devGateFacts', () => {
     );
     assert.equal(facts.coveragePct, 90);
     assert.deepEqual(facts.review?.changesRequestedBy, ['@carol']);
-    const pages = (suffix: string) => fake.requests.filter((r) => r.path.endsWith(suffix)).map((r) => r.query.get('page') ?? '1');
+    const pages = (suffix: string) =>
+      fake.requests.filter((r) => r.path.endsWith(suffix)).map((r) => r.query.get('page') ?? '1');
     assert.deepEqual(pages('/check-runs'), ['1', '2', '3']);
     assert.deepEqual(pages('/status'), ['1', '2']);
     assert.deepEqual(pages('/reviews'), ['1', '2', '3']);
     // The next page keeps the original query.
     const alertPages = fake.requests.filter((r) => r.path.endsWith('/code-scanning/alerts'));
-    assert.ok(alertPages.length === 2 && alertPages.every((r) => r.query.get('ref') === 'refs/heads/main' && r.query.get('state') === 'open'));
+    assert.ok(
+      alertPages.length === 2 &&
+        alertPages.every((r) => r.query.get('ref') === 'refs/heads/main' && r.query.get('state') === 'open'),
+    );
   });
 
   void test('rate limit: 403 with x-ratelimit-remaining 0 is a retryable failure that says when the limit resets', async () => {
@@ -197,10 +242,16 @@ void describe('GitHubGates.devGateFacts', () => {
     assert.equal(err.nonRetryable, false);
     assert.equal(err.type, 'GitHubRateLimited');
     const resetIso = new Date(fake.rateLimitResetAt * 1000).toISOString();
-    assert.match(err.message, /GitHub API rate limit exhausted \(5000 requests an hour\) at GET \/api\/v3\/repos\/acme\/shop\/.*: API rate limit exceeded for user ID 1\.; it resets at/);
+    assert.match(
+      err.message,
+      /GitHub API rate limit exhausted \(5000 requests an hour\) at GET \/api\/v3\/repos\/acme\/shop\/.*: API rate limit exceeded for user ID 1\.; it resets at/,
+    );
     assert.ok(err.message.includes(`it resets at ${resetIso} (in `), err.message);
     // Temporal is asked to wait until the reset instead of burning retries (about 30 minutes here).
-    assert.ok(typeof err.nextRetryDelay === 'number' && err.nextRetryDelay > 29 * 60_000 && err.nextRetryDelay <= 30 * 60_000, String(err.nextRetryDelay));
+    assert.ok(
+      typeof err.nextRetryDelay === 'number' && err.nextRetryDelay > 29 * 60_000 && err.nextRetryDelay <= 30 * 60_000,
+      String(err.nextRetryDelay),
+    );
 
     // Once the limit has reset, the same call succeeds.
     const facts = await new GitHubGates(config(fake)).devGateFacts(RELEASE);
@@ -212,7 +263,13 @@ void describe('GitHubGates.devGateFacts', () => {
     process.env[TOKEN_ENV] = 'ghp_revokedToken';
     try {
       const err = await failure(new GitHubGates(config(fake)).devGateFacts(RELEASE));
-      assertNonRetryable(err, 'GitHubAuthError', new RegExp(`GitHub rejected the token in ${TOKEN_ENV} \\(gates.tokenEnv\\) for GET .*: HTTP 401 Bad credentials`));
+      assertNonRetryable(
+        err,
+        'GitHubAuthError',
+        new RegExp(
+          `GitHub rejected the token in ${TOKEN_ENV} \\(gates.tokenEnv\\) for GET .*: HTTP 401 Bad credentials`,
+        ),
+      );
       assert.ok(!err.message.includes('ghp_revokedToken'));
     } finally {
       process.env[TOKEN_ENV] = FAKE_TOKEN;
@@ -220,7 +277,9 @@ void describe('GitHubGates.devGateFacts', () => {
   });
 
   void test('a missing token variable is a non-retryable GitHubAuthError before any request', async () => {
-    const err = await failure(new GitHubGates(config(fake, { tokenEnv: 'TEST_GITHUB_TOKEN_UNSET' })).devGateFacts(RELEASE));
+    const err = await failure(
+      new GitHubGates(config(fake, { tokenEnv: 'TEST_GITHUB_TOKEN_UNSET' })).devGateFacts(RELEASE),
+    );
     assertNonRetryable(err, 'GitHubAuthError', /TEST_GITHUB_TOKEN_UNSET \(gates.tokenEnv\) is not set on the worker/);
     assert.equal(fake.requests.length, 0);
   });
@@ -249,15 +308,23 @@ void describe('GitHubGates.devGateFacts', () => {
       res.setHeader('Link', '<https://attacker.example/steal?page=2>; rel="next"');
       json(res, 200, []);
     };
-    assertNonRetryable(await failure(new GitHubGates(config(fake)).devGateFacts(RELEASE)), 'MalformedGitHubResponse', /outside http:\/\/127\.0\.0\.1:\d+; not following it/);
+    assertNonRetryable(
+      await failure(new GitHubGates(config(fake)).devGateFacts(RELEASE)),
+      'MalformedGitHubResponse',
+      /outside http:\/\/127\.0\.0\.1:\d+; not following it/,
+    );
   });
 
   void test('server errors are retryable; an unknown commit (422) is not', async () => {
     seedPassing(fake);
-    fake.state.overrides[`/repos/${FAKE_REPOSITORY}/commits/${SHA}/status`] = (_req, res) => json(res, 502, { message: 'Server Error' });
+    fake.state.overrides[`/repos/${FAKE_REPOSITORY}/commits/${SHA}/status`] = (_req, res) =>
+      json(res, 502, { message: 'Server Error' });
     const err = await failure(new GitHubGates(config(fake)).devGateFacts(RELEASE));
     assert.ok(!(err instanceof ApplicationFailure), `expected a plain (retryable) Error, got ${err.message}`);
-    assert.match(err.message, /GitHub GET \/api\/v3\/repos\/acme\/shop\/commits\/.*\/status failed with HTTP 502: Server Error/);
+    assert.match(
+      err.message,
+      /GitHub GET \/api\/v3\/repos\/acme\/shop\/commits\/.*\/status failed with HTTP 502: Server Error/,
+    );
 
     Object.assign(fake.state, emptyState());
     assertNonRetryable(
@@ -269,13 +336,20 @@ void describe('GitHubGates.devGateFacts', () => {
 
   void test('coverage from a check run: the first percentage of its output title or summary', async () => {
     seedPassing(fake);
-    fake.state.checkRuns[SHA] = [{ name: 'build' }, { name: 'Coverage report', title: 'Tests passed', summary: 'Lines: **82.5%** (1650/2000)\nBranches: 70%' }];
-    const facts = await new GitHubGates(config(fake, { coverage: { from: 'check-run', name: 'Coverage report' } })).devGateFacts(RELEASE);
+    fake.state.checkRuns[SHA] = [
+      { name: 'build' },
+      { name: 'Coverage report', title: 'Tests passed', summary: 'Lines: **82.5%** (1650/2000)\nBranches: 70%' },
+    ];
+    const facts = await new GitHubGates(
+      config(fake, { coverage: { from: 'check-run', name: 'Coverage report' } }),
+    ).devGateFacts(RELEASE);
     assert.equal(facts.coveragePct, 82.5);
     assert.equal(facts.coverageSource, `https://github.example/${FAKE_REPOSITORY}/runs/2`);
 
     fake.state.checkRuns[SHA] = [{ name: 'Coverage report', status: 'in_progress' }];
-    const pending = await new GitHubGates(config(fake, { coverage: { from: 'check-run', name: 'Coverage report' } })).devGateFacts(RELEASE);
+    const pending = await new GitHubGates(
+      config(fake, { coverage: { from: 'check-run', name: 'Coverage report' } }),
+    ).devGateFacts(RELEASE);
     assert.equal(pending.coveragePct, null, 'a running coverage job has not reported yet');
   });
 
@@ -285,16 +359,26 @@ void describe('GitHubGates.devGateFacts', () => {
     fake.state.coverageDocs[SHA] = { coveragePct: 88.8 };
     assert.equal((await new GitHubGates(urlConfig).devGateFacts(RELEASE)).coveragePct, 88.8);
 
-    fake.state.coverageDocs[SHA] = { total: { lines: { total: 2000, covered: 1530, skipped: 0, pct: 76.5 }, statements: { pct: 75 } } };
+    fake.state.coverageDocs[SHA] = {
+      total: { lines: { total: 2000, covered: 1530, skipped: 0, pct: 76.5 }, statements: { pct: 75 } },
+    };
     const facts = await new GitHubGates(urlConfig).devGateFacts(RELEASE);
     assert.equal(facts.coveragePct, 76.5);
     assert.equal(facts.coverageSource, `${fake.origin}/coverage/${SHA}.json`);
 
     delete fake.state.coverageDocs[SHA];
-    assert.equal((await new GitHubGates(urlConfig).devGateFacts(RELEASE)).coveragePct, null, '404: not reported for this commit');
+    assert.equal(
+      (await new GitHubGates(urlConfig).devGateFacts(RELEASE)).coveragePct,
+      null,
+      '404: not reported for this commit',
+    );
 
     fake.state.coverageDocs[SHA] = { lines: '76%' };
-    assertNonRetryable(await failure(new GitHubGates(urlConfig).devGateFacts(RELEASE)), 'MalformedCoverageReport', /is neither \{"coveragePct": <0-100>\} nor an Istanbul json-summary/);
+    assertNonRetryable(
+      await failure(new GitHubGates(urlConfig).devGateFacts(RELEASE)),
+      'MalformedCoverageReport',
+      /is neither \{"coveragePct": <0-100>\} nor an Istanbul json-summary/,
+    );
   });
 
   void test('a coverage status without a percentage is a non-retryable MalformedCoverageReport quoting it', async () => {
@@ -310,7 +394,9 @@ void describe('GitHubGates.devGateFacts', () => {
   void test('the code-scanning ref may name the release version', async () => {
     seedPassing(fake);
     fake.state.alerts = { 'refs/tags/v2.4.0': [{ severity: 'high' }] };
-    const facts = await new GitHubGates(config(fake, { codeScanningRef: 'refs/tags/v{version}' })).devGateFacts(RELEASE);
+    const facts = await new GitHubGates(config(fake, { codeScanningRef: 'refs/tags/v{version}' })).devGateFacts(
+      RELEASE,
+    );
     assert.deepEqual(facts.findings, { critical: 0, high: 1, medium: 0, low: 0 });
   });
 });

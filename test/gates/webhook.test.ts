@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { GitHubGates } from '../../src/activities/gates/github';
-import { callWebhook, runSuiteWebhook, type WebhookConfig, type WebhookPayload } from '../../src/activities/gates/webhook';
+import {
+  callWebhook,
+  runSuiteWebhook,
+  type WebhookConfig,
+  type WebhookPayload,
+} from '../../src/activities/gates/webhook';
 import { gatesSchema, webhookSchema } from '../../src/config/integrations-schema';
 import { evaluateStagingSuite, STAGING_SUITES } from '../../src/shared/gates';
 import type { GateResult } from '../../src/shared/release';
@@ -16,7 +21,13 @@ import { createActivities, STAGING_SUITE_HEARTBEAT_MS } from '../../src/activiti
 import { activityDeps } from '../../src/activities/deps';
 import { parseConfig } from '../../src/config/load';
 
-const PAYLOAD: WebhookPayload = { name: 'e2e-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging', phase: 'pre-rollout' };
+const PAYLOAD: WebhookPayload = {
+  name: 'e2e-tests',
+  version: '2.4.0',
+  commitSha: 'abc1234',
+  environment: 'staging',
+  phase: 'pre-rollout',
+};
 
 interface Received {
   method: string;
@@ -39,7 +50,13 @@ void describe('staging webhooks', () => {
       req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
       req.on('end', () => {
         const path = new URL(req.url ?? '/', 'http://x').pathname;
-        received.push({ method: req.method ?? '', path, contentType: req.headers['content-type'], authorization: req.headers.authorization, body: JSON.parse(raw || 'null') });
+        received.push({
+          method: req.method ?? '',
+          path,
+          contentType: req.headers['content-type'],
+          authorization: req.headers.authorization,
+          body: JSON.parse(raw || 'null'),
+        });
         const answer = answers.get(path);
         if (answer === undefined) {
           res.writeHead(404);
@@ -59,11 +76,14 @@ void describe('staging webhooks', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const hook = (path: string, extra: Record<string, unknown> = {}): WebhookConfig => webhookSchema.parse({ url: `${base}${path}`, ...extra });
-  const reply = (status: number, body: string, type = 'text/plain') => (res: ServerResponse) => {
-    res.writeHead(status, { 'content-type': type });
-    res.end(body);
-  };
+  const hook = (path: string, extra: Record<string, unknown> = {}): WebhookConfig =>
+    webhookSchema.parse({ url: `${base}${path}`, ...extra });
+  const reply =
+    (status: number, body: string, type = 'text/plain') =>
+    (res: ServerResponse) => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    };
 
   void test('2xx passes, with the trimmed body as the detail; the release is POSTed as JSON', async () => {
     answers.set('/e2e', reply(200, '  142 scenarios passed in 6m12s\n'));
@@ -76,9 +96,20 @@ void describe('staging webhooks', () => {
   });
 
   void test('a JSON answer may give the detail and a link to the evidence', async () => {
-    answers.set('/load', reply(202, JSON.stringify({ detail: 'p95 180 ms at 500 rps', evidence: 'https://grafana.example/d/load?run=77' }), 'application/json'));
+    answers.set(
+      '/load',
+      reply(
+        202,
+        JSON.stringify({ detail: 'p95 180 ms at 500 rps', evidence: 'https://grafana.example/d/load?run=77' }),
+        'application/json',
+      ),
+    );
     const outcome = await callWebhook('load', hook('/load'), { ...PAYLOAD, name: 'load-tests' }, 1);
-    assert.deepEqual(outcome, { passed: true, detail: 'p95 180 ms at 500 rps', evidence: 'https://grafana.example/d/load?run=77' });
+    assert.deepEqual(outcome, {
+      passed: true,
+      detail: 'p95 180 ms at 500 rps',
+      evidence: 'https://grafana.example/d/load?run=77',
+    });
   });
 
   void test('an empty 2xx passes with the status as the detail', async () => {
@@ -99,7 +130,11 @@ void describe('staging webhooks', () => {
     assert.ok(long.detail.length < 400 && long.detail.endsWith('…'), 'a long body is trimmed');
 
     const missing = await callWebhook('e2e', hook('/nowhere'), PAYLOAD, 1);
-    assert.deepEqual(missing, { passed: false, detail: `HTTP 404 from ${base}/nowhere: no such suite`, evidence: null });
+    assert.deepEqual(missing, {
+      passed: false,
+      detail: `HTTP 404 from ${base}/nowhere: no such suite`,
+      evidence: null,
+    });
   });
 
   void test('a suite that does not answer within the timeout is not a verdict: Temporal retries it, 1 s later', async () => {
@@ -108,10 +143,16 @@ void describe('staging webhooks', () => {
     const err: unknown = await callWebhook('load', hook('/slow', { timeout: '200ms', retries: 1 }), PAYLOAD, 1).catch(
       (e: unknown) => e,
     );
-    assert.ok(err instanceof ApplicationFailure && !err.nonRetryable, `expected a retryable failure, got ${String(err)}`);
+    assert.ok(
+      err instanceof ApplicationFailure && !err.nonRetryable,
+      `expected a retryable failure, got ${String(err)}`,
+    );
     assert.equal(err.type, 'WebhookUnreachable');
     assert.equal(err.nextRetryDelay, 1_000);
-    assert.match(err.message, new RegExp(`the load webhook at ${base}/slow could not be called: no answer within 200 ms`));
+    assert.match(
+      err.message,
+      new RegExp(`the load webhook at ${base}/slow could not be called: no answer within 200 ms`),
+    );
     assert.match(err.message, /\(attempt 1 of 2\)$/);
     assert.ok(Date.now() - started < 2_000);
   });
@@ -130,7 +171,10 @@ void describe('staging webhooks', () => {
     }
     assert.equal(calls, 3, 'one call per attempt, no loop inside');
     assert.deepEqual(
-      failures.map((f): [boolean, number | null] => [f.nonRetryable === true, f.nextRetryDelay === undefined ? null : Number(f.nextRetryDelay)]),
+      failures.map((f): [boolean, number | null] => [
+        f.nonRetryable === true,
+        f.nextRetryDelay === undefined ? null : Number(f.nextRetryDelay),
+      ]),
       [
         [false, 1_000],
         [false, 2_000],
@@ -155,7 +199,12 @@ void describe('staging webhooks', () => {
         s.close(() => resolve(port));
       });
     });
-    const err = await callWebhook('e2e', webhookSchema.parse({ url: `http://127.0.0.1:${closed}/run?token=sekrit`, retries: 1 }), PAYLOAD, 1).then(
+    const err = await callWebhook(
+      'e2e',
+      webhookSchema.parse({ url: `http://127.0.0.1:${closed}/run?token=sekrit`, retries: 1 }),
+      PAYLOAD,
+      1,
+    ).then(
       () => null,
       (e: unknown) => e,
     );
@@ -182,7 +231,11 @@ void describe('staging webhooks', () => {
   });
 
   void test('a suite without a webhook fails as not configured, without calling anything', async () => {
-    assert.deepEqual(await runSuiteWebhook('load', undefined, PAYLOAD, 1), { passed: false, detail: 'no load webhook configured', evidence: null });
+    assert.deepEqual(await runSuiteWebhook('load', undefined, PAYLOAD, 1), {
+      passed: false,
+      detail: 'no load webhook configured',
+      evidence: null,
+    });
     assert.equal(received.length, 0);
   });
 
@@ -200,12 +253,19 @@ void describe('staging webhooks', () => {
     const gates = new GitHubGates(config);
     const release = { version: '2.4.0', commitSha: 'abc1234', environment: 'staging' };
     const results: GateResult[] = [];
-    for (const suite of STAGING_SUITES) results.push(evaluateStagingSuite(suite, await gates.stagingSuite(suite, release, 1)));
+    for (const suite of STAGING_SUITES)
+      results.push(evaluateStagingSuite(suite, await gates.stagingSuite(suite, release, 1)));
     assert.deepEqual(
       received.map((r) => [r.path, r.body]),
       [
-        ['/e2e', { name: 'e2e-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging', phase: 'pre-rollout' }],
-        ['/load', { name: 'load-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging', phase: 'pre-rollout' }],
+        [
+          '/e2e',
+          { name: 'e2e-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging', phase: 'pre-rollout' },
+        ],
+        [
+          '/load',
+          { name: 'load-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging', phase: 'pre-rollout' },
+        ],
       ],
     );
     assert.deepEqual(
@@ -221,14 +281,30 @@ void describe('staging webhooks', () => {
     const attempt = new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000, startToCloseTimeoutMs: 7_200_000 });
     const firstHeartbeat = new Promise<unknown>((resolve) => attempt.once('heartbeat', resolve));
     // Every suite answers only after the activity has heartbeated at least once.
-    for (const path of ['/e2e', '/load', '/scan']) answers.set(path, (res) => void firstHeartbeat.then(() => reply(200, 'green')(res)));
+    for (const path of ['/e2e', '/load', '/scan'])
+      answers.set(path, (res) => void firstHeartbeat.then(() => reply(200, 'green')(res)));
     const config = parseConfig(
-      { gates: { provider: 'github', repository: 'acme/shop', e2e: { url: `${base}/e2e` }, load: { url: `${base}/load` }, securityScan: { url: `${base}/scan` } } },
+      {
+        gates: {
+          provider: 'github',
+          repository: 'acme/shop',
+          e2e: { url: `${base}/e2e` },
+          load: { url: `${base}/load` },
+          securityScan: { url: `${base}/scan` },
+        },
+      },
       'test settings',
     );
     const activities = createActivities(activityDeps(config, new Client()));
     const started = Date.now();
-    const gate: GateResult = await attempt.run(() => activities.runStagingSuite({ suite: 'load-tests', version: '2.4.0', commitSha: 'abc1234', environment: 'staging' }));
+    const gate: GateResult = await attempt.run(() =>
+      activities.runStagingSuite({
+        suite: 'load-tests',
+        version: '2.4.0',
+        commitSha: 'abc1234',
+        environment: 'staging',
+      }),
+    );
     assert.deepEqual([gate.gate, gate.passed], ['load-tests', true]);
     assert.equal(await firstHeartbeat, 'waiting for the load-tests suite');
     assert.ok(Date.now() - started >= STAGING_SUITE_HEARTBEAT_MS - 100);

@@ -15,7 +15,11 @@ export interface EventuallyOptions {
  * Calls `probe` until it returns something other than undefined (or false), and returns that. A probe
  * that throws is "not yet"; on timeout the last error is part of the message.
  */
-export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, options: EventuallyOptions = {}): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  options: EventuallyOptions = {},
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -28,7 +32,9 @@ export async function eventually<T>(what: string, probe: () => T | undefined | f
     }
     if (Date.now() > deadline) {
       const last = lastError instanceof Error ? ` (last: ${lastError.message})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}${options.describe ? `\n${options.describe()}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last}${options.describe ? `\n${options.describe()}` : ''}`,
+      );
     }
     await delay(options.intervalMs ?? 50);
   }

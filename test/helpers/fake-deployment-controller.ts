@@ -17,7 +17,9 @@
 //                         Progressing=True (ReplicaSetUpdated): it never completes nor times out
 // With `rolloutDelayMs`, the controller first reports an in-progress rollout (observedGeneration set,
 // updatedReplicas = 0, Progressing=True/ReplicaSetUpdated) and the outcome only after the delay.
-import type { AppsV1Api, KubeConfig, V1Deployment, V1DeploymentCondition } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import type { AppsV1Api, KubeConfig, V1Deployment, V1DeploymentCondition } from '@kubernetes/client-node' with {
+  'resolution-mode': 'import',
+};
 
 /** Called once per container of the pod template (init containers excluded); true if any call is true. */
 export type ImagePredicate = (deploymentName: string, image: string, deployment: V1Deployment) => boolean;
@@ -59,7 +61,13 @@ export interface FakeDeploymentController {
 
 const DEFAULT_REPLICAS = 1;
 
-function condition(type: string, status: 'True' | 'False', reason: string, message: string, now: Date): V1DeploymentCondition {
+function condition(
+  type: string,
+  status: 'True' | 'False',
+  reason: string,
+  message: string,
+  now: Date,
+): V1DeploymentCondition {
   return { type, status, reason, message, lastUpdateTime: now, lastTransitionTime: now };
 }
 
@@ -82,7 +90,13 @@ function statusFor(d: V1Deployment, outcome: RolloutOutcome, now: Date): Record<
         terminatingReplicas: null,
         conditions: [
           condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now),
-          condition('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rs}" has successfully progressed.`, now),
+          condition(
+            'Progressing',
+            'True',
+            'NewReplicaSetAvailable',
+            `ReplicaSet "${rs}" has successfully progressed.`,
+            now,
+          ),
         ],
       };
     case 'stuck':
@@ -95,7 +109,13 @@ function statusFor(d: V1Deployment, outcome: RolloutOutcome, now: Date): Record<
         unavailableReplicas: 1,
         conditions: [
           condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now),
-          condition('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${rs}" has timed out progressing.`, now),
+          condition(
+            'Progressing',
+            'False',
+            'ProgressDeadlineExceeded',
+            `ReplicaSet "${rs}" has timed out progressing.`,
+            now,
+          ),
         ],
       };
     case 'unready':
@@ -107,7 +127,13 @@ function statusFor(d: V1Deployment, outcome: RolloutOutcome, now: Date): Record<
         availableReplicas: 0,
         unavailableReplicas: replicas,
         conditions: [
-          condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', now),
+          condition(
+            'Available',
+            'False',
+            'MinimumReplicasUnavailable',
+            'Deployment does not have minimum availability.',
+            now,
+          ),
           condition('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rs}" is progressing.`, now),
         ],
       };
@@ -128,7 +154,10 @@ function statusFor(d: V1Deployment, outcome: RolloutOutcome, now: Date): Record<
 }
 
 /** Starts the fake controller with `kubeConfig` (use an admin one: it needs list + patch deployments/status). */
-export async function startFakeDeploymentController(kubeConfig: KubeConfig, options: FakeDeploymentControllerOptions = {}): Promise<FakeDeploymentController> {
+export async function startFakeDeploymentController(
+  kubeConfig: KubeConfig,
+  options: FakeDeploymentControllerOptions = {},
+): Promise<FakeDeploymentController> {
   const k8s = await import('@kubernetes/client-node');
   const apps: AppsV1Api = kubeConfig.makeApiClient(k8s.AppsV1Api);
   const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -152,7 +181,9 @@ export async function startFakeDeploymentController(kubeConfig: KubeConfig, opti
 
   const listDeployments = async (): Promise<V1Deployment[]> => {
     if (!options.namespaces) return (await apps.listDeploymentForAllNamespaces()).items;
-    const lists = await Promise.all(options.namespaces.map((namespace) => apps.listNamespacedDeployment({ namespace })));
+    const lists = await Promise.all(
+      options.namespaces.map((namespace) => apps.listNamespacedDeployment({ namespace })),
+    );
     return lists.flatMap((l) => l.items);
   };
 
@@ -169,7 +200,10 @@ export async function startFakeDeploymentController(kubeConfig: KubeConfig, opti
     const outcome: RolloutOutcome = Date.now() - seen < delayMs ? 'progressing' : decide(d);
     if (outcome === 'progressing' && inProgress) return;
     const now = new Date();
-    await apps.patchNamespacedDeploymentStatus({ name, namespace, body: { status: statusFor(d, outcome, now) } }, mergePatch);
+    await apps.patchNamespacedDeploymentStatus(
+      { name, namespace, body: { status: statusFor(d, outcome, now) } },
+      mergePatch,
+    );
     if (outcome === 'progressing') {
       progressReported.add(key);
     } else {

@@ -76,7 +76,17 @@ export interface FakeGitHub {
 }
 
 export function emptyState(): FakeGitHubState {
-  return { checkRuns: {}, statuses: {}, pulls: {}, reviews: {}, alerts: {}, coverageDocs: {}, pageSize: null, rateLimitedRequests: 0, overrides: {} };
+  return {
+    checkRuns: {},
+    statuses: {},
+    pulls: {},
+    reviews: {},
+    alerts: {},
+    coverageDocs: {},
+    pageSize: null,
+    rateLimitedRequests: 0,
+    overrides: {},
+  };
 }
 
 export async function startFakeGitHub(options: { prefix?: string } = {}): Promise<FakeGitHub> {
@@ -116,7 +126,11 @@ export async function startFakeGitHub(options: { prefix?: string } = {}): Promis
     });
 
     if (req.headers.authorization !== `Bearer ${FAKE_TOKEN}`) {
-      return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+      return json(res, 401, {
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '401',
+      });
     }
     if (fake.state.rateLimitedRequests > 0) {
       fake.state.rateLimitedRequests -= 1;
@@ -152,14 +166,28 @@ export async function startFakeGitHub(options: { prefix?: string } = {}): Promis
     if ((m = /^commits\/([^/]+)\/check-runs$/.exec(rest)) !== null) {
       const sha = decodeURIComponent(m[1] ?? '');
       const runs = f.state.checkRuns[sha];
-      if (runs === undefined) return json(res, 422, { message: `No commit found for SHA: ${sha}`, documentation_url: 'https://docs.github.com/rest' });
-      const page = paginate(runs.map((r, i) => checkRunJson(r, i + 1, sha, html)), url, path, res);
+      if (runs === undefined)
+        return json(res, 422, {
+          message: `No commit found for SHA: ${sha}`,
+          documentation_url: 'https://docs.github.com/rest',
+        });
+      const page = paginate(
+        runs.map((r, i) => checkRunJson(r, i + 1, sha, html)),
+        url,
+        path,
+        res,
+      );
       return json(res, 200, { total_count: runs.length, check_runs: page });
     }
     if ((m = /^commits\/([^/]+)\/status$/.exec(rest)) !== null) {
       const sha = decodeURIComponent(m[1] ?? '');
       const statuses = f.state.statuses[sha] ?? [];
-      const page = paginate(statuses.map((s, i) => statusJson(s, i + 1)), url, path, res);
+      const page = paginate(
+        statuses.map((s, i) => statusJson(s, i + 1)),
+        url,
+        path,
+        res,
+      );
       return json(res, 200, {
         state: combinedState(statuses),
         statuses: page,
@@ -182,7 +210,11 @@ export async function startFakeGitHub(options: { prefix?: string } = {}): Promis
     }
     if (rest === 'code-scanning/alerts') {
       if (f.state.alerts === null) {
-        return json(res, 404, { message: 'no analysis found', documentation_url: 'https://docs.github.com/rest/code-scanning/code-scanning#list-code-scanning-alerts-for-a-repository' });
+        return json(res, 404, {
+          message: 'no analysis found',
+          documentation_url:
+            'https://docs.github.com/rest/code-scanning/code-scanning#list-code-scanning-alerts-for-a-repository',
+        });
       }
       const ref = url.searchParams.get('ref') ?? 'refs/heads/main';
       const wanted = url.searchParams.get('state');
@@ -226,7 +258,13 @@ function checkRunJson(r: FakeCheckRun, id: number, sha: string, html: string) {
     conclusion: status === 'completed' ? (r.conclusion ?? 'success') : null,
     started_at: '2025-10-05T10:00:00Z',
     completed_at: status === 'completed' ? '2025-10-05T10:05:00Z' : null,
-    output: { title: r.title ?? null, summary: r.summary ?? null, text: null, annotations_count: 0, annotations_url: '' },
+    output: {
+      title: r.title ?? null,
+      summary: r.summary ?? null,
+      text: null,
+      annotations_count: 0,
+      annotations_url: '',
+    },
     name: r.name,
     check_suite: { id: 5 },
     app: { id: 1, slug: 'github-actions', name: 'GitHub Actions' },
@@ -306,7 +344,12 @@ function alertJson(a: FakeAlert, number: number, ref: string, html: string) {
       tags: a.severity === null ? ['maintainability'] : ['security'],
     },
     tool: { name: 'CodeQL', guid: null, version: '2.19.0' },
-    most_recent_instance: { ref, analysis_key: '.github/workflows/codeql.yml:analyze', state: 'open', commit_sha: 'c'.repeat(40) },
+    most_recent_instance: {
+      ref,
+      analysis_key: '.github/workflows/codeql.yml:analyze',
+      state: 'open',
+      commit_sha: 'c'.repeat(40),
+    },
   };
 }
 

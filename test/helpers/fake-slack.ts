@@ -91,10 +91,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     );
   });
 
-  function answer(res: ServerResponse, call: RecordedCall, httpStatus: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  function answer(
+    res: ServerResponse,
+    call: RecordedCall,
+    httpStatus: number,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): void {
     call.httpStatus = httpStatus;
     call.answer = body;
-    res.writeHead(httpStatus, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+    res
+      .writeHead(httpStatus, { 'content-type': 'application/json; charset=utf-8', ...headers })
+      .end(JSON.stringify(body));
   }
 
   function apiCall(method: string, req: IncomingMessage, raw: string, res: ServerResponse): void {
@@ -113,28 +121,41 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const token = /^Bearer (\S+)$/.exec(auth)?.[1];
     if (token === undefined) return answer(res, call, 200, { ok: false, error: 'invalid_auth' });
     if (!token.startsWith('xoxb-')) return answer(res, call, 200, { ok: false, error: 'not_allowed_token_type' });
-    if (options.token !== undefined && token !== options.token) return answer(res, call, 200, { ok: false, error: 'invalid_auth' });
+    if (options.token !== undefined && token !== options.token)
+      return answer(res, call, 200, { ok: false, error: 'invalid_auth' });
     if (body === null) return answer(res, call, 200, { ok: false, error: 'invalid_json' });
 
-    if (method !== 'chat.postMessage' && method !== 'chat.update') return answer(res, call, 200, { ok: false, error: 'unknown_method' });
+    if (method !== 'chat.postMessage' && method !== 'chat.update')
+      return answer(res, call, 200, { ok: false, error: 'unknown_method' });
 
     const channel = body.channel;
-    if (typeof channel !== 'string' || channel === '') return answer(res, call, 200, { ok: false, error: 'channel_not_found' });
+    if (typeof channel !== 'string' || channel === '')
+      return answer(res, call, 200, { ok: false, error: 'channel_not_found' });
     const text = typeof body.text === 'string' && body.text !== '' ? body.text : null;
-    if (body.text !== undefined && typeof body.text !== 'string') return answer(res, call, 200, { ok: false, error: 'invalid_arguments' });
+    if (body.text !== undefined && typeof body.text !== 'string')
+      return answer(res, call, 200, { ok: false, error: 'invalid_arguments' });
     if (text !== null && text.length > 40_000) return answer(res, call, 200, { ok: false, error: 'msg_too_long' });
     let blocks: unknown[] | null = null;
     if (body.blocks !== undefined) {
       const problems = validateBlocks(body.blocks);
-      if (problems.length > 0) return answer(res, call, 200, { ok: false, error: 'invalid_blocks', response_metadata: { messages: problems } });
+      if (problems.length > 0)
+        return answer(res, call, 200, {
+          ok: false,
+          error: 'invalid_blocks',
+          response_metadata: { messages: problems },
+        });
       blocks = body.blocks as unknown[];
     }
-    if (text === null && (blocks === null || blocks.length === 0)) return answer(res, call, 200, { ok: false, error: 'no_text' });
+    if (text === null && (blocks === null || blocks.length === 0))
+      return answer(res, call, 200, { ok: false, error: 'no_text' });
 
     if (method === 'chat.postMessage') {
       let threadTs: string | null = null;
       if (body.thread_ts !== undefined) {
-        if (typeof body.thread_ts !== 'string' || !messages.some((m) => m.channel === channel && m.ts === body.thread_ts)) {
+        if (
+          typeof body.thread_ts !== 'string' ||
+          !messages.some((m) => m.channel === channel && m.ts === body.thread_ts)
+        ) {
           return answer(res, call, 200, { ok: false, error: 'invalid_thread_ts' });
         }
         threadTs = body.thread_ts;
@@ -195,7 +216,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         const timer = setTimeout(() => {
           cleanup();
           const invalid = invalidResponses.filter((r) => r.id === id).map((r) => r.problems.join('; '));
-          reject(new Error(`response_url ${id} got ${matching().length} of ${count} posts within ${timeoutMs} ms${invalid.length ? `; refused as malformed: ${invalid.join(' | ')}` : ''}`));
+          reject(
+            new Error(
+              `response_url ${id} got ${matching().length} of ${count} posts within ${timeoutMs} ms${invalid.length ? `; refused as malformed: ${invalid.join(' | ')}` : ''}`,
+            ),
+          );
         }, timeoutMs);
         const cleanup = () => {
           clearTimeout(timer);
@@ -214,7 +239,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
 }
 
 /** The headers Slack sends with a request: v0=hex(HMAC-SHA256(secret, "v0:" + ts + ":" + body)). */
-export function signSlackRequest(secret: string, body: string, ts: number = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signSlackRequest(
+  secret: string,
+  body: string,
+  ts: number = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   const signature = createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex');
   return { 'x-slack-signature': `v0=${signature}`, 'x-slack-request-timestamp': String(ts) };
 }
@@ -255,7 +284,8 @@ function validateResponsePayload(body: unknown): string[] {
   if (body.delete_original === true) return problems;
   const hasText = typeof body.text === 'string' && body.text.trim() !== '';
   if (body.blocks !== undefined) problems.push(...validateBlocks(body.blocks));
-  if (!hasText && !(Array.isArray(body.blocks) && body.blocks.length > 0)) problems.push('no_text: a response needs text or blocks');
+  if (!hasText && !(Array.isArray(body.blocks) && body.blocks.length > 0))
+    problems.push('no_text: a response needs text or blocks');
   return problems;
 }
 
@@ -269,7 +299,8 @@ interface Ids {
 export function validateBlocks(blocks: unknown): string[] {
   const problems: string[] = [];
   if (!Array.isArray(blocks)) return ['[ERROR] must be an array [json-pointer:/blocks]'];
-  if (blocks.length > 50) problems.push(`[ERROR] no more than 50 items allowed [json-pointer:/blocks] (got ${blocks.length})`);
+  if (blocks.length > 50)
+    problems.push(`[ERROR] no more than 50 items allowed [json-pointer:/blocks] (got ${blocks.length})`);
   const ids: Ids = { blockIds: new Set(), actionIds: new Set() };
   blocks.forEach((block, i) => validateBlock(block, `/blocks/${i}`, ids, problems));
   return problems;
@@ -279,7 +310,8 @@ function validateBlock(block: unknown, at: string, ids: Ids, problems: string[])
   const err = (what: string, where = at): void => void problems.push(`[ERROR] ${what} [json-pointer:${where}]`);
   if (!isRecord(block)) return err('must be an object');
   if (block.block_id !== undefined) {
-    if (typeof block.block_id !== 'string' || block.block_id.length === 0 || block.block_id.length > 255) err('block_id must be 1 to 255 characters', `${at}/block_id`);
+    if (typeof block.block_id !== 'string' || block.block_id.length === 0 || block.block_id.length > 255)
+      err('block_id must be 1 to 255 characters', `${at}/block_id`);
     else if (ids.blockIds.has(block.block_id)) err(`duplicate block_id ${block.block_id}`, `${at}/block_id`);
     else ids.blockIds.add(block.block_id);
   }
@@ -291,7 +323,8 @@ function validateBlock(block: unknown, at: string, ids: Ids, problems: string[])
       if (block.text === undefined && block.fields === undefined) return err('must provide either text or fields');
       if (block.text !== undefined) validateText(block.text, `${at}/text`, 3000, problems);
       if (block.fields !== undefined) {
-        if (!Array.isArray(block.fields) || block.fields.length === 0) return err('fields must be a non-empty array', `${at}/fields`);
+        if (!Array.isArray(block.fields) || block.fields.length === 0)
+          return err('fields must be a non-empty array', `${at}/fields`);
         if (block.fields.length > 10) err('no more than 10 items allowed', `${at}/fields`);
         block.fields.forEach((f, i) => validateText(f, `${at}/fields/${i}`, 2000, problems));
       }
@@ -299,7 +332,8 @@ function validateBlock(block: unknown, at: string, ids: Ids, problems: string[])
       return;
     }
     case 'context': {
-      if (!Array.isArray(block.elements) || block.elements.length === 0) return err('elements must be a non-empty array', `${at}/elements`);
+      if (!Array.isArray(block.elements) || block.elements.length === 0)
+        return err('elements must be a non-empty array', `${at}/elements`);
       if (block.elements.length > 10) err('no more than 10 items allowed', `${at}/elements`);
       block.elements.forEach((e, i) => {
         if (isRecord(e) && e.type === 'image') return;
@@ -308,7 +342,8 @@ function validateBlock(block: unknown, at: string, ids: Ids, problems: string[])
       return;
     }
     case 'actions': {
-      if (!Array.isArray(block.elements) || block.elements.length === 0) return err('elements must be a non-empty array', `${at}/elements`);
+      if (!Array.isArray(block.elements) || block.elements.length === 0)
+        return err('elements must be a non-empty array', `${at}/elements`);
       if (block.elements.length > 25) err('no more than 25 items allowed', `${at}/elements`);
       block.elements.forEach((e, i) => validateElement(e, `${at}/elements/${i}`, ids, problems));
       return;
@@ -316,7 +351,8 @@ function validateBlock(block: unknown, at: string, ids: Ids, problems: string[])
     case 'divider':
       return;
     case 'image':
-      if (typeof block.image_url !== 'string' || typeof block.alt_text !== 'string') err('image needs image_url and alt_text');
+      if (typeof block.image_url !== 'string' || typeof block.alt_text !== 'string')
+        err('image needs image_url and alt_text');
       return;
     case 'rich_text':
       if (!Array.isArray(block.elements)) err('elements must be an array', `${at}/elements`);
@@ -342,13 +378,16 @@ function validateElement(element: unknown, at: string, ids: Ids, problems: strin
     ids.actionIds.add(element.action_id);
   }
   if (element.url !== undefined) {
-    if (typeof element.url !== 'string' || element.url.length > 3000 || !/^https?:\/\//.test(element.url)) err('url must be an http(s) URL of at most 3000 characters', `${at}/url`);
+    if (typeof element.url !== 'string' || element.url.length > 3000 || !/^https?:\/\//.test(element.url))
+      err('url must be an http(s) URL of at most 3000 characters', `${at}/url`);
   } else if (typeof element.value !== 'string' || element.value.length === 0) {
     // Slack allows a valueless button, but a decision button without one tells the gateway nothing.
     err('a button without a url needs a value (what the click is about)', `${at}/value`);
   }
-  if (element.value !== undefined && (typeof element.value !== 'string' || element.value.length > 2000)) err('value must be at most 2000 characters', `${at}/value`);
-  if (element.style !== undefined && element.style !== 'primary' && element.style !== 'danger') err('style must be primary or danger', `${at}/style`);
+  if (element.value !== undefined && (typeof element.value !== 'string' || element.value.length > 2000))
+    err('value must be at most 2000 characters', `${at}/value`);
+  if (element.style !== undefined && element.style !== 'primary' && element.style !== 'danger')
+    err('style must be primary or danger', `${at}/style`);
   if (element.confirm !== undefined) {
     const c = element.confirm;
     if (!isRecord(c)) return err('confirm must be an object', `${at}/confirm`);
@@ -362,9 +401,11 @@ function validateElement(element: unknown, at: string, ids: Ids, problems: strin
 function validateText(text: unknown, at: string, max: number, problems: string[], only?: 'plain_text'): void {
   const err = (what: string, where = at): void => void problems.push(`[ERROR] ${what} [json-pointer:${where}]`);
   if (!isRecord(text)) return err('must be a text object');
-  if (text.type !== 'plain_text' && text.type !== 'mrkdwn') return err('type must be plain_text or mrkdwn', `${at}/type`);
+  if (text.type !== 'plain_text' && text.type !== 'mrkdwn')
+    return err('type must be plain_text or mrkdwn', `${at}/type`);
   if (only !== undefined && text.type !== only) return err(`must be ${only}`, `${at}/type`);
-  if (typeof text.text !== 'string' || text.text.length === 0) return err('must be more than 0 characters', `${at}/text`);
+  if (typeof text.text !== 'string' || text.text.length === 0)
+    return err('must be more than 0 characters', `${at}/text`);
   if (text.text.length > max) err(`must be less than ${max + 1} characters`, `${at}/text`);
 }
 
@@ -373,7 +414,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The form body Slack posts for a `/release <text>` typed by `user` (application/x-www-form-urlencoded). */
-export function slashCommandBody(o: { user: string; text: string; responseUrl: string; triggerId: string; channel?: string }): string {
+export function slashCommandBody(o: {
+  user: string;
+  text: string;
+  responseUrl: string;
+  triggerId: string;
+  channel?: string;
+}): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
     team_id: 'T0TEAM',

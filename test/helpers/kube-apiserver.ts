@@ -94,7 +94,10 @@ export function resolveKubeBinaries(): Promise<KubeBinaries> {
 /** Adds loopback to NO_PROXY/no_proxy so proxy-aware HTTP clients (axios, Go tools) talk to the server directly. */
 function bypassProxyForLoopback(): void {
   for (const key of ['NO_PROXY', 'no_proxy'] as const) {
-    const entries = (process.env[key] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const entries = (process.env[key] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const host of ['127.0.0.1', 'localhost']) if (!entries.includes(host)) entries.push(host);
     process.env[key] = entries.join(',');
   }
@@ -177,7 +180,10 @@ interface HttpResult {
   body: string;
 }
 
-function get(url: string, opts: { ca?: string; token?: string; rejectUnauthorized?: boolean } = {}): Promise<HttpResult> {
+function get(
+  url: string,
+  opts: { ca?: string; token?: string; rejectUnauthorized?: boolean } = {},
+): Promise<HttpResult> {
   return new Promise((resolveGet, reject) => {
     const u = new URL(url);
     const headers: Record<string, string> = opts.token ? { Authorization: `Bearer ${opts.token}` } : {};
@@ -189,7 +195,11 @@ function get(url: string, opts: { ca?: string; token?: string; rejectUnauthorize
     };
     const req =
       u.protocol === 'https:'
-        ? httpsRequest(u, { headers, ca: opts.ca, rejectUnauthorized: opts.rejectUnauthorized ?? true, timeout: 5_000 }, cb)
+        ? httpsRequest(
+            u,
+            { headers, ca: opts.ca, rejectUnauthorized: opts.rejectUnauthorized ?? true, timeout: 5_000 },
+            cb,
+          )
         : httpRequest(u, { headers, timeout: 5_000 }, cb);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -198,11 +208,19 @@ function get(url: string, opts: { ca?: string; token?: string; rejectUnauthorize
 }
 
 /** Polls `check` every 100 ms until it returns true; fails early when `child` exits. */
-async function waitUntil(what: string, child: ChildProcess, logFile: string, deadline: number, check: () => Promise<boolean>): Promise<void> {
+async function waitUntil(
+  what: string,
+  child: ChildProcess,
+  logFile: string,
+  deadline: number,
+  check: () => Promise<boolean>,
+): Promise<void> {
   let lastError = '';
   for (;;) {
     if (exited(child)) {
-      throw new Error(`${what}: the process exited (code ${child.exitCode}, signal ${child.signalCode}); last log lines of ${logFile}:\n${tail(logFile)}`);
+      throw new Error(
+        `${what}: the process exited (code ${child.exitCode}, signal ${child.signalCode}); last log lines of ${logFile}:\n${tail(logFile)}`,
+      );
     }
     try {
       if (await check()) return;
@@ -210,19 +228,28 @@ async function waitUntil(what: string, child: ChildProcess, logFile: string, dea
       lastError = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() > deadline) {
-      throw new Error(`${what}: not ready in time${lastError ? ` (last error: ${lastError})` : ''}; last log lines of ${logFile}:\n${tail(logFile)}`);
+      throw new Error(
+        `${what}: not ready in time${lastError ? ` (last error: ${lastError})` : ''}; last log lines of ${logFile}:\n${tail(logFile)}`,
+      );
     }
     await sleep(100);
   }
 }
 
-function kubeconfigYaml(server: string, caPem: string, users: Record<KubeTestUser, string>, current: KubeTestUser): string {
+function kubeconfigYaml(
+  server: string,
+  caPem: string,
+  users: Record<KubeTestUser, string>,
+  current: KubeTestUser,
+): string {
   // JSON is valid YAML; no dependency on a YAML library.
   return JSON.stringify(
     {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'test', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+      clusters: [
+        { name: 'test', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
+      ],
       users: Object.entries(users).map(([name, token]) => ({ name, user: { token } })),
       contexts: Object.keys(users).map((name) => ({ name, context: { cluster: 'test', user: name } })),
       'current-context': current,
@@ -314,7 +341,9 @@ async function startOnce(options: StartKubeApiServerOptions): Promise<KubeApiSer
     const token = randomBytes(24).toString('hex');
     const limitedToken = randomBytes(24).toString('hex');
     const tokensFile = join(dir, 'tokens.csv');
-    writeFileSync(tokensFile, `${token},admin,admin,"system:masters"\n${limitedToken},limited,limited\n`, { mode: 0o600 });
+    writeFileSync(tokensFile, `${token},admin,admin,"system:masters"\n${limitedToken},limited,limited\n`, {
+      mode: 0o600,
+    });
 
     const server = `https://127.0.0.1:${securePort}`;
     apiserver = startProcess(
@@ -352,11 +381,15 @@ async function startOnce(options: StartKubeApiServerOptions): Promise<KubeApiSer
     if (!existsSync(caFile)) throw new Error(`kube-apiserver is ready but wrote no ${caFile}`);
     const caPem = readFileSync(caFile, 'utf8');
     const verified = await get(`${server}/readyz`, { token, ca: caPem });
-    if (verified.status !== 200) throw new Error(`TLS check against ${caFile} failed: HTTP ${verified.status} ${verified.body}`);
+    if (verified.status !== 200)
+      throw new Error(`TLS check against ${caFile} failed: HTTP ${verified.status} ${verified.body}`);
     const startupMs = Date.now() - started;
 
     const tokens: Record<KubeTestUser, string> = { admin: token, limited: limitedToken };
-    const kubeconfigPaths: Record<KubeTestUser, string> = { admin: join(dir, 'kubeconfig'), limited: join(dir, 'kubeconfig-limited') };
+    const kubeconfigPaths: Record<KubeTestUser, string> = {
+      admin: join(dir, 'kubeconfig'),
+      limited: join(dir, 'kubeconfig-limited'),
+    };
     for (const user of ['admin', 'limited'] as const) {
       writeFileSync(kubeconfigPaths[user], kubeconfigYaml(server, caPem, tokens, user), { mode: 0o600 });
     }

@@ -24,7 +24,18 @@ const execFileAsync = promisify(execFile);
 export const EVALUATION_TIME = new Date('2025-10-05T12:00:00Z');
 /** The services the tests measure; the history also holds an unmeasured decoy. */
 export const MEASURED_SERVICES = ['api-gateway', 'workers'];
-export const SCENARIOS = ['healthy', 'error-rate-regression', 'latency-regression', 'no-traffic', 'canary-idle'] as const;
+export const SCENARIOS = [
+  'healthy',
+  'error-rate-regression',
+  'latency-regression',
+  'no-traffic',
+  'canary-idle',
+  'one-service-regression',
+  'fleet-healthy',
+  'canary-half-traffic',
+] as const;
+/** The services of 'one-service-regression': 80%, 18% and 2% of all requests. */
+export const FLEET_SERVICES = ['api-gateway', 'orchestrator', 'workers'];
 export type Scenario = (typeof SCENARIOS)[number];
 
 const STEP_S = 15;
@@ -71,6 +82,43 @@ const HISTORY: Record<Scenario, Record<string, { stable: Group; canary: Group }>
     'api-gateway': { stable: STABLE_GATEWAY, canary: 'absent' },
     workers: { stable: STABLE_WORKERS, canary: 'absent' },
   },
+  // Per service: api-gateway serves 80% of all requests, orchestrator 18%, workers 2%; each canary
+  // gets 10% of its service's. Only the workers canary regresses (2.5% errors against 0.05%): +2.45 pp
+  // for workers, which one aggregate over all services dilutes to about 0 pp.
+  'one-service-regression': {
+    'api-gateway': {
+      stable: { codes: { '200': 3598.2, '500': 1.8 }, latency: FAST },
+      canary: { codes: { '200': 400 }, latency: FAST },
+    },
+    orchestrator: {
+      stable: { codes: { '200': 809.6, '500': 0.4 }, latency: FAST },
+      canary: { codes: { '200': 90 }, latency: FAST },
+    },
+    workers: {
+      stable: { codes: { '200': 89.95, '500': 0.05 }, latency: FAST },
+      canary: { codes: { '200': 9.75, '500': 0.25 }, latency: FAST },
+    },
+  },
+  // The same fleet with every canary healthy (the end-to-end Kubernetes release reads this one).
+  'fleet-healthy': {
+    'api-gateway': {
+      stable: { codes: { '200': 3598.2, '500': 1.8 }, latency: FAST },
+      canary: { codes: { '200': 399.8, '500': 0.2 }, latency: FAST },
+    },
+    orchestrator: {
+      stable: { codes: { '200': 809.6, '500': 0.4 }, latency: FAST },
+      canary: { codes: { '200': 89.96, '500': 0.04 }, latency: FAST },
+    },
+    workers: {
+      stable: { codes: { '200': 89.95, '500': 0.05 }, latency: FAST },
+      canary: { codes: { '200': 10 }, latency: FAST },
+    },
+  },
+  // Healthy canaries that receive half of each service's requests instead of a tenth.
+  'canary-half-traffic': {
+    'api-gateway': { stable: STABLE_GATEWAY, canary: STABLE_GATEWAY },
+    workers: { stable: STABLE_WORKERS, canary: STABLE_WORKERS },
+  },
   // Canary series exist but do not move: 0 requests, and every ratio is 0/0 = NaN.
   'canary-idle': {
     'api-gateway': { stable: STABLE_GATEWAY, canary: IDLE },
@@ -94,7 +142,8 @@ export function historyOpenMetrics(): string {
     for (const [service, tracks] of Object.entries(services)) {
       for (const track of ['stable', 'canary'] as const) {
         const traffic = tracks[track];
-        if (traffic !== 'absent') groups.push({ labels: `environment="${scenario}",service="${service}",track="${track}"`, traffic });
+        if (traffic !== 'absent')
+          groups.push({ labels: `environment="${scenario}",service="${service}",track="${track}"`, traffic });
       }
     }
   }
@@ -115,7 +164,13 @@ export function historyOpenMetrics(): string {
     const perStep = Object.values(traffic.codes).reduce((a, b) => a + b, 0);
     LE.forEach((le, b) => {
       const share = traffic.latency[b] ?? 1;
-      out.push(...series('http_request_duration_seconds_bucket', `${labels},le="${le}"`, (i) => 1000 + Math.floor(i * perStep * share)));
+      out.push(
+        ...series(
+          'http_request_duration_seconds_bucket',
+          `${labels},le="${le}"`,
+          (i) => 1000 + Math.floor(i * perStep * share),
+        ),
+      );
     });
     out.push(...series('http_request_duration_seconds_count', labels, (i) => 1000 + Math.floor(i * perStep)));
     out.push(...series('http_request_duration_seconds_sum', labels, (i) => 100 + Math.floor(i * perStep * 0.08)));
@@ -140,7 +195,9 @@ export async function startPrometheus(): Promise<RunningPrometheus> {
     const config = path.join(dir, 'prometheus.yml');
     await writeFile(history, historyOpenMetrics());
     await writeFile(config, 'global: {}\n');
-    await execFileAsync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', history, data], { maxBuffer: 8 * 1024 * 1024 }).catch((err: unknown) => {
+    await execFileAsync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', history, data], {
+      maxBuffer: 8 * 1024 * 1024,
+    }).catch((err: unknown) => {
       throw new Error(`promtool could not backfill the test history: ${errorText(err)}`);
     });
     // The port is found free, then handed over; another process may take it in between, so retry.
@@ -190,7 +247,8 @@ async function ensureBinaries(): Promise<{ prometheus: string; promtool: string 
   });
   const prometheus = /^PROMETHEUS=(.+)$/m.exec(stdout)?.[1];
   const promtool = /^PROMTOOL=(.+)$/m.exec(stdout)?.[1];
-  if (prometheus === undefined || promtool === undefined) throw new Error(`ensure-prometheus.sh printed no paths: ${stdout}`);
+  if (prometheus === undefined || promtool === undefined)
+    throw new Error(`ensure-prometheus.sh printed no paths: ${stdout}`);
   return { prometheus, promtool };
 }
 
@@ -235,7 +293,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

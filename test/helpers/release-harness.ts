@@ -6,7 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { WorkflowUpdateFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
@@ -50,12 +55,20 @@ export async function createHarness(
   const config = parseConfig(
     {
       temporal: { taskQueue },
-      permissions: { rollback: ['RELEASE_APPROVER', 'RELEASE_OPERATOR'], cancel: ['RELEASE_APPROVER', 'RELEASE_OPERATOR'], 'update-sot': ['RELEASE_APPROVER', 'RELEASE_OPERATOR'] },
+      permissions: {
+        rollback: ['RELEASE_APPROVER', 'RELEASE_OPERATOR'],
+        cancel: ['RELEASE_APPROVER', 'RELEASE_OPERATOR'],
+        'update-sot': ['RELEASE_APPROVER', 'RELEASE_OPERATOR'],
+      },
       simulation: { scenario: options.scenario ?? 'healthy', stateDir: join(dir, 'simulated') },
       records: { auditDir: join(dir, 'audit'), evidenceDir: join(dir, 'evidence'), sotDir: join(dir, 'sot') },
       ...options.config,
       // A test's own roles replace the approvers; the on-call role stays unless it names one itself.
-      roles: { RELEASE_APPROVER: APPROVERS, RELEASE_OPERATOR: OPERATORS, ...(options.config?.roles as Record<string, string[]> | undefined) },
+      roles: {
+        RELEASE_APPROVER: APPROVERS,
+        RELEASE_OPERATOR: OPERATORS,
+        ...(options.config?.roles as Record<string, string[]> | undefined),
+      },
     },
     'test config',
   );
@@ -111,7 +124,10 @@ export async function createHarness(
     async cleanup() {
       // A release a failed assertion left running, or a ledger, would hold up time skipping for later
       // tests once its worker is gone.
-      const workflowIds = [...started, ...Object.keys(config.environments).map((environment) => environmentWorkflowId(environment, taskQueue))];
+      const workflowIds = [
+        ...started,
+        ...Object.keys(config.environments).map((environment) => environmentWorkflowId(environment, taskQueue)),
+      ];
       for (const workflowId of workflowIds) {
         await env.client.workflow
           .getHandle(workflowId)
@@ -132,7 +148,11 @@ export function stageGapMs(status: ReleaseStatus, from: ReleaseStage, to: Releas
 }
 
 /** Runs `fn` with a fresh harness whose worker runs meanwhile, and cleans up after. */
-export async function withHarness(env: TestWorkflowEnvironment, options: Parameters<typeof createHarness>[1], fn: (h: Harness) => Promise<void>): Promise<void> {
+export async function withHarness(
+  env: TestWorkflowEnvironment,
+  options: Parameters<typeof createHarness>[1],
+  fn: (h: Harness) => Promise<void>,
+): Promise<void> {
   const h = await createHarness(env, options);
   try {
     await h.worker.runUntil(fn(h));

@@ -47,7 +47,9 @@ void describe('time-skipping test server (Java)', () => {
       env.client.workflow.start('neverRuns', {
         taskQueue: 'servers-test-no-worker',
         workflowId: `servers-test-unregistered-${Date.now()}`,
-        typedSearchAttributes: [{ key: defineSearchAttributeKey('NotRegistered', SearchAttributeType.KEYWORD), value: 'x' }],
+        typedSearchAttributes: [
+          { key: defineSearchAttributeKey('NotRegistered', SearchAttributeType.KEYWORD), value: 'x' },
+        ],
       }),
     );
   });

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 const ROOT = join(__dirname, '..', '..');
-const SOURCES = ['src/workflows', 'src/shared', 'src/activities/ports.ts', 'src/activities/index.ts', 'package-lock.json'];
+const SOURCES = [
+  'src/workflows',
+  'src/shared',
+  'src/activities/ports.ts',
+  'src/activities/index.ts',
+  'package-lock.json',
+];
 
 function files(path: string): string[] {
   const full = join(ROOT, path);
@@ -20,11 +26,21 @@ export async function workflowBundle(): Promise<{ code: string }> {
   const dir = join(ROOT, 'node_modules', '.cache', 'release-promote');
   const path = join(dir, `workflow-bundle-${hash.digest('hex').slice(0, 16)}.js`);
   if (existsSync(path)) return { code: readFileSync(path, 'utf8') };
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: quietLogger,
+  });
   mkdirSync(dir, { recursive: true });
   writeFileSync(path, bundle.code);
   return bundle;
 }
 
 const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (msg: string) => console.error(msg), log: noop };
+const quietLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: (msg: string) => console.error(msg),
+  log: noop,
+};

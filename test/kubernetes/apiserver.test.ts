@@ -15,7 +15,12 @@ type K8s = typeof K8sModule;
 
 const NAMESPACE = 'rp-apiserver-test';
 
-async function waitForDeployment(apps: AppsV1Api, name: string, what: string, predicate: (d: V1Deployment) => boolean): Promise<V1Deployment> {
+async function waitForDeployment(
+  apps: AppsV1Api,
+  name: string,
+  what: string,
+  predicate: (d: V1Deployment) => boolean,
+): Promise<V1Deployment> {
   let last: V1Deployment | undefined;
   return eventually(
     `deployment ${name}: ${what}`,
@@ -80,7 +85,10 @@ void describe('test kube-apiserver + fake deployment controller', () => {
         spec: {
           replicas: 3,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'registry.example/web:1.0.0' }] } },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'app', image: 'registry.example/web:1.0.0' }] },
+          },
         },
       },
     });
@@ -88,14 +96,23 @@ void describe('test kube-apiserver + fake deployment controller', () => {
     assert.equal(d.status?.availableReplicas, 3);
 
     await apps.patchNamespacedDeployment(
-      { name: 'web', namespace: NAMESPACE, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example/web:1.1.0' }] } } } } },
+      {
+        name: 'web',
+        namespace: NAMESPACE,
+        body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example/web:1.1.0' }] } } } },
+      },
       strategicMerge,
     );
     d = await waitForDeployment(apps, 'web', 'generation 2 observed', (x) => x.status?.observedGeneration === 2);
     assert.equal(d.metadata?.generation, 2);
     assert.equal(d.spec?.template.spec?.containers[0]?.image, 'registry.example/web:1.1.0');
     assert.deepEqual(
-      { replicas: d.status?.replicas, updated: d.status?.updatedReplicas, ready: d.status?.readyReplicas, available: d.status?.availableReplicas },
+      {
+        replicas: d.status?.replicas,
+        updated: d.status?.updatedReplicas,
+        ready: d.status?.readyReplicas,
+        available: d.status?.availableReplicas,
+      },
       { replicas: 3, updated: 3, ready: 3, available: 3 },
     );
     assert.equal(conditionOf(d, 'Progressing')?.status, 'True');
@@ -112,7 +129,11 @@ void describe('test kube-apiserver + fake deployment controller', () => {
 
   void test('reports a stuck rollout and a rollout whose pods never become ready', async () => {
     await apps.patchNamespacedDeployment(
-      { name: 'web', namespace: NAMESPACE, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example/web:stuck' }] } } } } },
+      {
+        name: 'web',
+        namespace: NAMESPACE,
+        body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example/web:stuck' }] } } } },
+      },
       strategicMerge,
     );
     let d = await waitForDeployment(apps, 'web', 'generation 3 observed', (x) => x.status?.observedGeneration === 3);
@@ -121,7 +142,13 @@ void describe('test kube-apiserver + fake deployment controller', () => {
     assert.ok((d.status?.updatedReplicas ?? 0) < (d.status?.replicas ?? 0));
 
     await apps.patchNamespacedDeployment(
-      { name: 'web', namespace: NAMESPACE, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example/web:unready' }] } } } } },
+      {
+        name: 'web',
+        namespace: NAMESPACE,
+        body: {
+          spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example/web:unready' }] } } },
+        },
+      },
       strategicMerge,
     );
     d = await waitForDeployment(apps, 'web', 'generation 4 observed', (x) => x.status?.observedGeneration === 4);
@@ -133,14 +160,23 @@ void describe('test kube-apiserver + fake deployment controller', () => {
   void test('with rolloutDelayMs, reports an in-progress rollout before the outcome', async () => {
     const namespace = `${NAMESPACE}-slow`;
     await server.kubeConfig.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-    const slow = await startFakeDeploymentController(server.kubeConfig, { namespaces: [namespace], rolloutDelayMs: 1_000 });
+    const slow = await startFakeDeploymentController(server.kubeConfig, {
+      namespaces: [namespace],
+      rolloutDelayMs: 1_000,
+    });
     try {
       const labels = { app: 'api' };
       await apps.createNamespacedDeployment({
         namespace,
         body: {
           metadata: { name: 'api' },
-          spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'registry.example/api:2.0.0' }] } } },
+          spec: {
+            selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: { containers: [{ name: 'app', image: 'registry.example/api:2.0.0' }] },
+            },
+          },
         },
       });
       const started = Date.now();
@@ -149,7 +185,8 @@ void describe('test kube-apiserver + fake deployment controller', () => {
       while (d.status?.observedGeneration !== 1) d = await new Promise((r) => setTimeout(r, 50)).then(read);
       assert.equal(conditionOf(d, 'Progressing')?.reason, 'ReplicaSetUpdated');
       assert.equal(d.status?.updatedReplicas ?? 0, 0);
-      while (conditionOf(d, 'Progressing')?.reason !== 'NewReplicaSetAvailable') d = await new Promise((r) => setTimeout(r, 50)).then(read);
+      while (conditionOf(d, 'Progressing')?.reason !== 'NewReplicaSetAvailable')
+        d = await new Promise((r) => setTimeout(r, 50)).then(read);
       assert.ok(Date.now() - started >= 900, 'the outcome comes after the delay');
       assert.equal(d.status?.updatedReplicas, 1, 'spec.replicas defaults to 1');
       assert.deepEqual(

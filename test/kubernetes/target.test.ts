@@ -29,9 +29,15 @@ const REPLICAS: Record<string, number> = { 'api-gateway': 12, orchestrator: 2, w
 
 function stableDeployment(name: string, version: string): V1Deployment {
   const labels = { app: name, track: 'stable' };
-  const app = { name: 'app', image: `${REGISTRY}/${name}:${version}`, env: [{ name: 'SERVICE', value: name }], ports: [{ containerPort: 8080 }] };
+  const app = {
+    name: 'app',
+    image: `${REGISTRY}/${name}:${version}`,
+    env: [{ name: 'SERVICE', value: name }],
+    ports: [{ containerPort: 8080 }],
+  };
   // workers runs a sidecar first, so its version is read from the container named "app".
-  const containers = name === 'workers' ? [{ name: 'log-shipper', image: 'registry.example:5000/infra/log-shipper:3.1' }, app] : [app];
+  const containers =
+    name === 'workers' ? [{ name: 'log-shipper', image: 'registry.example:5000/infra/log-shipper:3.1' }, app] : [app];
   return {
     metadata: { name, labels: { app: name, team: 'platform' } },
     spec: {
@@ -63,7 +69,10 @@ function freePort(): Promise<number> {
 
 void describe('image tags and canary sizes', () => {
   void test('only the tag is replaced; a registry port is not a tag; a digest is dropped', () => {
-    assert.equal(withVersion('registry.example:5000/team/api:v1.0.0', 'v1.1.0'), 'registry.example:5000/team/api:v1.1.0');
+    assert.equal(
+      withVersion('registry.example:5000/team/api:v1.0.0', 'v1.1.0'),
+      'registry.example:5000/team/api:v1.1.0',
+    );
     assert.equal(withVersion('registry.example:5000/team/api', 'v1.1.0'), 'registry.example:5000/team/api:v1.1.0');
     assert.equal(withVersion('ghcr.io/team/api:v1.0.0@sha256:abc123', 'v1.1.0'), 'ghcr.io/team/api:v1.1.0');
     assert.equal(imageVersion('registry.example:5000/team/api:v1.0.0'), 'v1.0.0');
@@ -72,7 +81,16 @@ void describe('image tags and canary sizes', () => {
   });
 
   void test('a canary gets weightPercent of the stable replicas, rounded up, at least one', () => {
-    assert.deepEqual([canaryReplicas(12, 10), canaryReplicas(10, 10), canaryReplicas(3, 10), canaryReplicas(0, 10), canaryReplicas(12, 25)], [2, 1, 1, 1, 3]);
+    assert.deepEqual(
+      [
+        canaryReplicas(12, 10),
+        canaryReplicas(10, 10),
+        canaryReplicas(3, 10),
+        canaryReplicas(0, 10),
+        canaryReplicas(12, 25),
+      ],
+      [2, 1, 1, 1, 3],
+    );
   });
 });
 
@@ -95,8 +113,10 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
       ...overrides,
     });
   const read = (name: string, namespace = NAMESPACE) => apps.readNamespacedDeployment({ name, namespace });
-  const imageOf = async (name: string, container = 'app') => (await read(name)).spec?.template.spec?.containers.find((c) => c.name === container)?.image;
-  const names = async (namespace = NAMESPACE) => (await apps.listNamespacedDeployment({ namespace })).items.map((d) => d.metadata?.name).sort();
+  const imageOf = async (name: string, container = 'app') =>
+    (await read(name)).spec?.template.spec?.containers.find((c) => c.name === container)?.image;
+  const names = async (namespace = NAMESPACE) =>
+    (await apps.listNamespacedDeployment({ namespace })).items.map((d) => d.metadata?.name).sort();
 
   before(async () => {
     k8s = await import('@kubernetes/client-node');
@@ -113,13 +133,18 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
     const core = server.kubeConfig.makeApiClient(k8s.CoreV1Api);
     for (const namespace of [NAMESPACE, RBAC_NAMESPACE]) {
       await core.createNamespace({ body: { metadata: { name: namespace } } });
-      for (const { name } of SERVICES) await apps.createNamespacedDeployment({ namespace, body: stableDeployment(name, 'v1.0.0') });
+      for (const { name } of SERVICES)
+        await apps.createNamespacedDeployment({ namespace, body: stableDeployment(name, 'v1.0.0') });
     }
     // Wait until the controller has rolled out the initial versions.
-    await eventually('the initial Deployments to be healthy', async () => (await target().health('stable')).every((h) => h.healthy), {
-      timeoutMs: 15_000,
-      intervalMs: 100,
-    });
+    await eventually(
+      'the initial Deployments to be healthy',
+      async () => (await target().health('stable')).every((h) => h.healthy),
+      {
+        timeoutMs: 15_000,
+        intervalMs: 100,
+      },
+    );
   });
 
   after(async () => {
@@ -138,17 +163,35 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
       { service: 'orchestrator', version: 'v1.1.0', healthy: true, detail: 'ready 2/2' },
       { service: 'workers', version: 'v1.1.0', healthy: true, detail: 'ready 1/1' },
     ]);
-    assert.equal(await imageOf('api-gateway'), `${REGISTRY}/api-gateway:v1.1.0`, 'only the tag changes; the registry port stays');
+    assert.equal(
+      await imageOf('api-gateway'),
+      `${REGISTRY}/api-gateway:v1.1.0`,
+      'only the tag changes; the registry port stays',
+    );
     assert.equal(await imageOf('workers'), `${REGISTRY}/workers:v1.1.0`, 'the configured container');
-    assert.equal(await imageOf('workers', 'log-shipper'), 'registry.example:5000/infra/log-shipper:3.1', 'the sidecar is untouched');
+    assert.equal(
+      await imageOf('workers', 'log-shipper'),
+      'registry.example:5000/infra/log-shipper:3.1',
+      'the sidecar is untouched',
+    );
     const after = await read('api-gateway');
     assert.equal(after.metadata?.generation, (before.metadata?.generation ?? 0) + 1);
-    assert.deepEqual(plain(after.spec?.template.spec?.containers[0]?.env), [{ name: 'SERVICE', value: 'api-gateway' }], 'the rest of the container is kept');
+    assert.deepEqual(
+      plain(after.spec?.template.spec?.containers[0]?.env),
+      [{ name: 'SERVICE', value: 'api-gateway' }],
+      'the rest of the container is kept',
+    );
     assert.equal(after.metadata?.annotations?.['release-promote.io/version'], 'v1.1.0');
     // It reported the rollout in progress (heartbeats) before its end, in service order.
-    assert.ok(progress.some((p) => /^api-gateway: (waiting for the controller|updated 0\/12)/.test(p)), progress.join('\n'));
+    assert.ok(
+      progress.some((p) => /^api-gateway: (waiting for the controller|updated 0\/12)/.test(p)),
+      progress.join('\n'),
+    );
     const done = progress.filter((p) => p.includes('rolled out'));
-    assert.deepEqual(done.map((p) => p.split(' ')[0]), ['api-gateway', 'orchestrator', 'workers']);
+    assert.deepEqual(
+      done.map((p) => p.split(' ')[0]),
+      ['api-gateway', 'orchestrator', 'workers'],
+    );
   });
 
   void test('re-deploying the running version changes nothing', async () => {
@@ -176,28 +219,45 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
     const canary = await read('api-gateway-canary');
     assert.equal(canary.spec?.replicas, 2, 'ceil(10% of 12)');
     assert.equal((await read('orchestrator-canary')).spec?.replicas, 1, 'at least one replica');
-    assert.deepEqual(canary.spec?.selector.matchLabels, { app: 'api-gateway', track: 'canary' }, 'does not overlap the stable selector (track=stable)');
-    assert.deepEqual(canary.spec?.template.metadata?.labels, { app: 'api-gateway', track: 'canary' }, 'pods keep the Service selector labels');
+    assert.deepEqual(
+      canary.spec?.selector.matchLabels,
+      { app: 'api-gateway', track: 'canary' },
+      'does not overlap the stable selector (track=stable)',
+    );
+    assert.deepEqual(
+      canary.spec?.template.metadata?.labels,
+      { app: 'api-gateway', track: 'canary' },
+      'pods keep the Service selector labels',
+    );
     assert.equal(canary.metadata?.labels?.['release-promote.io/canary-of'], 'api-gateway');
     assert.equal(canary.metadata?.labels?.team, 'platform', 'the stable labels are copied');
     assert.equal(canary.spec?.template.spec?.containers[0]?.image, `${REGISTRY}/api-gateway:v1.2.0`);
-    assert.deepEqual(plain(canary.spec?.template.spec?.containers[0]?.env), [{ name: 'SERVICE', value: 'api-gateway' }]);
+    assert.deepEqual(plain(canary.spec?.template.spec?.containers[0]?.env), [
+      { name: 'SERVICE', value: 'api-gateway' },
+    ]);
     const workers = (await read('workers-canary')).spec?.template.spec?.containers.map((c) => c.image);
     assert.deepEqual(workers, ['registry.example:5000/infra/log-shipper:3.1', `${REGISTRY}/workers:v1.2.0`]);
 
     // The stable track is untouched and still reports its own version.
-    assert.deepEqual((await target().health('stable')).map((h) => [h.service, h.version, h.healthy]), [
-      ['api-gateway', 'v1.1.0', true],
-      ['orchestrator', 'v1.1.0', true],
-      ['workers', 'v1.1.0', true],
-    ]);
+    assert.deepEqual(
+      (await target().health('stable')).map((h) => [h.service, h.version, h.healthy]),
+      [
+        ['api-gateway', 'v1.1.0', true],
+        ['orchestrator', 'v1.1.0', true],
+        ['workers', 'v1.1.0', true],
+      ],
+    );
   });
 
   void test('deployCanary is idempotent, and updates an existing canary in place', async () => {
     const before = await read('api-gateway-canary');
     await target().deployCanary('v1.2.0', 10, () => undefined);
     const same = await read('api-gateway-canary');
-    assert.equal(same.metadata?.resourceVersion, before.metadata?.resourceVersion, 'an unchanged canary is not rewritten');
+    assert.equal(
+      same.metadata?.resourceVersion,
+      before.metadata?.resourceVersion,
+      'an unchanged canary is not rewritten',
+    );
 
     await target().deployCanary('v1.2.0', 25, () => undefined);
     const bigger = await read('api-gateway-canary');
@@ -211,34 +271,57 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
     assert.deepEqual(await names(), ['api-gateway', 'orchestrator', 'workers']);
     assert.deepEqual(await target().health('canary'), [], 'no canary, no entries');
     await target().removeCanary((d) => progress.push(d));
-    assert.deepEqual(progress.slice(-3), ['api-gateway-canary already gone', 'orchestrator-canary already gone', 'workers-canary already gone']);
+    assert.deepEqual(progress.slice(-3), [
+      'api-gateway-canary already gone',
+      'orchestrator-canary already gone',
+      'workers-canary already gone',
+    ]);
   });
 
   void test('a Deployment named like a canary but not made by release-promote is left alone', async () => {
-    await apps.createNamespacedDeployment({ namespace: NAMESPACE, body: { ...stableDeployment('orchestrator', 'v0.0.1'), metadata: { name: 'orchestrator-canary' } } });
+    await apps.createNamespacedDeployment({
+      namespace: NAMESPACE,
+      body: { ...stableDeployment('orchestrator', 'v0.0.1'), metadata: { name: 'orchestrator-canary' } },
+    });
     try {
-      await assert.rejects(target().removeCanary(() => undefined), (err) => {
-        const f = failure(err);
-        assert.equal(f.type, 'CanaryConflict');
-        assert.equal(f.nonRetryable, true);
-        assert.match(f.message, /orchestrator-canary in namespace agentaskit-production was not created by release-promote/);
-        return true;
-      });
+      await assert.rejects(
+        target().removeCanary(() => undefined),
+        (err) => {
+          const f = failure(err);
+          assert.equal(f.type, 'CanaryConflict');
+          assert.equal(f.nonRetryable, true);
+          assert.match(
+            f.message,
+            /orchestrator-canary in namespace agentaskit-production was not created by release-promote/,
+          );
+          return true;
+        },
+      );
       assert.ok((await names()).includes('orchestrator-canary'));
-      assert.deepEqual((await target().health('canary')).map((h) => h.service), [], 'not reported as our canary');
+      assert.deepEqual(
+        (await target().health('canary')).map((h) => h.service),
+        [],
+        'not reported as our canary',
+      );
     } finally {
       await apps.deleteNamespacedDeployment({ name: 'orchestrator-canary', namespace: NAMESPACE });
     }
   });
 
   void test('a stuck rollout fails with RolloutStuck, stops before the next service, and a rollback recovers', async () => {
-    await assert.rejects(target().deploy('v2.0.0-stuck', () => undefined), (err) => {
-      const f = failure(err);
-      assert.equal(f.type, 'RolloutStuck');
-      assert.equal(f.nonRetryable, true);
-      assert.match(f.message, /rollout of deployment api-gateway to v2\.0\.0-stuck in namespace agentaskit-production \(production\) is stuck: progress deadline exceeded/);
-      return true;
-    });
+    await assert.rejects(
+      target().deploy('v2.0.0-stuck', () => undefined),
+      (err) => {
+        const f = failure(err);
+        assert.equal(f.type, 'RolloutStuck');
+        assert.equal(f.nonRetryable, true);
+        assert.match(
+          f.message,
+          /rollout of deployment api-gateway to v2\.0\.0-stuck in namespace agentaskit-production \(production\) is stuck: progress deadline exceeded/,
+        );
+        return true;
+      },
+    );
     assert.equal(await imageOf('orchestrator'), `${REGISTRY}/orchestrator:v1.1.0`, 'the next service was not touched');
     const stuck = (await target().health('stable'))[0]!;
     assert.equal(stuck.healthy, false);
@@ -247,18 +330,24 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
 
     // Rollback: deploy the previous version.
     const health = await target().deploy('v1.1.0', () => undefined);
-    assert.ok(health.every((h) => h.healthy && h.version === 'v1.1.0'), JSON.stringify(health));
+    assert.ok(
+      health.every((h) => h.healthy && h.version === 'v1.1.0'),
+      JSON.stringify(health),
+    );
     assert.equal(await imageOf('api-gateway'), `${REGISTRY}/api-gateway:v1.1.0`);
   });
 
   void test('a rollout that never completes fails with RolloutStuck after the rollout timeout', async () => {
     const begun = Date.now();
-    await assert.rejects(target({ rolloutTimeoutMs: 1_500 }).deploy('v2.0.0-unready', () => undefined), (err) => {
-      const f = failure(err);
-      assert.equal(f.type, 'RolloutStuck');
-      assert.match(f.message, /did not complete within the rollout timeout of 2s: .*available 0\/12/);
-      return true;
-    });
+    await assert.rejects(
+      target({ rolloutTimeoutMs: 1_500 }).deploy('v2.0.0-unready', () => undefined),
+      (err) => {
+        const f = failure(err);
+        assert.equal(f.type, 'RolloutStuck');
+        assert.match(f.message, /did not complete within the rollout timeout of 2s: .*available 0\/12/);
+        return true;
+      },
+    );
     assert.ok(Date.now() - begun >= 1_500);
     const unready = (await target().health('stable'))[0]!;
     assert.deepEqual([unready.healthy, unready.detail], [false, 'ready 0/12']);
@@ -285,33 +374,50 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
       { timeoutMs: 10_000, intervalMs: 100 },
     );
     assert.deepEqual(health[1], { service: 'orchestrator', version: 'v1.1.0', healthy: true, detail: 'ready 3/3' });
-    assert.deepEqual(health[3], { service: 'billing', version: null, healthy: false, detail: 'deployment billing not found in namespace agentaskit-production' });
+    assert.deepEqual(health[3], {
+      service: 'billing',
+      version: null,
+      healthy: false,
+      detail: 'deployment billing not found in namespace agentaskit-production',
+    });
   });
 
   void test('a missing Deployment fails the deploy with DeploymentNotFound', async () => {
-    await assert.rejects(target({ services: [{ name: 'billing' }] }).deploy('v1.1.0', () => undefined), (err) => {
-      const f = failure(err);
-      assert.equal(f.type, 'DeploymentNotFound');
-      assert.equal(f.nonRetryable, true);
-      assert.equal(f.message, 'deployment billing not found in namespace agentaskit-production');
-      return true;
-    });
-    await assert.rejects(target({ namespace: 'agentaskit-nowhere' }).deployCanary('v1.1.0', 10, () => undefined), (err) => {
-      assert.equal(failure(err).message, 'deployment api-gateway not found in namespace agentaskit-nowhere');
-      return true;
-    });
+    await assert.rejects(
+      target({ services: [{ name: 'billing' }] }).deploy('v1.1.0', () => undefined),
+      (err) => {
+        const f = failure(err);
+        assert.equal(f.type, 'DeploymentNotFound');
+        assert.equal(f.nonRetryable, true);
+        assert.equal(f.message, 'deployment billing not found in namespace agentaskit-production');
+        return true;
+      },
+    );
+    await assert.rejects(
+      target({ namespace: 'agentaskit-nowhere' }).deployCanary('v1.1.0', 10, () => undefined),
+      (err) => {
+        assert.equal(failure(err).message, 'deployment api-gateway not found in namespace agentaskit-nowhere');
+        return true;
+      },
+    );
   });
 
   void test('without RBAC, the error names the verb, the resource, the namespace and the user', async () => {
     const limited = target({ context: 'limited' });
-    await assert.rejects(limited.deploy('v1.1.0', () => undefined), (err) => {
-      const f = failure(err);
-      assert.equal(f.type, 'Forbidden');
-      assert.equal(f.nonRetryable, true);
-      assert.match(f.message, /^forbidden: user "limited" may not get deployments\.apps in namespace agentaskit-production \(kubeconfig context "limited"/);
-      assert.match(f.message, /allowing get, patch .* create, update, delete/);
-      return true;
-    });
+    await assert.rejects(
+      limited.deploy('v1.1.0', () => undefined),
+      (err) => {
+        const f = failure(err);
+        assert.equal(f.type, 'Forbidden');
+        assert.equal(f.nonRetryable, true);
+        assert.match(
+          f.message,
+          /^forbidden: user "limited" may not get deployments\.apps in namespace agentaskit-production \(kubeconfig context "limited"/,
+        );
+        assert.match(f.message, /allowing get, patch .* create, update, delete/);
+        return true;
+      },
+    );
     await assert.rejects(target({ context: 'no-such-context' }).health('stable'), (err) => {
       const f = failure(err);
       assert.equal(f.type, 'ConfigError');
@@ -323,15 +429,25 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
   void test('with a read-only Role the patch is refused; with the documented verbs the whole flow works', async () => {
     const rbac = server.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
     const bind = async (name: string, verbs: string[]) => {
-      await rbac.createNamespacedRole({ namespace: RBAC_NAMESPACE, body: { metadata: { name }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs }] } });
+      await rbac.createNamespacedRole({
+        namespace: RBAC_NAMESPACE,
+        body: { metadata: { name }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs }] },
+      });
       await rbac.createNamespacedRoleBinding({
         namespace: RBAC_NAMESPACE,
-        body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'limited' }] },
+        body: {
+          metadata: { name },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'limited' }],
+        },
       });
     };
     const limited = target({ context: 'limited', namespace: RBAC_NAMESPACE });
     /** RBAC changes reach the authorizer through an informer: retry while the old answer is still given. */
-    const untilRbacPropagates = async <T>(fn: () => Promise<T>, stillOld: (err: ApplicationFailure) => boolean): Promise<T> => {
+    const untilRbacPropagates = async <T>(
+      fn: () => Promise<T>,
+      stillOld: (err: ApplicationFailure) => boolean,
+    ): Promise<T> => {
       const deadline = Date.now() + 10_000;
       for (;;) {
         try {
@@ -345,25 +461,40 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
 
     await bind('release-promote-read', ['get']);
     await assert.rejects(
-      untilRbacPropagates(() => limited.deploy('v1.1.0', () => undefined), (f) => / may not get /.test(f.message)),
+      untilRbacPropagates(
+        () => limited.deploy('v1.1.0', () => undefined),
+        (f) => / may not get /.test(f.message),
+      ),
       (err) => {
         const f = failure(err);
         assert.equal(f.type, 'Forbidden');
-        assert.match(f.message, /^forbidden: user "limited" may not patch deployments\.apps in namespace agentaskit-rbac/);
+        assert.match(
+          f.message,
+          /^forbidden: user "limited" may not patch deployments\.apps in namespace agentaskit-rbac/,
+        );
         return true;
       },
     );
 
     // The verbs the shipped manifest grants, so the manifest cannot drift from what the target calls.
-    const manifest = parseAllDocuments(readFileSync(join(__dirname, '..', '..', 'deploy', 'kubernetes', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; rules?: Array<{ verbs: string[] }> });
+    const manifest = parseAllDocuments(
+      readFileSync(join(__dirname, '..', '..', 'deploy', 'kubernetes', 'rbac.yaml'), 'utf8'),
+    ).map((d) => d.toJS() as { kind: string; rules?: Array<{ resources: string[]; verbs: string[] }> });
     const roles = manifest.filter((d) => d.kind === 'Role');
-    assert.ok(roles.length > 0 && roles.every((r) => r.rules?.length === 1));
-    await bind('release-promote', roles[0]!.rules![0]!.verbs);
-    const health = await untilRbacPropagates(() => limited.deploy('v1.1.0', () => undefined), (f) => / may not patch /.test(f.message));
+    const deploymentRules = roles.map((r) => r.rules?.filter((rule) => rule.resources.includes('deployments')) ?? []);
+    assert.ok(roles.length > 0 && deploymentRules.every((rules) => rules.length === 1));
+    await bind('release-promote', deploymentRules[0]![0]!.verbs);
+    const health = await untilRbacPropagates(
+      () => limited.deploy('v1.1.0', () => undefined),
+      (f) => / may not patch /.test(f.message),
+    );
     assert.ok(health.every((h) => h.healthy && h.version === 'v1.1.0'));
     await limited.deployCanary('v1.2.0', 10, () => undefined);
     await limited.deployCanary('v1.2.0', 50, () => undefined); // update
-    assert.deepEqual((await limited.health('canary')).map((h) => h.version), ['v1.2.0', 'v1.2.0', 'v1.2.0']);
+    assert.deepEqual(
+      (await limited.health('canary')).map((h) => h.version),
+      ['v1.2.0', 'v1.2.0', 'v1.2.0'],
+    );
     await limited.removeCanary(() => undefined);
     assert.deepEqual(await names(RBAC_NAMESPACE), ['api-gateway', 'orchestrator', 'workers']);
   });
@@ -377,23 +508,39 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'gone', cluster: { server: url, 'certificate-authority-data': Buffer.from(server.caPem).toString('base64') } }],
+        clusters: [
+          {
+            name: 'gone',
+            cluster: { server: url, 'certificate-authority-data': Buffer.from(server.caPem).toString('base64') },
+          },
+        ],
         users: [{ name: 'admin', user: { token: server.token } }],
         contexts: [{ name: 'gone', context: { cluster: 'gone', user: 'admin' } }],
         'current-context': 'gone',
       }),
     );
-    await assert.rejects(target({ kubeconfig }).deploy('v1.1.0', () => undefined), (err) => {
-      const f = failure(err);
-      assert.equal(f.nonRetryable, false, 'Temporal retries it');
-      assert.equal(f.type, 'KubernetesUnreachable');
-      assert.ok(f.message.startsWith(`cannot reach the Kubernetes API server at ${url} to get deployment api-gateway in namespace agentaskit-production: `), f.message);
-      assert.match(f.message, /ECONNREFUSED/);
-      return true;
-    });
+    await assert.rejects(
+      target({ kubeconfig }).deploy('v1.1.0', () => undefined),
+      (err) => {
+        const f = failure(err);
+        assert.equal(f.nonRetryable, false, 'Temporal retries it');
+        assert.equal(f.type, 'KubernetesUnreachable');
+        assert.ok(
+          f.message.startsWith(
+            `cannot reach the Kubernetes API server at ${url} to get deployment api-gateway in namespace agentaskit-production: `,
+          ),
+          f.message,
+        );
+        assert.match(f.message, /ECONNREFUSED/);
+        return true;
+      },
+    );
   });
 
   void test('the fake controller saw no errors', () => {
-    assert.deepEqual(controller.errors.map((e) => e.message), []);
+    assert.deepEqual(
+      controller.errors.map((e) => e.message),
+      [],
+    );
   });
 });

@@ -11,11 +11,27 @@ import { metricsSchema } from '../../src/config/integrations-schema';
 import { judgeCanary } from '../../src/shared/canary-verdict';
 import type { CanaryThresholds } from '../../src/shared/policy';
 import type { MetricSample, ServiceHealth } from '../../src/shared/release';
-import { EVALUATION_TIME, MEASURED_SERVICES, startPrometheus, type RunningPrometheus, type Scenario } from '../helpers/prometheus';
+import {
+  EVALUATION_TIME,
+  MEASURED_SERVICES,
+  startPrometheus,
+  type RunningPrometheus,
+  type Scenario,
+} from '../helpers/prometheus';
 
 // The seed's thresholds (the config defaults).
-const THRESHOLDS: CanaryThresholds = { maxErrorRateIncreasePp: 1, maxP99IncreasePct: 10, minAvailabilityPct: 99.9, minRequestCount: 100 };
-const HEALTHY: ServiceHealth[] = MEASURED_SERVICES.map((service) => ({ service, healthy: true, version: '1.2.3', detail: 'ready' }));
+const THRESHOLDS: CanaryThresholds = {
+  maxErrorRateIncreasePp: 1,
+  maxP99IncreasePct: 10,
+  minAvailabilityPct: 99.9,
+  minRequestCount: 100,
+};
+const HEALTHY: ServiceHealth[] = MEASURED_SERVICES.map((service) => ({
+  service,
+  healthy: true,
+  version: '1.2.3',
+  detail: 'ready',
+}));
 
 function config(input: Record<string, unknown>): PrometheusConfig {
   const parsed = metricsSchema.parse({ provider: 'prometheus', ...input });
@@ -24,7 +40,10 @@ function config(input: Record<string, unknown>): PrometheusConfig {
 }
 
 function metricsFor(baseUrl: string, scenario: string, extra: Record<string, unknown> = {}): PrometheusMetrics {
-  return new PrometheusMetrics(config({ baseUrl, ...extra }), { environment: scenario, evaluationTime: () => EVALUATION_TIME });
+  return new PrometheusMetrics(config({ baseUrl, ...extra }), {
+    environment: scenario,
+    evaluationTime: () => EVALUATION_TIME,
+  });
 }
 
 function assertNoError(sample: MetricSample): void {
@@ -48,13 +67,22 @@ void describe('PrometheusMetrics against a real Prometheus', () => {
     assertNoError(canary);
     // 20 steps of 15 s in the 5 m window; per step the stable track serves 1515.75 + 600.3 requests.
     assert.equal(baseline.requests, 42_321);
-    assert.ok(canary.requests !== null && canary.requests > 4_000 && canary.requests < 4_300, `canary requests ${canary.requests}`);
+    assert.ok(
+      canary.requests !== null && canary.requests > 4_000 && canary.requests < 4_300,
+      `canary requests ${canary.requests}`,
+    );
     assert.ok(canary.errorRatePct !== null && canary.errorRatePct < 0.1, `canary error rate ${canary.errorRatePct}`);
-    assert.ok(canary.availabilityPct !== null && canary.availabilityPct >= 99.9, `canary availability ${canary.availabilityPct}`);
+    assert.ok(
+      canary.availabilityPct !== null && canary.availabilityPct >= 99.9,
+      `canary availability ${canary.availabilityPct}`,
+    );
     // Availability is the share of non-5xx answers: the two add up to 100 when there is traffic.
     assert.ok(Math.abs(canary.availabilityPct + canary.errorRatePct - 100) < 1e-9);
     assert.ok(baseline.p99Ms !== null && Math.abs(baseline.p99Ms - 250) < 5, `baseline P99 ${baseline.p99Ms}`);
-    assert.ok(canary.p99Ms !== null && Math.abs(canary.p99Ms - baseline.p99Ms) / baseline.p99Ms < 0.02, `canary P99 ${canary.p99Ms}`);
+    assert.ok(
+      canary.p99Ms !== null && Math.abs(canary.p99Ms - baseline.p99Ms) / baseline.p99Ms < 0.02,
+      `canary P99 ${canary.p99Ms}`,
+    );
     // The unmeasured decoy service (50% errors on its canary) must not leak into the sums.
     const judgement = judgeCanary(baseline, canary, HEALTHY, THRESHOLDS);
     assert.equal(judgement.verdict, 'pass', judgement.reason);
@@ -64,7 +92,10 @@ void describe('PrometheusMetrics against a real Prometheus', () => {
     const { baseline, canary } = await sample('error-rate-regression');
     assertNoError(canary);
     assert.ok(baseline.errorRatePct !== null && canary.errorRatePct !== null);
-    assert.ok(canary.errorRatePct >= baseline.errorRatePct + 1, `canary ${canary.errorRatePct}% vs baseline ${baseline.errorRatePct}%`);
+    assert.ok(
+      canary.errorRatePct >= baseline.errorRatePct + 1,
+      `canary ${canary.errorRatePct}% vs baseline ${baseline.errorRatePct}%`,
+    );
     assert.ok(canary.availabilityPct !== null && canary.availabilityPct < 99.9);
     const judgement = judgeCanary(baseline, canary, HEALTHY, THRESHOLDS);
     assert.equal(judgement.verdict, 'rollback', judgement.reason);
@@ -87,7 +118,13 @@ void describe('PrometheusMetrics against a real Prometheus', () => {
   void test('no traffic: no canary series at all gives nulls (no data), never zeros; verdict inconclusive', async () => {
     const { baseline, canary } = await sample('no-traffic');
     assert.ok(baseline.requests !== null && baseline.requests > 0);
-    assert.deepEqual(canary, { requests: null, errorRatePct: null, p99Ms: null, availabilityPct: null, queryError: null });
+    assert.deepEqual(canary, {
+      requests: null,
+      errorRatePct: null,
+      p99Ms: null,
+      availabilityPct: null,
+      queryError: null,
+    });
     const judgement = judgeCanary(baseline, canary, HEALTHY, THRESHOLDS);
     assert.equal(judgement.verdict, 'inconclusive', judgement.reason);
     assert.match(judgement.reason, /no canary traffic data/);
@@ -111,7 +148,10 @@ void describe('PrometheusMetrics against a real Prometheus', () => {
   void test('custom query templates replace the defaults, with placeholders filled', async () => {
     const metrics = metricsFor(prometheus.baseUrl, 'healthy', {
       window: '1m',
-      queries: { requests: 'sum(increase(http_requests_total{service=~"{service}",track="{track}",environment="{environment}",code="200"}[{window}]))' },
+      queries: {
+        requests:
+          'sum(increase(http_requests_total{service=~"{service}",track="{track}",environment="{environment}",code="200"}[{window}]))',
+      },
     });
     const { baseline } = await metrics.sample(['api-gateway']);
     assert.equal(baseline.requests, 4 * 1500); // 4 steps of 15 s in 1 m
@@ -119,7 +159,9 @@ void describe('PrometheusMetrics against a real Prometheus', () => {
   });
 
   void test('a query Prometheus rejects, or one returning several series, marks the measurement failed', async () => {
-    const broken = metricsFor(prometheus.baseUrl, 'healthy', { queries: { p99Ms: 'sum(rate(http_requests_total{{selector}}[{window}]' } });
+    const broken = metricsFor(prometheus.baseUrl, 'healthy', {
+      queries: { p99Ms: 'sum(rate(http_requests_total{{selector}}[{window}]' },
+    });
     const { baseline, canary } = await broken.sample(MEASURED_SERVICES);
     assert.match(canary.queryError ?? '', /canary p99Ms query failed in Prometheus \(bad_data\): .*parse error/);
     assert.ok(canary.requests !== null, 'the other queries are still measured');
@@ -127,9 +169,14 @@ void describe('PrometheusMetrics against a real Prometheus', () => {
     assert.equal(judgement.verdict, 'inconclusive');
     assert.match(judgement.reason, /^canary metrics query failed: /);
 
-    const perService = metricsFor(prometheus.baseUrl, 'healthy', { queries: { requests: 'sum by (service) (increase(http_requests_total{{selector}}[{window}]))' } });
+    const perService = metricsFor(prometheus.baseUrl, 'healthy', {
+      queries: { requests: 'sum by (service) (increase(http_requests_total{{selector}}[{window}]))' },
+    });
     const result = await perService.sample(MEASURED_SERVICES);
-    assert.match(result.baseline.queryError ?? '', /stable requests query returned 2 series; it must return one number/);
+    assert.match(
+      result.baseline.queryError ?? '',
+      /stable requests query returned 2 series; it must return one number/,
+    );
     assert.equal(result.baseline.requests, null);
   });
 });
@@ -154,10 +201,12 @@ void describe('PrometheusMetrics error edges', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const answer = (status: number, body: string, type = 'application/json') => (_req: IncomingMessage, res: ServerResponse) => {
-    res.writeHead(status, { 'content-type': type });
-    res.end(body);
-  };
+  const answer =
+    (status: number, body: string, type = 'application/json') =>
+    (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    };
 
   async function failure(metrics: PrometheusMetrics): Promise<Error> {
     const err = await metrics.sample(MEASURED_SERVICES).then(
@@ -176,7 +225,10 @@ void describe('PrometheusMetrics error edges', () => {
   }
 
   function assertRetryable(err: Error, message: RegExp): void {
-    assert.ok(!(err instanceof ApplicationFailure && err.nonRetryable), `expected a retryable error, got non-retryable ${err.message}`);
+    assert.ok(
+      !(err instanceof ApplicationFailure && err.nonRetryable),
+      `expected a retryable error, got non-retryable ${err.message}`,
+    );
     assert.match(err.message, message);
   }
 
@@ -189,7 +241,10 @@ void describe('PrometheusMetrics error edges', () => {
       });
     });
     const err = await failure(metricsFor(`http://127.0.0.1:${closed}`, 'healthy'));
-    assertRetryable(err, new RegExp(`Prometheus at http://127.0.0.1:${closed} could not be queried for .*ECONNREFUSED`));
+    assertRetryable(
+      err,
+      new RegExp(`Prometheus at http://127.0.0.1:${closed} could not be queried for .*ECONNREFUSED`),
+    );
   });
 
   void test('a Prometheus that does not answer within the timeout is a retryable error', async () => {
@@ -201,15 +256,33 @@ void describe('PrometheusMetrics error edges', () => {
   void test('a body that is not JSON is a non-retryable MalformedMetricsResponse quoting it', async () => {
     respond = answer(200, '<html>Welcome to nginx</html>', 'text/html');
     const err = await failure(metricsFor(baseUrl, 'healthy'));
-    assertNonRetryable(err, 'MalformedMetricsResponse', /answered the (stable|canary) \w+ query with HTTP 200 and a body that is not JSON: <html>Welcome to nginx<\/html>/);
+    assertNonRetryable(
+      err,
+      'MalformedMetricsResponse',
+      /answered the (stable|canary) \w+ query with HTTP 200 and a body that is not JSON: <html>Welcome to nginx<\/html>/,
+    );
   });
 
   void test('JSON that is not a query result, or a value that is not a number, is a MalformedMetricsResponse', async () => {
-    respond = answer(200, JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ value: 'oops' }] } }));
-    assertNonRetryable(await failure(metricsFor(baseUrl, 'healthy')), 'MalformedMetricsResponse', /JSON that is not a Prometheus query result/);
+    respond = answer(
+      200,
+      JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ value: 'oops' }] } }),
+    );
+    assertNonRetryable(
+      await failure(metricsFor(baseUrl, 'healthy')),
+      'MalformedMetricsResponse',
+      /JSON that is not a Prometheus query result/,
+    );
 
-    respond = answer(200, JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [1759665600, 'twelve'] } }));
-    assertNonRetryable(await failure(metricsFor(baseUrl, 'healthy')), 'MalformedMetricsResponse', /the value "twelve", which is not a number/);
+    respond = answer(
+      200,
+      JSON.stringify({ status: 'success', data: { resultType: 'scalar', result: [1759665600, 'twelve'] } }),
+    );
+    assertNonRetryable(
+      await failure(metricsFor(baseUrl, 'healthy')),
+      'MalformedMetricsResponse',
+      /the value "twelve", which is not a number/,
+    );
   });
 
   void test('a proxy 502 is retryable; an unavailable Prometheus (503) is retryable', async () => {
@@ -217,11 +290,17 @@ void describe('PrometheusMetrics error edges', () => {
     assertRetryable(await failure(metricsFor(baseUrl, 'healthy')), /HTTP 502 and a body that is not JSON/);
 
     respond = answer(503, JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'TSDB not ready' }));
-    assertRetryable(await failure(metricsFor(baseUrl, 'healthy')), /failed the .* query \(HTTP 503, unavailable\): TSDB not ready/);
+    assertRetryable(
+      await failure(metricsFor(baseUrl, 'healthy')),
+      /failed the .* query \(HTTP 503, unavailable\): TSDB not ready/,
+    );
   });
 
   void test('a query timeout inside Prometheus marks the measurement failed rather than throwing', async () => {
-    respond = answer(503, JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }));
+    respond = answer(
+      503,
+      JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }),
+    );
     const { baseline, canary } = await metricsFor(baseUrl, 'healthy').sample(MEASURED_SERVICES);
     assert.match(canary.queryError ?? '', /query failed in Prometheus \(timeout\): query timed out/);
     assert.notEqual(baseline.queryError, null);
@@ -233,7 +312,11 @@ void describe('PrometheusMetrics error edges', () => {
     try {
       respond = answer(401, 'unauthorized', 'text/plain');
       const err = await failure(metricsFor(baseUrl, 'healthy', { authHeaderEnv: 'TEST_PROM_AUTH' }));
-      assertNonRetryable(err, 'PrometheusAuthError', /refused the .* query \(HTTP 401\): check the credentials \(the Authorization header in TEST_PROM_AUTH/);
+      assertNonRetryable(
+        err,
+        'PrometheusAuthError',
+        /refused the .* query \(HTTP 401\): check the credentials \(the Authorization header in TEST_PROM_AUTH/,
+      );
       assert.equal(lastAuthorization, token);
       assert.ok(!err.message.includes('s3cret') && !(err.stack ?? '').includes('s3cret'));
     } finally {
@@ -262,6 +345,11 @@ void describe('PrometheusMetrics error edges', () => {
       assert.equal(url.searchParams.get('time'), String(EVALUATION_TIME.getTime() / 1000) + '.000');
     }
     const queries = seen.map((u) => u.searchParams.get('query') ?? '');
-    assert.ok(queries.includes('sum(increase(http_requests_total{service=~"api-gateway|workers",track="canary",environment="production"}[5m]))'), queries.join('\n'));
+    assert.ok(
+      queries.includes(
+        'sum(increase(http_requests_total{service=~"api-gateway|workers",track="canary",environment="production"}[5m]))',
+      ),
+      queries.join('\n'),
+    );
   });
 });

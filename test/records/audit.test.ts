@@ -68,7 +68,10 @@ function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
 }
 
 /** Temporal's activity retry, reduced to what matters here: call again until an attempt succeeds. */
-async function retried<T>(attempt: (n: number) => Promise<T>, maxAttempts = 3): Promise<{ value: T; attempts: number }> {
+async function retried<T>(
+  attempt: (n: number) => Promise<T>,
+  maxAttempts = 3,
+): Promise<{ value: T; attempts: number }> {
   for (let n = 1; ; n++) {
     try {
       return { value: await attempt(n), attempts: n };
@@ -114,7 +117,15 @@ test(
     // The crashed writer got half of the second entry out, without its newline.
     const full = `${JSON.stringify(second)}\n`;
     appendFileSync(path, full.slice(0, Math.floor(full.length / 2)));
-    assert.throws(() => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown), SyntaxError, 'the file is torn');
+    assert.throws(
+      () =>
+        readFileSync(path, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as unknown),
+      SyntaxError,
+      'the file is torn',
+    );
 
     // The activity is retried: the same entry is appended again, after the torn line is cut.
     assert.deepEqual(await appendAuditEntry(dir, second), { written: true });
@@ -138,13 +149,18 @@ test(
     const path = join(dir, 'v1.2.3.jsonl');
     writeFileSync(path, '{"key":"release-v1.2.3/run-1/1","seq":1,"vers');
     await appendAuditEntry(dir, entry('release-v1.2.3/run-1/1'));
-    assert.deepEqual(lines(path).map((e) => e.key), ['release-v1.2.3/run-1/1']);
+    assert.deepEqual(
+      lines(path).map((e) => e.key),
+      ['release-v1.2.3/run-1/1'],
+    );
   }),
 );
 
 function runChild(script: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
@@ -176,7 +192,9 @@ test(
     const PROMISES = 20;
     await Promise.all([
       ...Array.from({ length: PROCESSES }, (_, p) => runChild(script, [auditDir, `proc-${p}`, String(PER_PROCESS)])),
-      ...Array.from({ length: PROMISES }, (_, i) => appendAuditEntry(auditDir, entry(`promise-${i}/run/1`, { reason: `promise ${i}` }))),
+      ...Array.from({ length: PROMISES }, (_, i) =>
+        appendAuditEntry(auditDir, entry(`promise-${i}/run/1`, { reason: `promise ${i}` })),
+      ),
       // The same key from several promises at once (an activity running twice): one entry.
       ...Array.from({ length: 5 }, () => appendAuditEntry(auditDir, entry('duplicate/run/1'))),
     ]);
@@ -186,7 +204,11 @@ test(
     assert.equal(file.length, PROCESSES * PER_PROCESS + PROMISES + 1);
     for (let p = 0; p < PROCESSES; p++) {
       const own = file.filter((e) => e.workflow_id === `proc-${p}`).map((e) => e.seq);
-      assert.deepEqual(own, Array.from({ length: PER_PROCESS }, (_, i) => i + 1), `every entry of proc-${p}, in its order`);
+      assert.deepEqual(
+        own,
+        Array.from({ length: PER_PROCESS }, (_, i) => i + 1),
+        `every entry of proc-${p}, in its order`,
+      );
     }
     assert.equal(existsSync(join(auditDir, 'v1.2.3.jsonl.lock')), false, 'the lock was released');
   }),
@@ -224,26 +246,35 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
     await env?.teardown();
   });
 
-
   const auditPath = (h: Harness, version: string) => join(h.dir, 'audit', `${version}.jsonl`);
 
   async function waitForAction(h: Harness, version: string, action: string): Promise<void> {
-    await eventually(`a ${action} entry in the audit trail of ${version}`, () => existsSync(auditPath(h, version)) && lines(auditPath(h, version)).some((e) => e.action === action));
+    await eventually(
+      `a ${action} entry in the audit trail of ${version}`,
+      () => existsSync(auditPath(h, version)) && lines(auditPath(h, version)).some((e) => e.action === action),
+    );
   }
 
   /** Start, soak, then approve once the approval was requested (so the order is deterministic). */
-  async function releaseApprovedAfterSoak(h: Harness, version: string): Promise<{ handle: WorkflowHandle; result: ReleaseResult }> {
+  async function releaseApprovedAfterSoak(
+    h: Harness,
+    version: string,
+  ): Promise<{ handle: WorkflowHandle; result: ReleaseResult }> {
     const handle = await h.start({ version });
     await h.waitForStage(handle, 'STAGING_SOAK');
     await env.sleep('130m');
     await h.waitForStage(handle, 'AWAITING_APPROVAL');
     await waitForAction(h, version, 'approval_request');
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-    return { handle, result: (await handle.result()) };
+    return { handle, result: await handle.result() };
   }
 
   function checkCommon(file: AuditEntry[], workflowId: string, kind: AuditEntry['kind'], ciRunId: string | null): void {
-    assert.deepEqual(file.map((e) => e.seq), Array.from({ length: file.length }, (_, i) => i + 1), 'seq 1..n, nothing missing or repeated');
+    assert.deepEqual(
+      file.map((e) => e.seq),
+      Array.from({ length: file.length }, (_, i) => i + 1),
+      'seq 1..n, nothing missing or repeated',
+    );
     assert.equal(new Set(file.map((e) => e.key)).size, file.length, 'unique idempotency keys');
     const runIds = new Set(file.map((e) => e.run_id));
     assert.equal(runIds.size, 1, 'one run');
@@ -257,7 +288,11 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
       assert.ok(e.reason.length > 0, 'every entry says why');
     }
     const times = file.map((e) => Date.parse(e.timestamp));
-    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'in time order');
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => a - b),
+      'in time order',
+    );
   }
 
   test('a full release: start, gates, staging, soak, approval, canary, production', async () => {
@@ -278,15 +313,18 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
       assert.match(intoCanary.reason, /deploying v1\.2\.3 as a 10% canary in production/);
       // Field for field the seed's example: version, timestamp, action, from_stage, to_stage, approved_by, ci_run_id, commit_sha.
       const { version, timestamp, action, from_stage, to_stage, approved_by, ci_run_id, commit_sha } = intoCanary;
-      assert.deepEqual({ version, action, from_stage, to_stage, approved_by, ci_run_id, commit_sha }, {
-        version: 'v1.2.3',
-        action: 'promote',
-        from_stage: 'staging',
-        to_stage: 'canary',
-        approved_by: '@alice',
-        ci_run_id: '12345',
-        commit_sha: 'abc1234def5678',
-      });
+      assert.deepEqual(
+        { version, action, from_stage, to_stage, approved_by, ci_run_id, commit_sha },
+        {
+          version: 'v1.2.3',
+          action: 'promote',
+          from_stage: 'staging',
+          to_stage: 'canary',
+          approved_by: '@alice',
+          ci_run_id: '12345',
+          commit_sha: 'abc1234def5678',
+        },
+      );
       assert.match(timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     });
   });
@@ -305,18 +343,27 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
       const breach = 'error rate 2.4% vs baseline 0.3%: +2.1 pp ≥ 1 pp';
       const rollback = file.find((e) => e.action === 'rollback')!;
       assert.equal(rollback.reason, breach);
-      assert.deepEqual([rollback.from_version, rollback.to_version], ['v1.3.0', 'v1.0.0'], 'the versions in fields of their own');
+      assert.deepEqual(
+        [rollback.from_version, rollback.to_version],
+        ['v1.3.0', 'v1.0.0'],
+        'the versions in fields of their own',
+      );
       assert.equal(file.find((e) => e.action === 'finish')!.reason, `${breach}; v1.0.0 still serves production`);
     });
   });
 
   test('a hotfix: no staging, two approvals, canary, production', async () => {
     await withHarness(env, { scenario: 'healthy' }, async (h) => {
-      const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.4', ciRunId: null });
+      const handle = await h.start({
+        kind: 'hotfix',
+        hotfixApprovers: ['@alice', '@bob'],
+        version: 'v1.2.4',
+        ciRunId: null,
+      });
       await waitForAction(h, 'v1.2.4', 'approval_request');
       await handle.executeUpdate(approveUpdate, { args: [{ approver: '@bob', channel: 'slack' }] });
       await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-      const result = (await handle.result());
+      const result = await handle.result();
       assert.equal(result.outcome, 'PROMOTED', result.reason);
       const file = lines(auditPath(h, 'v1.2.4'));
       assert.deepEqual(file.map(actionLine), [
@@ -332,8 +379,14 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
         'finish production→production (PROMOTED)',
       ]);
       checkCommon(file, 'hotfix-v1.2.4', 'hotfix', null);
-      assert.deepEqual(file.filter((e) => e.action === 'hotfix_approve').map((e) => e.channel), ['slack', 'cli']);
-      assert.match(file.find((e) => e.action === 'approval_request')!.reason, /hotfix v1\.2\.4 asks @alice and @bob to approve \(staging is skipped\)/);
+      assert.deepEqual(
+        file.filter((e) => e.action === 'hotfix_approve').map((e) => e.channel),
+        ['slack', 'cli'],
+      );
+      assert.match(
+        file.find((e) => e.action === 'approval_request')!.reason,
+        /hotfix v1\.2\.4 asks @alice and @bob to approve \(staging is skipped\)/,
+      );
       assert.match(file.filter((e) => e.action === 'hotfix_approve')[1]!.reason, /2 of 2 approvals \(@bob, @alice\)/);
     });
   });
@@ -344,7 +397,17 @@ test(
   withDir(async (dir) => {
     await appendAuditEntry(dir, entry('release-v1.2.3/run-1/1'));
     const rollback = (key: string, from: string, to: string) =>
-      entry(key, { kind: 'rollback', version: to, from_stage: 'production', to_stage: 'production', from_version: from, to_version: to, action: 'rollback', workflow_id: key.split('/')[0]!, reason: `manual rollback of production from ${from} to ${to}` });
+      entry(key, {
+        kind: 'rollback',
+        version: to,
+        from_stage: 'production',
+        to_stage: 'production',
+        from_version: from,
+        to_version: to,
+        action: 'rollback',
+        workflow_id: key.split('/')[0]!,
+        reason: `manual rollback of production from ${from} to ${to}`,
+      });
     await appendAuditEntry(dir, rollback('rollback-production-1/run-1/2', 'v1.2.3', 'v1.2.2'));
     await appendAuditEntry(dir, rollback('rollback-production-2/run-1/3', 'v1.2.30', 'v1.2.2'));
     await appendAuditEntry(dir, rollback('rollback-production-3/run-1/4', 'v1.2.4', 'v1.2.3'));
@@ -362,16 +425,33 @@ test(
 test(
   "the policy's audit trail: one line per change of digest, however many workers start with it",
   withDir(async (dir) => {
-    const base = { timestamp: '2025-10-05T12:00:00.000Z', changed_by: '@alice', reference: 'PR 42', config_file: '/etc/release-promote.yaml' };
+    const base = {
+      timestamp: '2025-10-05T12:00:00.000Z',
+      changed_by: '@alice',
+      reference: 'PR 42',
+      config_file: '/etc/release-promote.yaml',
+    };
     // Four workers start at once with the same rules: one line between them.
-    const results = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((worker) => recordPolicyInForce(dir, { ...base, digest: 'sha256:aaa', worker })));
+    const results = await Promise.all(
+      ['w1', 'w2', 'w3', 'w4'].map((worker) => recordPolicyInForce(dir, { ...base, digest: 'sha256:aaa', worker })),
+    );
     assert.equal(results.filter((r) => r !== null).length, 1);
-    assert.equal(await recordPolicyInForce(dir, { ...base, digest: 'sha256:aaa', worker: 'w5' }), null, 'a restart with the same rules');
+    assert.equal(
+      await recordPolicyInForce(dir, { ...base, digest: 'sha256:aaa', worker: 'w5' }),
+      null,
+      'a restart with the same rules',
+    );
     const changed = await recordPolicyInForce(dir, { ...base, digest: 'sha256:bbb', changed_by: '@bob', worker: 'w1' });
-    assert.deepEqual([changed?.digest, changed?.previous_digest, changed?.changed_by], ['sha256:bbb', 'sha256:aaa', '@bob']);
-    assert.deepEqual(readPolicyLog(dir).map((e) => [e.digest, e.previous_digest]), [
-      ['sha256:aaa', null],
-      ['sha256:bbb', 'sha256:aaa'],
-    ]);
+    assert.deepEqual(
+      [changed?.digest, changed?.previous_digest, changed?.changed_by],
+      ['sha256:bbb', 'sha256:aaa', '@bob'],
+    );
+    assert.deepEqual(
+      readPolicyLog(dir).map((e) => [e.digest, e.previous_digest]),
+      [
+        ['sha256:aaa', null],
+        ['sha256:bbb', 'sha256:aaa'],
+      ],
+    );
   }),
 );

@@ -53,7 +53,8 @@ interface Evidence {
 
 function readEvidence(h: Harness, version: string): Evidence {
   const dir = join(h.dir, 'evidence', version);
-  for (const f of ['promotion.log', 'metrics.json', 'approval.json']) assert.ok(existsSync(join(dir, f)), `${version}/${f} exists`);
+  for (const f of ['promotion.log', 'metrics.json', 'approval.json'])
+    assert.ok(existsSync(join(dir, f)), `${version}/${f} exists`);
   return {
     log: readFileSync(join(dir, 'promotion.log'), 'utf8').split('\n'),
     metrics: JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as MetricsJson,
@@ -99,7 +100,10 @@ function checkEvaluations(evidence: Evidence, status: ReleaseStatus, expectedCou
     assert.ok(e.reason.length > 0, `evaluation ${i + 1} has a reason`);
     assert.equal(e.baseline.requests, 6000);
     assert.equal(e.health.length, 3);
-    assert.deepEqual(e.checks.map((c) => c.check), ['health', 'error-rate', 'availability', 'p99-latency']);
+    assert.deepEqual(
+      e.checks.map((c) => c.check),
+      ['health', 'error-rate', 'availability', 'p99-latency'],
+    );
     if (i > 0) assert.ok(e.canaryElapsedMs > metrics.evaluations[i - 1]!.canaryElapsedMs, 'in order');
   });
   const lines = section(log, 'Canary evaluations');
@@ -118,12 +122,13 @@ function checkApproval(a: ApprovalRecord, approver: string, channel: string, sub
   assert.match(a.at, ISO);
 }
 
-
 async function promote(h: Harness, version: string): Promise<{ result: ReleaseResult; status: ReleaseStatus }> {
   const handle = await h.start({ version });
   await h.waitForStage(handle, 'STAGING_SOAK');
-  await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'slack', note: 'load test numbers look fine' }] });
-  const result = (await handle.result());
+  await handle.executeUpdate(approveUpdate, {
+    args: [{ approver: '@alice', channel: 'slack', note: 'load test numbers look fine' }],
+  });
+  const result = await handle.result();
   return { result, status: await h.status(handle) };
 }
 
@@ -143,14 +148,25 @@ test('a promoted release: the timeline, 30 passing evaluations and the approval'
     const gates = section(evidence.log, 'Gates');
     assert.deepEqual(
       gates.map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
-      ['PASS ci-checks', 'PASS unit-coverage', 'PASS security-findings', 'PASS code-review', 'PASS e2e-tests', 'PASS load-tests', 'PASS security-scan'],
+      [
+        'PASS ci-checks',
+        'PASS unit-coverage',
+        'PASS security-findings',
+        'PASS code-review',
+        'PASS e2e-tests',
+        'PASS load-tests',
+        'PASS security-scan',
+      ],
     );
     assert.ok(gates.includes('PASS  unit-coverage      unit coverage 86.4% ≥ 80% required'));
 
     checkEvaluations(evidence, status, 30);
     assert.ok(evidence.metrics.evaluations.every((e) => e.verdict === 'pass' && e.reason === HEALTHY_REASON));
     assert.ok(evidence.metrics.canary.elapsedMs >= 30 * MINUTE);
-    assert.equal(evidence.log.some((l) => l.startsWith('## Rollback')), false);
+    assert.equal(
+      evidence.log.some((l) => l.startsWith('## Rollback')),
+      false,
+    );
 
     const { approval } = evidence;
     assert.equal(approval.kind, 'standard');
@@ -160,7 +176,10 @@ test('a promoted release: the timeline, 30 passing evaluations and the approval'
     checkApproval(approval.approvals[0]!, '@alice', 'slack', 'canary');
     assert.equal(approval.approvals[0]!.note, 'load test numbers look fine');
     assert.equal(approval.rejection, null);
-    assert.ok(Date.parse(approval.approvals[0]!.at) < Date.parse(evidence.metrics.canary.startedAt), 'approved before the canary started');
+    assert.ok(
+      Date.parse(approval.approvals[0]!.at) < Date.parse(evidence.metrics.canary.startedAt),
+      'approved before the canary started',
+    );
   });
 });
 
@@ -180,13 +199,22 @@ test('an automatic rollback: the breaching evaluation with its verdict and reaso
     assert.equal(breach.verdict, 'rollback');
     assert.equal(breach.reason, BREACH);
     assert.equal(breach.canary.errorRatePct, 2.4);
-    assert.deepEqual(breach.checks.find((c) => c.check === 'error-rate'), { check: 'error-rate', outcome: 'breach', reason: BREACH });
+    assert.deepEqual(
+      breach.checks.find((c) => c.check === 'error-rate'),
+      { check: 'error-rate', outcome: 'breach', reason: BREACH },
+    );
 
     const rollback = section(evidence.log, 'Rollback');
-    assert.equal(evidence.log.find((l) => l.startsWith('## Rollback')), `## Rollback: ${BREACH}`);
+    assert.equal(
+      evidence.log.find((l) => l.startsWith('## Rollback')),
+      `## Rollback: ${BREACH}`,
+    );
     assert.equal(rollback.length, 2);
     assert.match(rollback[0]!, /^\S+Z {2}ok {4}remove the canary: canary removed from production$/);
-    assert.match(rollback[1]!, /ok {4}confirm the stable version still serves: ✓ api-gateway: v1\.0\.0 \(healthy\), ✓ orchestrator: v1\.0\.0 \(healthy\), ✓ workers: v1\.0\.0 \(healthy\)$/);
+    assert.match(
+      rollback[1]!,
+      /ok {4}confirm the stable version still serves: ✓ api-gateway: v1\.0\.0 \(healthy\), ✓ orchestrator: v1\.0\.0 \(healthy\), ✓ workers: v1\.0\.0 \(healthy\)$/,
+    );
 
     checkApproval(evidence.approval.approvals[0]!, '@alice', 'slack', 'canary');
   });
@@ -197,12 +225,15 @@ test('a hotfix: both approvals with approver, channel and time, the dev gates on
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.4' });
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@bob', channel: 'cli' }] });
     await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'slack' }] });
-    const result = (await handle.result());
+    const result = await handle.result();
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     const status = await h.status(handle);
     const evidence = readEvidence(h, 'v1.2.4');
 
-    assert.deepEqual(evidence.log.slice(0, 2), ['# Promotion log: v1.2.4 (hotfix)', `workflow: hotfix-v1.2.4   run: ${status.runId}`]);
+    assert.deepEqual(evidence.log.slice(0, 2), [
+      '# Promotion log: v1.2.4 (hotfix)',
+      `workflow: hotfix-v1.2.4   run: ${status.runId}`,
+    ]);
     checkTimeline(h, 'v1.2.4', evidence.log);
     assert.deepEqual(
       section(evidence.log, 'Gates').map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
@@ -233,7 +264,10 @@ test('evidence is written as the release goes: the evaluations while the canary 
     const status = await h.status(handle);
     assert.equal(status.stage, 'CANARY');
     const written = readEvidence(h, 'v1.2.7').metrics.evaluations.length;
-    assert.ok(written >= 5 && written <= status.canary.evaluations.length, `${written} of ${status.canary.evaluations.length} evaluations in metrics.json mid-canary`);
-    assert.equal(((await handle.result())).outcome, 'PROMOTED');
+    assert.ok(
+      written >= 5 && written <= status.canary.evaluations.length,
+      `${written} of ${status.canary.evaluations.length} evaluations in metrics.json mid-canary`,
+    );
+    assert.equal((await handle.result()).outcome, 'PROMOTED');
   });
 });

@@ -4,14 +4,28 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { activityDeps } from '../../src/activities/deps';
 import { exportVersionRecords, versionRecordsPath } from '../../src/records/version-records';
-import { environmentRecordsQuery, recordVersionUpdate, type EnvironmentRecords, type VersionRecord } from '../../src/shared/ledger';
+import {
+  environmentRecordsQuery,
+  recordVersionUpdate,
+  type EnvironmentRecords,
+  type VersionRecord,
+} from '../../src/shared/ledger';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
 import { createDevEnv } from '../helpers/temporal-env';
 import { createHarness, type Harness } from '../helpers/release-harness';
@@ -20,8 +34,21 @@ import { EnvironmentLedger, startOperation } from '../../src/workflow-api';
 const VERSION_RECORDS_MODULE = join(__dirname, '..', '..', 'src', 'records', 'version-records.ts');
 
 function records(revision: number, current: string, previous: string[] = []): EnvironmentRecords {
-  const record = (version: string): VersionRecord => ({ version, promotedBy: '@username', promotedAt: '2025-10-05T12:00:00.000Z', action: 'promote', workflowId: `release-${version}` });
-  return { environment: 'production', revision, current: record(current), previous: previous.map(record), lease: null, queue: [] };
+  const record = (version: string): VersionRecord => ({
+    version,
+    promotedBy: '@username',
+    promotedAt: '2025-10-05T12:00:00.000Z',
+    action: 'promote',
+    workflowId: `release-${version}`,
+  });
+  return {
+    environment: 'production',
+    revision,
+    current: record(current),
+    previous: previous.map(record),
+    lease: null,
+    queue: [],
+  };
 }
 
 /** The exported file, which must always be complete JSON. */
@@ -74,12 +101,25 @@ describe('the environment ledger under concurrent updates (dev server)', () => {
       // Nobody has started the ledger yet: every call races to start it, and to update it.
       const answers = await Promise.all([
         ...promoted.map((version, i) =>
-          asActivity(() => activities.recordVersion({ environment: 'production', record: { version, promotedBy: '@ci', promotedAt: at(i), action: 'promote', workflowId: `release-${version}` } })),
+          asActivity(() =>
+            activities.recordVersion({
+              environment: 'production',
+              record: {
+                version,
+                promotedBy: '@ci',
+                promotedAt: at(i),
+                action: 'promote',
+                workflowId: `release-${version}`,
+              },
+            }),
+          ),
         ),
         // Versions recorded by hand (the ledger update the manualVersionRecord workflow sends), at the same time.
         ...manual.map((version, i) =>
           h.client.workflow.executeUpdateWithStart(recordVersionUpdate, {
-            args: [{ version, promotedBy: '@username', promotedAt: at(PROMOTIONS + i), action: 'manual', workflowId: null }],
+            args: [
+              { version, promotedBy: '@username', promotedAt: at(PROMOTIONS + i), action: 'manual', workflowId: null },
+            ],
             startWorkflowOperation: startOperation(EnvironmentLedger, {
               workflowId: ledgerId,
               taskQueue,
@@ -91,7 +131,9 @@ describe('the environment ledger under concurrent updates (dev server)', () => {
       ]);
       const total = PROMOTIONS + MANUAL;
       // Every caller gets its own write back as the current version, even while others update.
-      [...promoted, ...manual].forEach((version, i) => assert.equal(answers[i]!.current?.version, version, `the answer to the update of ${version}`));
+      [...promoted, ...manual].forEach((version, i) =>
+        assert.equal(answers[i]!.current?.version, version, `the answer to the update of ${version}`),
+      );
 
       const ledger = h.client.workflow.getHandle(ledgerId);
       const state = await ledger.query(environmentRecordsQuery);
@@ -105,7 +147,8 @@ describe('the environment ledger under concurrent updates (dev server)', () => {
       // A retried activity (its first attempt's answer was lost) does not record the current version twice.
       const last = state.current!;
       const again = await asActivity(() => activities.recordVersion({ environment: 'production', record: last }));
-      if (last.workflowId !== null) assert.equal(again.revision, total, 'the retry of the current record is not a new revision');
+      if (last.workflowId !== null)
+        assert.equal(again.revision, total, 'the retry of the current record is not a new revision');
 
       // One ledger run took every update (no second run with a partial state).
       const history = await ledger.fetchHistory();
@@ -127,7 +170,13 @@ describe('the environment ledger under concurrent updates (dev server)', () => {
       const afterRestart = await asActivity(() =>
         activities.recordVersion({
           environment: 'production',
-          record: { version: 'v4.0.0', promotedBy: '@ci', promotedAt: at(total + 1), action: 'promote', workflowId: 'release-v4.0.0' },
+          record: {
+            version: 'v4.0.0',
+            promotedBy: '@ci',
+            promotedAt: at(total + 1),
+            action: 'promote',
+            workflowId: 'release-v4.0.0',
+          },
         }),
       );
       assert.equal(afterRestart.revision, finalState.revision + 1);
@@ -147,7 +196,12 @@ test(
     assert.equal(exported(dir).revision, 5);
     assert.equal(exported(dir).current?.version, 'v1.2.3');
     assert.equal(await exportVersionRecords(dir, records(6, 'v1.2.4', ['v1.2.3', 'v1.2.2'])), true);
-    assert.deepEqual(exported(dir), { environment: 'production', revision: 6, current: records(6, 'v1.2.4').current, previous: records(6, 'v1.2.4', ['v1.2.3', 'v1.2.2']).previous });
+    assert.deepEqual(exported(dir), {
+      environment: 'production',
+      revision: 6,
+      current: records(6, 'v1.2.4').current,
+      previous: records(6, 'v1.2.4', ['v1.2.3', 'v1.2.2']).previous,
+    });
     assert.equal('lease' in exported(dir), false, 'the export holds the version records only');
   }),
 );
@@ -157,12 +211,19 @@ test(
   withDir(async (dir) => {
     const revisions = Array.from({ length: 30 }, (_, i) => i + 1);
     // A fixed shuffle: the newest is neither first nor last.
-    const order = revisions.map((r) => ({ r, k: (r * 7919) % 31 })).sort((a, b) => a.k - b.k).map((x) => x.r);
+    const order = revisions
+      .map((r) => ({ r, k: (r * 7919) % 31 }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.r);
     const written = await Promise.all(order.map((r) => exportVersionRecords(dir, records(r, `v1.${r}.0`))));
     assert.ok(written.some(Boolean));
     assert.equal(exported(dir).revision, 30);
     assert.equal(exported(dir).current?.version, 'v1.30.0');
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')), [], 'no temporary or lock file left');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')),
+      [],
+      'no temporary or lock file left',
+    );
   }),
 );
 
@@ -172,7 +233,10 @@ test(
     await exportVersionRecords(dir, records(1, 'v1.2.2'));
     // What a writer killed after creating its temporary file leaves behind: half of a newer export.
     const half = JSON.stringify(records(2, 'v1.2.3', ['v1.2.2']), null, 2);
-    writeFileSync(join(dir, '.production.json.0b5e1c7a-dead-4bad-8bad-000000000000.tmp'), half.slice(0, half.length / 2));
+    writeFileSync(
+      join(dir, '.production.json.0b5e1c7a-dead-4bad-8bad-000000000000.tmp'),
+      half.slice(0, half.length / 2),
+    );
     assert.equal(exported(dir).revision, 1, 'readers still see the previous complete file');
     assert.equal(await exportVersionRecords(dir, records(2, 'v1.2.3', ['v1.2.2'])), true, 'the next export works');
     assert.equal(exported(dir).current?.version, 'v1.2.3');
@@ -208,7 +272,7 @@ test(
       let killed = false;
       while (!killed && Date.now() < deadline) {
         const tmp = readdirSync(dir).find((f) => f.startsWith('.production.json.') && f.endsWith('.tmp'));
-        const size = tmp ? statSync(join(dir, tmp), { throwIfNoEntry: false })?.size ?? 0 : 0;
+        const size = tmp ? (statSync(join(dir, tmp), { throwIfNoEntry: false })?.size ?? 0) : 0;
         if (size > 0) {
           child.kill('SIGKILL');
           killed = true;
@@ -228,8 +292,16 @@ test(
       }
       // Whatever the timing, readers see a complete file: the previous one or the complete new one.
       const now = exported(dir);
-      assert.ok(now.revision === 1 || (now.revision === 2 && now.previous.length === 250_000), `revision ${now.revision}`);
-      if (partialSize >= 0) assert.equal(readFileSync(versionRecordsPath(dir, 'production'), 'utf8'), before, 'the previous file, byte for byte');
+      assert.ok(
+        now.revision === 1 || (now.revision === 2 && now.previous.length === 250_000),
+        `revision ${now.revision}`,
+      );
+      if (partialSize >= 0)
+        assert.equal(
+          readFileSync(versionRecordsPath(dir, 'production'), 'utf8'),
+          before,
+          'the previous file, byte for byte',
+        );
       for (const f of readdirSync(dir).filter((f) => f.endsWith('.tmp'))) rmSync(join(dir, f));
       // The killed writer's lock stays until it is stale (30 s); age it instead of waiting.
       const lock = `${versionRecordsPath(dir, 'production')}.lock`;

@@ -44,27 +44,49 @@ void describe('release-promote slack-gateway', { timeout: 90_000 }, () => {
   });
 
   void it('--help exits 0 and explains where the settings come from', () => {
-    const run = spawnSync(process.execPath, [BIN, 'slack-gateway', '--help'], { cwd: dir, env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+    const run = spawnSync(process.execPath, [BIN, 'slack-gateway', '--help'], {
+      cwd: dir,
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(run.status, 0, run.stderr);
     // Unregistered, commander prints the program's help instead (and still exits 0).
-    assert.match(run.stdout, /Usage: release-promote slack-gateway/, 'slack-gateway is not registered: add registerSlackCommands(program, ctx) in src/client/cli.ts');
+    assert.match(
+      run.stdout,
+      /Usage: release-promote slack-gateway/,
+      'slack-gateway is not registered: add registerSlackCommands(program, ctx) in src/client/cli.ts',
+    );
     assert.match(run.stdout, /signingSecretEnv/);
     assert.match(run.stdout, /\/slack\/interactions/);
   });
 
   void it('without the signing secret: exits non-zero with one clear line naming the variable', () => {
     // Default config (no file in cwd): the variable is SLACK_SIGNING_SECRET.
-    const byDefault = spawnSync(process.execPath, [BIN, 'slack-gateway'], { cwd: dir, env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+    const byDefault = spawnSync(process.execPath, [BIN, 'slack-gateway'], {
+      cwd: dir,
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.notEqual(byDefault.status, 0);
     assert.equal(byDefault.stdout, '');
     const lines = byDefault.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 1, byDefault.stderr);
-    assert.match(lines[0] ?? '', /^release-promote: .*\$SLACK_SIGNING_SECRET \(slack\.signingSecretEnv\), which is not set/);
+    assert.match(
+      lines[0] ?? '',
+      /^release-promote: .*\$SLACK_SIGNING_SECRET \(slack\.signingSecretEnv\), which is not set/,
+    );
 
     // A config naming another variable, set but blank: that variable is named.
     const config = join(dir, 'named-secret.yaml');
     writeFileSync(config, `slack:\n  signingSecretEnv: ${SECRET_VAR}\n`);
-    const named = spawnSync(process.execPath, [BIN, '--config', config, 'slack-gateway'], { cwd: dir, env: cleanEnv({ [SECRET_VAR]: '  ' }), encoding: 'utf8', timeout: 30_000 });
+    const named = spawnSync(process.execPath, [BIN, '--config', config, 'slack-gateway'], {
+      cwd: dir,
+      env: cleanEnv({ [SECRET_VAR]: '  ' }),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.notEqual(named.status, 0);
     assert.equal(named.stderr.trimEnd().split('\n').length, 1, named.stderr);
     assert.match(named.stderr, new RegExp(`\\$${SECRET_VAR} \\(slack\\.signingSecretEnv\\)`));
@@ -82,17 +104,26 @@ void describe('release-promote slack-gateway', { timeout: 90_000 }, () => {
     void it('listens on slack.port, answers /healthz, and stops cleanly on SIGTERM', async () => {
       const port = await freePort();
       const config = join(dir, 'gateway.yaml');
-      writeFileSync(config, `slack:\n  port: ${port}\n  host: 127.0.0.1\n  signingSecretEnv: ${SECRET_VAR}\n  users:\n    U0ALICE: "@alice"\n`);
+      writeFileSync(
+        config,
+        `slack:\n  port: ${port}\n  host: 127.0.0.1\n  signingSecretEnv: ${SECRET_VAR}\n  users:\n    U0ALICE: "@alice"\n`,
+      );
       const child = spawn(process.execPath, [BIN, '--config', config, 'slack-gateway'], {
         cwd: dir,
-        env: cleanEnv({ [SECRET_VAR]: 'a-signing-secret-for-the-test', TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'default' }),
+        env: cleanEnv({
+          [SECRET_VAR]: 'a-signing-secret-for-the-test',
+          TEMPORAL_ADDRESS: env.address,
+          TEMPORAL_NAMESPACE: 'default',
+        }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
       try {
         await eventually(
           'the gateway to listen',

@@ -14,7 +14,13 @@ import { NOT_MAPPED } from '../../src/client/slack/replies';
 import { hotfixWorkflowId, releaseWorkflowId } from '../../src/shared/identifiers';
 import { statusQuery } from '../../src/shared/messages';
 import type { ReleaseStage, ReleaseStatus } from '../../src/shared/release';
-import { signSlackRequest, slashCommandBody, startFakeSlack, type FakeSlack, type ResponsePost } from '../helpers/fake-slack';
+import {
+  signSlackRequest,
+  slashCommandBody,
+  startFakeSlack,
+  type FakeSlack,
+  type ResponsePost,
+} from '../helpers/fake-slack';
 import { createDevEnv } from '../helpers/temporal-env';
 import type { StubReleaseInput, stubReleaseWorkflow } from './stub-release-workflow';
 import { eventually } from '../helpers/eventually';
@@ -52,7 +58,9 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
       slackApiBaseUrl: slack.apiBaseUrl,
       startRollback: (request) => {
         rollbacks.push(request);
-        return Promise.resolve(`rolling ${request.environment} back to ${request.version ?? 'its previous version'} (rollback-${request.environment}-1)`);
+        return Promise.resolve(
+          `rolling ${request.environment} back to ${request.version ?? 'its previous version'} (rollback-${request.environment}-1)`,
+        );
       },
       log: (line) => logs.push(line),
     });
@@ -68,7 +76,10 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
 
   // ---- helpers ----
 
-  async function startRelease(version: string, input: Partial<StubReleaseInput> = {}): Promise<WorkflowHandle<typeof stubReleaseWorkflow>> {
+  async function startRelease(
+    version: string,
+    input: Partial<StubReleaseInput> = {},
+  ): Promise<WorkflowHandle<typeof stubReleaseWorkflow>> {
     const kind = input.kind ?? 'standard';
     return env.client.workflow.start<typeof stubReleaseWorkflow>('stubReleaseWorkflow', {
       taskQueue: TASK_QUEUE,
@@ -85,8 +96,14 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     ms: number;
   }
 
-  async function post(path: string, body: string, opts: { ts?: number; secret?: string; headers?: Record<string, string>; unsigned?: boolean } = {}): Promise<Sent> {
-    const signature = opts.unsigned ? {} : signSlackRequest(opts.secret ?? SECRET, body, opts.ts ?? Math.floor(Date.now() / 1000));
+  async function post(
+    path: string,
+    body: string,
+    opts: { ts?: number; secret?: string; headers?: Record<string, string>; unsigned?: boolean } = {},
+  ): Promise<Sent> {
+    const signature = opts.unsigned
+      ? {}
+      : signSlackRequest(opts.secret ?? SECRET, body, opts.ts ?? Math.floor(Date.now() / 1000));
     const started = Date.now();
     const res = await fetch(`${gateway.url}${path}`, {
       method: 'POST',
@@ -97,7 +114,14 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
   }
 
   /** A block_actions payload as Slack sends it for a click on a release message's button. */
-  function click(opts: { user: string; action: NotificationAction; version: string; workflowId?: string; actionTs?: string; value?: string }): { body: string; responseId: string } {
+  function click(opts: {
+    user: string;
+    action: NotificationAction;
+    version: string;
+    workflowId?: string;
+    actionTs?: string;
+    value?: string;
+  }): { body: string; responseId: string } {
     const responseId = `r${++responseSeq}`;
     const workflowId = opts.workflowId ?? releaseWorkflowId(opts.version);
     const message = renderNotification({
@@ -143,7 +167,15 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
   /** A slash command's form body, as Slack sends it. */
   function command(user: string, text: string): { body: string; responseId: string } {
     const responseId = `r${++responseSeq}`;
-    return { body: slashCommandBody({ user, text, responseUrl: slack.responseUrl(responseId), triggerId: `trigger-${responseSeq}` }), responseId };
+    return {
+      body: slashCommandBody({
+        user,
+        text,
+        responseUrl: slack.responseUrl(responseId),
+        triggerId: `trigger-${responseSeq}`,
+      }),
+      responseId,
+    };
   }
 
   const responsesTo = (id: string): ResponsePost[] => slack.responses.filter((r) => r.id === id);
@@ -159,7 +191,7 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     assert.equal(await res.text(), 'ok');
   });
 
-  void it('turns an approver\'s signed click into an accepted approval, confirms it and rewrites the message', async () => {
+  void it("turns an approver's signed click into an accepted approval, confirms it and rewrites the message", async () => {
     const handle = await startRelease('v1.2.3');
     const { body, responseId } = click({ user: 'U0ALICE', action: 'approve', version: 'v1.2.3' });
     const sent = await post('/slack/interactions', body);
@@ -169,11 +201,17 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
 
     const [replaced, confirmation] = await slack.waitForResponses(responseId, 2);
     assert.equal(replaced?.body.replace_original, true);
-    assert.match(JSON.stringify(replaced?.body.blocks), /Approved\* by @alice \(<@U0ALICE>\) via Slack at <!date\^\d+\^/);
+    assert.match(
+      JSON.stringify(replaced?.body.blocks),
+      /Approved\* by @alice \(<@U0ALICE>\) via Slack at <!date\^\d+\^/,
+    );
     assert.equal(hasActionsBlock(replaced), false, 'a settled approval takes the buttons away');
     assert.equal(confirmation?.body.response_type, 'ephemeral');
     assert.equal(confirmation?.body.replace_original, false);
-    assert.equal(confirmation?.body.text, '✅ Approved v1.2.3: approved: 1 of 1 approval (@alice); the canary starts when every other condition holds (stage AWAITING_APPROVAL)');
+    assert.equal(
+      confirmation?.body.text,
+      '✅ Approved v1.2.3: approved: 1 of 1 approval (@alice); the canary starts when every other condition holds (stage AWAITING_APPROVAL)',
+    );
 
     const s = await status(handle);
     assert.deepEqual(
@@ -182,12 +220,14 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     );
   });
 
-  void it('shows a non-approver the validator\'s reason and leaves the release unchanged', async () => {
+  void it("shows a non-approver the validator's reason and leaves the release unchanged", async () => {
     const handle = await startRelease('v1.2.4');
     const { body, responseId } = click({ user: 'U0MALLORY', action: 'approve', version: 'v1.2.4' });
     assert.equal((await post('/slack/interactions', body)).status, 200);
     await gateway.idle();
-    assert.deepEqual(texts(responsesTo(responseId)), ['🚫 Not approved: @mallory does not hold RELEASE_APPROVER, the role needed to approve a canary promotion']);
+    assert.deepEqual(texts(responsesTo(responseId)), [
+      '🚫 Not approved: @mallory does not hold RELEASE_APPROVER, the role needed to approve a canary promotion',
+    ]);
     assert.equal(responsesTo(responseId)[0]?.body.response_type, 'ephemeral');
     const s = await status(handle);
     assert.deepEqual(s.approval.approvals, []);
@@ -199,7 +239,9 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     const { body, responseId } = click({ user: 'U0CAROL', action: 'approve', version: 'v1.2.9' });
     await post('/slack/interactions', body);
     await gateway.idle();
-    assert.deepEqual(texts(responsesTo(responseId)), ['🚫 Not approved: @carol started this release and may not approve it (separation of duties)']);
+    assert.deepEqual(texts(responsesTo(responseId)), [
+      '🚫 Not approved: @carol started this release and may not approve it (separation of duties)',
+    ]);
     assert.deepEqual((await status(handle)).approval.approvals, []);
   });
 
@@ -219,12 +261,18 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     const stale = click({ user: 'U0ALICE', action: 'approve', version: 'v1.2.7' });
     attempts.push(['stale (6 minutes old)', () => post('/slack/interactions', stale.body, { ts: nowS - 6 * 60 })]);
     const forged = click({ user: 'U0ALICE', action: 'approve', version: 'v1.2.7' });
-    attempts.push(['signed with another secret', () => post('/slack/interactions', forged.body, { secret: 'not-the-secret' })]);
+    attempts.push([
+      'signed with another secret',
+      () => post('/slack/interactions', forged.body, { secret: 'not-the-secret' }),
+    ]);
     const unsigned = click({ user: 'U0ALICE', action: 'approve', version: 'v1.2.7' });
     attempts.push(['unsigned', () => post('/slack/interactions', unsigned.body, { unsigned: true })]);
     const altered = click({ user: 'U0ALICE', action: 'approve', version: 'v1.2.7' });
     const sig = signSlackRequest(SECRET, altered.body.replace('U0ALICE', 'U0BOB0'), nowS);
-    attempts.push(['body altered after signing', () => post('/slack/interactions', altered.body, { unsigned: true, headers: sig })]);
+    attempts.push([
+      'body altered after signing',
+      () => post('/slack/interactions', altered.body, { unsigned: true, headers: sig }),
+    ]);
     const badCommand = command('U0ALICE', 'approve v1.2.7');
     attempts.push(['stale slash command', () => post('/slack/commands', badCommand.body, { ts: nowS - 301 })]);
 
@@ -235,7 +283,13 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     await gateway.idle();
     for (const r of [stale, forged, unsigned, altered, badCommand]) assert.deepEqual(responsesTo(r.responseId), []);
     assert.deepEqual((await status(handle)).approval.approvals, []);
-    assert.ok(logs.some((l) => /refused an unsigned or badly signed request to \/slack\/interactions: the request timestamp is 36\d s old/.test(l)));
+    assert.ok(
+      logs.some((l) =>
+        /refused an unsigned or badly signed request to \/slack\/interactions: the request timestamp is 36\d s old/.test(
+          l,
+        ),
+      ),
+    );
   });
 
   void it('approves once despite Slack\'s retried delivery and double clicks, showing repeats as "already approved"', async () => {
@@ -243,7 +297,9 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     const first = click({ user: 'U0ALICE', action: 'approve', version: 'v1.2.6', actionTs: '1760000200.000001' });
     assert.equal((await post('/slack/interactions', first.body)).status, 200);
     // Slack re-sends the very same payload (freshly signed) when it thinks the first went unanswered.
-    const retried = await post('/slack/interactions', first.body, { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    const retried = await post('/slack/interactions', first.body, {
+      headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+    });
     assert.equal(retried.status, 200);
     await gateway.idle();
     assert.equal(responsesTo(first.responseId).length, 2, 'the retry produced no second reply');
@@ -262,10 +318,12 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
       assert.deepEqual(more, []);
       assert.match(reply ?? '', /^☑️ @alice already approved v1\.2\.6 \(at .+ via slack\); nothing more to do$/);
     }
-    assert.ok(logs.some((l) => l === 'dropped a repeated delivery of U0ALICE\'s approve click (Slack retry 1: http_timeout)'));
+    assert.ok(
+      logs.some((l) => l === "dropped a repeated delivery of U0ALICE's approve click (Slack retry 1: http_timeout)"),
+    );
   });
 
-  void it('approves once when a double click\'s two requests race each other', async () => {
+  void it("approves once when a double click's two requests race each other", async () => {
     const handle = await startRelease('v1.2.8');
     const clicks = [
       click({ user: 'U0BOB', action: 'approve', version: 'v1.2.8', actionTs: '1760000300.000001' }),
@@ -287,22 +345,40 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
         const verdicts = posts.filter((p) => p.body.replace_original !== true).map((p) => String(p.body.text));
         assert.equal(verdicts.length, 1, JSON.stringify(verdicts));
         const [text = ''] = verdicts;
-        return /^✅ Approved v1\.2\.8/.test(text) ? 'accepted' : /^☑️ @bob already approved v1\.2\.8/.test(text) ? 'repeat' : text;
+        return /^✅ Approved v1\.2\.8/.test(text)
+          ? 'accepted'
+          : /^☑️ @bob already approved v1\.2\.8/.test(text)
+            ? 'repeat'
+            : text;
       })
       .sort();
     assert.deepEqual(kinds, ['accepted', 'repeat']);
-    assert.equal(replies.flat().filter((p) => p.body.replace_original === true).length, 1, 'only the accepted click rewrites the message');
+    assert.equal(
+      replies.flat().filter((p) => p.body.replace_original === true).length,
+      1,
+      'only the accepted click rewrites the message',
+    );
   });
 
   void it('keeps the buttons on a hotfix until its second approver has approved', async () => {
     const handle = await startRelease('v2.0.1', { kind: 'hotfix', required: 2, asked: ['@alice', '@bob'] });
-    const byAlice = click({ user: 'U0ALICE', action: 'approve', version: 'v2.0.1', workflowId: hotfixWorkflowId('v2.0.1') });
+    const byAlice = click({
+      user: 'U0ALICE',
+      action: 'approve',
+      version: 'v2.0.1',
+      workflowId: hotfixWorkflowId('v2.0.1'),
+    });
     await post('/slack/interactions', byAlice.body);
     const [aliceReplaced, aliceConfirmed] = await slack.waitForResponses(byAlice.responseId, 2);
     assert.equal(hasActionsBlock(aliceReplaced), true, 'the second approver still needs the buttons');
     assert.match(String(aliceConfirmed?.body.text), /approval recorded: 1 of 2 approvals \(@alice\); waiting for @bob/);
 
-    const byBob = click({ user: 'U0BOB', action: 'approve', version: 'v2.0.1', workflowId: hotfixWorkflowId('v2.0.1') });
+    const byBob = click({
+      user: 'U0BOB',
+      action: 'approve',
+      version: 'v2.0.1',
+      workflowId: hotfixWorkflowId('v2.0.1'),
+    });
     await post('/slack/interactions', byBob.body);
     const [bobReplaced] = await slack.waitForResponses(byBob.responseId, 2);
     assert.equal(hasActionsBlock(bobReplaced), false);
@@ -333,14 +409,25 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     const second = click({ user: 'U0BOB', action: 'resume', version: 'v1.4.1' });
     await post('/slack/interactions', second.body);
     await gateway.idle();
-    assert.match(texts(responsesTo(second.responseId))[0] ?? '', /Not resumed.*the canary is not paused \(stage ROLLING_BACK\)/);
+    assert.match(
+      texts(responsesTo(second.responseId))[0] ?? '',
+      /Not resumed.*the canary is not paused \(stage ROLLING_BACK\)/,
+    );
   });
 
-  void it('does not let a button aim an Update at a workflow that is not the version\'s release', async () => {
-    const { body, responseId } = click({ user: 'U0ALICE', action: 'approve', version: 'v1.2.3', value: JSON.stringify({ workflowId: 'environment-production', version: 'v1.2.3' }) });
+  void it("does not let a button aim an Update at a workflow that is not the version's release", async () => {
+    const { body, responseId } = click({
+      user: 'U0ALICE',
+      action: 'approve',
+      version: 'v1.2.3',
+      value: JSON.stringify({ workflowId: 'environment-production', version: 'v1.2.3' }),
+    });
     await post('/slack/interactions', body);
     await gateway.idle();
-    assert.match(texts(responsesTo(responseId))[0] ?? '', /^⚠️ This button does not name a release \(.*"environment-production" is not a release or hotfix of v1\.2\.3/);
+    assert.match(
+      texts(responsesTo(responseId))[0] ?? '',
+      /^⚠️ This button does not name a release \(.*"environment-production" is not a release or hotfix of v1\.2\.3/,
+    );
   });
 
   void it('/release status summarises the release', async () => {
@@ -348,7 +435,11 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     const { body, responseId } = command('U0BOB', 'status v1.3.0');
     const sent = await post('/slack/commands', body);
     assert.equal(sent.status, 200);
-    assert.deepEqual(JSON.parse(sent.text), { response_type: 'ephemeral', replace_original: false, text: '⏳ Working on it: /release status v1.3.0' });
+    assert.deepEqual(JSON.parse(sent.text), {
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: '⏳ Working on it: /release status v1.3.0',
+    });
     const [summary] = await slack.waitForResponses(responseId, 1);
     assert.equal(summary?.body.response_type, 'ephemeral');
     const text = String(summary?.body.text);
@@ -384,17 +475,26 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
     const handle = await startRelease('v1.3.2');
     const noReason = command('U0ALICE', 'reject v1.3.2');
     const sent = await post('/slack/commands', noReason.body);
-    assert.match((JSON.parse(sent.text) as { text: string }).text, /^a rejection needs a reason: reject v1\.3\.2 <why>\n\n\*\/release\* usage:/);
+    assert.match(
+      (JSON.parse(sent.text) as { text: string }).text,
+      /^a rejection needs a reason: reject v1\.3\.2 <why>\n\n\*\/release\* usage:/,
+    );
 
     const byMallory = command('U0MALLORY', 'reject v1.3.2 I do not like it');
     await post('/slack/commands', byMallory.body);
     const [refused] = await slack.waitForResponses(byMallory.responseId, 1);
-    assert.equal(refused?.body.text, '🚫 Not rejected: @mallory does not hold RELEASE_APPROVER, the role needed to reject a release');
+    assert.equal(
+      refused?.body.text,
+      '🚫 Not rejected: @mallory does not hold RELEASE_APPROVER, the role needed to reject a release',
+    );
 
     const byBob = command('U0BOB', 'reject v1.3.2 e2e tests are flaky on checkout');
     await post('/slack/commands', byBob.body);
     const [rejected] = await slack.waitForResponses(byBob.responseId, 1);
-    assert.match(String(rejected?.body.text), /^✅ Rejected v1\.3\.2: rejected: v1\.3\.2 will not be promoted \(e2e tests are flaky on checkout\)/);
+    assert.match(
+      String(rejected?.body.text),
+      /^✅ Rejected v1\.3\.2: rejected: v1\.3\.2 will not be promoted \(e2e tests are flaky on checkout\)/,
+    );
     await waitForStage(handle, 'REJECTED');
     assert.equal((await status(handle)).approval.rejection?.note, 'e2e tests are flaky on checkout');
     assert.equal(responsesTo(noReason.responseId).length, 0, 'a usage error is answered at once, nothing later');
@@ -416,13 +516,25 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
 
   void it('answers unmapped users, help and typos at once, without acting', async () => {
     const stranger = command('U0STRANGER', 'approve v1.3.0');
-    assert.equal((JSON.parse((await post('/slack/commands', stranger.body)).text) as { text: string }).text, NOT_MAPPED);
+    assert.equal(
+      (JSON.parse((await post('/slack/commands', stranger.body)).text) as { text: string }).text,
+      NOT_MAPPED,
+    );
     const help = command('U0ALICE', '');
-    assert.match((JSON.parse((await post('/slack/commands', help.body)).text) as { text: string }).text, /^\*\/release\* usage:\n• `\/release status v1\.2\.3`/);
+    assert.match(
+      (JSON.parse((await post('/slack/commands', help.body)).text) as { text: string }).text,
+      /^\*\/release\* usage:\n• `\/release status v1\.2\.3`/,
+    );
     const typo = command('U0ALICE', 'aprove v1.3.0');
-    assert.match((JSON.parse((await post('/slack/commands', typo.body)).text) as { text: string }).text, /^unknown subcommand "aprove"/);
+    assert.match(
+      (JSON.parse((await post('/slack/commands', typo.body)).text) as { text: string }).text,
+      /^unknown subcommand "aprove"/,
+    );
     const badVersion = command('U0ALICE', 'approve 1.3.0');
-    assert.match((JSON.parse((await post('/slack/commands', badVersion.body)).text) as { text: string }).text, /^"1\.3\.0" is not a release version/);
+    assert.match(
+      (JSON.parse((await post('/slack/commands', badVersion.body)).text) as { text: string }).text,
+      /^"1\.3\.0" is not a release version/,
+    );
     await gateway.idle();
     for (const r of [stranger, help, typo, badVersion]) assert.deepEqual(responsesTo(r.responseId), []);
   });
@@ -432,6 +544,9 @@ void describe('Slack gateway', { timeout: 240_000 }, () => {
   });
 
   async function waitForStage(handle: WorkflowHandle, stage: ReleaseStage): Promise<void> {
-    await eventually(`${handle.workflowId} to be ${stage}`, async () => (await status(handle)).stage === stage, { timeoutMs: 10_000, intervalMs: 100 });
+    await eventually(`${handle.workflowId} to be ${stage}`, async () => (await status(handle)).stage === stage, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
   }
 });

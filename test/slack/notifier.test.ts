@@ -68,13 +68,17 @@ void describe('SlackNotifier', () => {
   });
 
   void it('starts a thread with the first message and posts later ones into it', async () => {
-    const first = await notifier.send(notification({ kind: 'release-started', title: 'v1.2.3 started', actions: [], approvalProgress: null }));
+    const first = await notifier.send(
+      notification({ kind: 'release-started', title: 'v1.2.3 started', actions: [], approvalProgress: null }),
+    );
     assert.equal(slack.messages.length, 1);
     assert.equal(first.threadTs, slack.messages[0]?.ts);
     assert.equal(slack.messages[0]?.threadTs, null);
 
     const second = await notifier.send(notification({ threadTs: first.threadTs }));
-    const third = await notifier.send(notification({ kind: 'approval-recorded', threadTs: first.threadTs, actions: [] }));
+    const third = await notifier.send(
+      notification({ kind: 'approval-recorded', threadTs: first.threadTs, actions: [] }),
+    );
     assert.equal(second.threadTs, first.threadTs);
     assert.equal(third.threadTs, first.threadTs);
     assert.deepEqual(
@@ -91,7 +95,12 @@ void describe('SlackNotifier', () => {
   });
 
   void it('mentions the asked hotfix approvers it knows, so Slack notifies them', async () => {
-    const mentioning = new SlackNotifier({ apiBaseUrl: slack.apiBaseUrl, channel: CHANNEL, token: TOKEN, mentions: { '@senior-eng': 'U0SENIOR' } });
+    const mentioning = new SlackNotifier({
+      apiBaseUrl: slack.apiBaseUrl,
+      channel: CHANNEL,
+      token: TOKEN,
+      mentions: { '@senior-eng': 'U0SENIOR' },
+    });
     await mentioning.send(notification({ releaseKind: 'hotfix', asked: ['@senior-eng', '@team-lead'] }));
     const text = JSON.stringify(slack.calls[0]?.body.blocks);
     assert.match(text, /\*Asked\*: <@U0SENIOR>, @team-lead/);
@@ -102,7 +111,10 @@ void describe('SlackNotifier', () => {
     const [message] = slack.messages;
     assert.ok(message?.blocks);
     assert.deepEqual(validateBlocks(message.blocks), []);
-    assert.equal(message.text, 'v1.2.3 is waiting for approval: staging soaked healthy for 2h (24 checks); error rate < 1%');
+    assert.equal(
+      message.text,
+      'v1.2.3 is waiting for approval: staging soaked healthy for 2h (24 checks); error rate < 1%',
+    );
 
     const json = JSON.stringify(message.blocks);
     const blocks = message.blocks as Array<Record<string, unknown>>;
@@ -124,13 +136,24 @@ void describe('SlackNotifier', () => {
       decisions.map((b) => b.action_id),
       [ACTION_IDS.approve, ACTION_IDS.reject],
     );
-    for (const b of decisions) assert.deepEqual(JSON.parse(b.value ?? ''), { workflowId: 'release-v1.2.3', version: 'v1.2.3' });
+    for (const b of decisions)
+      assert.deepEqual(JSON.parse(b.value ?? ''), { workflowId: 'release-v1.2.3', version: 'v1.2.3' });
     assert.ok(blocks.some((b) => b.type === 'actions' && b.block_id === ACTIONS_BLOCK_ID));
   });
 
   void it('offers resume and roll back on a paused canary, and no action block when there is nothing to decide', async () => {
-    await notifier.send(notification({ kind: 'canary-paused', stage: 'CANARY_PAUSED', actions: ['resume', 'rollback'], approvalProgress: null, gates: [] }));
-    await notifier.send(notification({ kind: 'stage-changed', stage: 'CANARY', actions: [], approvalProgress: null, gates: [] }));
+    await notifier.send(
+      notification({
+        kind: 'canary-paused',
+        stage: 'CANARY_PAUSED',
+        actions: ['resume', 'rollback'],
+        approvalProgress: null,
+        gates: [],
+      }),
+    );
+    await notifier.send(
+      notification({ kind: 'stage-changed', stage: 'CANARY', actions: [], approvalProgress: null, gates: [] }),
+    );
     const [paused, changed] = slack.messages;
     assert.deepEqual(
       buttonsOf(paused?.blocks ?? null)
@@ -148,7 +171,12 @@ void describe('SlackNotifier', () => {
         title: `T${'i'.repeat(400)}`,
         reason: long,
         approvalProgress: long,
-        gates: Array.from({ length: 7 }, (_, i) => ({ gate: 'e2e-tests' as const, passed: i % 2 === 0, reason: long, evidence: null })),
+        gates: Array.from({ length: 7 }, (_, i) => ({
+          gate: 'e2e-tests' as const,
+          passed: i % 2 === 0,
+          reason: long,
+          evidence: null,
+        })),
       }),
     );
     assert.equal(slack.messages.length, 1, JSON.stringify(slack.calls.at(-1)?.answer));
@@ -188,8 +216,13 @@ void describe('SlackNotifier', () => {
     );
   });
 
-  void it('turns ok:false into a non-retryable failure naming Slack\'s error code and the fix, without the token', async () => {
-    const wrongToken = new SlackNotifier({ apiBaseUrl: slack.apiBaseUrl, channel: CHANNEL, token: 'xoxb-wrong-secret-value', tokenHint: 'SLACK_BOT_TOKEN' });
+  void it("turns ok:false into a non-retryable failure naming Slack's error code and the fix, without the token", async () => {
+    const wrongToken = new SlackNotifier({
+      apiBaseUrl: slack.apiBaseUrl,
+      channel: CHANNEL,
+      token: 'xoxb-wrong-secret-value',
+      tokenHint: 'SLACK_BOT_TOKEN',
+    });
     await assert.rejects(wrongToken.send(notification()), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure);
       assert.equal(err.nonRetryable, true);
@@ -197,17 +230,34 @@ void describe('SlackNotifier', () => {
       assert.doesNotMatch(err.message, /wrong-secret-value/);
       return true;
     });
-    assert.throws(() => new SlackNotifier({ apiBaseUrl: slack.apiBaseUrl, channel: ' ', token: TOKEN }), /needs a channel \(notifications\.channel\)/);
+    assert.throws(
+      () => new SlackNotifier({ apiBaseUrl: slack.apiBaseUrl, channel: ' ', token: TOKEN }),
+      /needs a channel \(notifications\.channel\)/,
+    );
   });
 
   void it('the fake refuses what Slack refuses: malformed blocks, missing text, chat.update of an unknown message', async () => {
     const api = new SlackApi({ apiBaseUrl: slack.apiBaseUrl, token: TOKEN });
     const anyOk = z.looseObject({ ok: z.literal(true), ts: z.string() });
     const refused = async (method: string, body: Record<string, unknown>, code: RegExp) =>
-      assert.rejects(api.call(method, body, anyOk), (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && code.test(err.message));
+      assert.rejects(
+        api.call(method, body, anyOk),
+        (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && code.test(err.message),
+      );
     await refused('chat.postMessage', { channel: CHANNEL }, /: no_text$/);
-    await refused('chat.postMessage', { channel: CHANNEL, blocks: [{ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Go' } }] }] }, /invalid_blocks \(.*action_id.*json-pointer:\/blocks\/0\/elements\/0\/action_id/);
-    await refused('chat.postMessage', { channel: CHANNEL, blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) }, /no more than 50 items/);
+    await refused(
+      'chat.postMessage',
+      {
+        channel: CHANNEL,
+        blocks: [{ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Go' } }] }],
+      },
+      /invalid_blocks \(.*action_id.*json-pointer:\/blocks\/0\/elements\/0\/action_id/,
+    );
+    await refused(
+      'chat.postMessage',
+      { channel: CHANNEL, blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) },
+      /no more than 50 items/,
+    );
     await refused('chat.update', { channel: CHANNEL, ts: '1.000001', text: 'edited' }, /message_not_found/);
     const posted = await api.call('chat.postMessage', { channel: CHANNEL, text: 'first' }, anyOk);
     const updated = await api.call('chat.update', { channel: CHANNEL, ts: posted.ts, text: 'edited' }, anyOk);

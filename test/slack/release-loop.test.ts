@@ -12,7 +12,14 @@ import type { NotificationAction } from '../../src/shared/notifications';
 import { startSlackGateway, COMMANDS_PATH, INTERACTIONS_PATH, type SlackGateway } from '../../src/client/slack/gateway';
 import { startManualRollback } from '../../src/client/start-rollback';
 import { createHarness, type Harness } from '../helpers/release-harness';
-import { signSlackRequest, slashCommandBody, startFakeSlack, type FakeSlack, type PostedMessage, type ResponsePost } from '../helpers/fake-slack';
+import {
+  signSlackRequest,
+  slashCommandBody,
+  startFakeSlack,
+  type FakeSlack,
+  type PostedMessage,
+  type ResponsePost,
+} from '../helpers/fake-slack';
 import { createDevEnv } from '../helpers/temporal-env';
 import { eventually } from '../helpers/eventually';
 
@@ -30,7 +37,9 @@ interface Button {
 
 /** The decision buttons of a message (its actions block), as a person sees them. */
 function decisionButtons(blocks: unknown[] | null | undefined): Button[] {
-  const block = ((blocks ?? []) as Array<{ type?: string; block_id?: string; elements?: Button[] }>).find((b) => b.type === 'actions' && b.block_id === ACTIONS_BLOCK_ID);
+  const block = ((blocks ?? []) as Array<{ type?: string; block_id?: string; elements?: Button[] }>).find(
+    (b) => b.type === 'actions' && b.block_id === ACTIONS_BLOCK_ID,
+  );
   return block?.elements ?? [];
 }
 
@@ -65,7 +74,8 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
       port: 0,
       host: '127.0.0.1',
       slackApiBaseUrl: slack.apiBaseUrl,
-      startRollback: async (request) => (await startManualRollback(env.client, h.config, { ...request, channel: 'slack' })).message,
+      startRollback: async (request) =>
+        (await startManualRollback(env.client, h.config, { ...request, channel: 'slack' })).message,
       log: (line) => gatewayLog.push(line),
     });
   });
@@ -96,7 +106,11 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
    * block_actions payload carries the message and the clicked button's own value. Returns the
    * response_url's id, where the gateway's answers arrive.
    */
-  async function click(message: { ts: string; text: string | null; blocks: unknown[] | null }, user: string, action: NotificationAction): Promise<string> {
+  async function click(
+    message: { ts: string; text: string | null; blocks: unknown[] | null },
+    user: string,
+    action: NotificationAction,
+  ): Promise<string> {
     const button = decisionButtons(message.blocks).find((b) => b.action_id === ACTION_IDS[action]);
     assert.ok(button, `the message offers no ${action} button`);
     const responseId = `click-${++seq}`;
@@ -110,7 +124,16 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
       channel: { id: CHANNEL, name: 'releases' },
       message: { type: 'message', ts: message.ts, text: message.text ?? '', blocks: message.blocks ?? [] },
       response_url: slack.responseUrl(responseId),
-      actions: [{ type: 'button', action_id: button.action_id, block_id: ACTIONS_BLOCK_ID, text: button.text, value: button.value, action_ts: `${Math.floor(Date.now() / 1000)}.${String(seq).padStart(6, '0')}` }],
+      actions: [
+        {
+          type: 'button',
+          action_id: button.action_id,
+          block_id: ACTIONS_BLOCK_ID,
+          text: button.text,
+          value: button.value,
+          action_ts: `${Math.floor(Date.now() / 1000)}.${String(seq).padStart(6, '0')}`,
+        },
+      ],
     };
     assert.equal(await signedPost(INTERACTIONS_PATH, `payload=${encodeURIComponent(JSON.stringify(payload))}`), 200);
     return responseId;
@@ -119,7 +142,13 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
   /** Types `/release <text>` as `user`; resolves to the delayed (response_url) answer's text. */
   async function slash(user: string, text: string): Promise<string> {
     const responseId = `command-${++seq}`;
-    const body = slashCommandBody({ user, text, channel: CHANNEL, responseUrl: slack.responseUrl(responseId), triggerId: `trigger-${seq}` });
+    const body = slashCommandBody({
+      user,
+      text,
+      channel: CHANNEL,
+      responseUrl: slack.responseUrl(responseId),
+      triggerId: `trigger-${seq}`,
+    });
     assert.equal(await signedPost(COMMANDS_PATH, body), 200);
     const [answer] = await slack.waitForResponses(responseId, 1);
     assert.equal(answer?.body.response_type, 'ephemeral');
@@ -130,14 +159,17 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
 
   /** The messages posted about one release, in order. */
   const messagesOf = (workflowId: string): PostedMessage[] => {
-    const first = slack.messages.find((m) => m.threadTs === null && m.blocks !== null && JSON.stringify(m.blocks).includes(workflowId));
+    const first = slack.messages.find(
+      (m) => m.threadTs === null && m.blocks !== null && JSON.stringify(m.blocks).includes(workflowId),
+    );
     return first ? slack.messages.filter((m) => m === first || m.threadTs === first.ts) : [];
   };
 
   function waitForApprovalMessage(workflowId: string): Promise<PostedMessage> {
     return eventually(
       `an approval message for ${workflowId}`,
-      () => messagesOf(workflowId).find((m) => decisionButtons(m.blocks).some((b) => b.action_id === ACTION_IDS.approve)),
+      () =>
+        messagesOf(workflowId).find((m) => decisionButtons(m.blocks).some((b) => b.action_id === ACTION_IDS.approve)),
       { describe: () => `posted: ${slack.messages.map((m) => m.text).join(' | ')}` },
     );
   }
@@ -150,8 +182,13 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
     assert.equal(first?.threadTs, null, 'the first message starts the thread');
     for (const m of later) assert.equal(m.threadTs, first?.ts, `"${m.text}" is in the release's thread`);
     // The notifier sent every later message with thread_ts (the fake refuses unknown ones).
-    const posts = slack.calls.filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.body.blocks ?? '').includes(workflowId));
-    assert.ok(posts.every((c) => c.answer.ok === true), 'Slack accepted every post');
+    const posts = slack.calls.filter(
+      (c) => c.method === 'chat.postMessage' && JSON.stringify(c.body.blocks ?? '').includes(workflowId),
+    );
+    assert.ok(
+      posts.every((c) => c.answer.ok === true),
+      'Slack accepted every post',
+    );
     return messages;
   }
 
@@ -188,7 +225,9 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
     const refusedId = await click(approval, 'U0MALLORY', 'approve');
     await gateway.idle();
     const refused = slack.responses.filter((r) => r.id === refusedId);
-    assert.deepEqual(texts(refused), ['🚫 Not approved: @mallory does not hold RELEASE_APPROVER, the role needed to approve a canary promotion']);
+    assert.deepEqual(texts(refused), [
+      '🚫 Not approved: @mallory does not hold RELEASE_APPROVER, the role needed to approve a canary promotion',
+    ]);
     assert.equal(refused[0]?.body.response_type, 'ephemeral');
     assert.equal(refused[0]?.body.replace_original, false);
     const unchanged = await h.status(handle);
@@ -201,10 +240,20 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
     const approvedId = await click(approval, 'U0ALICE', 'approve');
     const [replaced, confirmation] = await slack.waitForResponses(approvedId, 2);
     assert.equal(replaced?.body.replace_original, true);
-    assert.deepEqual(decisionButtons(replaced?.body.blocks as unknown[]), [], 'a settled approval takes the buttons away');
-    assert.match(contextLines(replaced?.body.blocks), /✅ \*Approved\* by @alice \(<@U0ALICE>\) via Slack at <!date\^\d+\^.*>: approved: 1 of 1 approval \(@alice\)/);
+    assert.deepEqual(
+      decisionButtons(replaced?.body.blocks as unknown[]),
+      [],
+      'a settled approval takes the buttons away',
+    );
+    assert.match(
+      contextLines(replaced?.body.blocks),
+      /✅ \*Approved\* by @alice \(<@U0ALICE>\) via Slack at <!date\^\d+\^.*>: approved: 1 of 1 approval \(@alice\)/,
+    );
     assert.equal(confirmation?.body.response_type, 'ephemeral');
-    assert.match(String(confirmation?.body.text), /^✅ Approved v3\.0\.0: approved: 1 of 1 approval \(@alice\); the canary starts when every other condition holds \(stage AWAITING_APPROVAL\)$/);
+    assert.match(
+      String(confirmation?.body.text),
+      /^✅ Approved v3\.0\.0: approved: 1 of 1 approval \(@alice\); the canary starts when every other condition holds \(stage AWAITING_APPROVAL\)$/,
+    );
 
     const result = await handle.result();
     assert.equal(result.outcome, 'PROMOTED', result.reason);
@@ -213,7 +262,10 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
       final.approval.approvals.map((a) => [a.approver, a.channel]),
       [['@alice', 'slack']],
     );
-    assert.deepEqual(final.history.map((t) => t.to), ['DEPLOYING_STAGING', 'STAGING_SOAK', 'AWAITING_APPROVAL', 'CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED']);
+    assert.deepEqual(
+      final.history.map((t) => t.to),
+      ['DEPLOYING_STAGING', 'STAGING_SOAK', 'AWAITING_APPROVAL', 'CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED'],
+    );
 
     const thread = assertOneThread(handle.workflowId);
     const shown = thread.map((m) => m.text ?? '').join('\n');
@@ -221,14 +273,22 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
     assert.match(shown, /AWAITING_APPROVAL → CANARY/);
     assert.match(shown, /v3\.0\.0 PROMOTED/);
 
-    assert.match(await slash('U0CAROL', 'status v3.0.0'), /^\*v3\.0\.0\* \(standard, release-v3\.0\.0\): \*PROMOTED\*\nOutcome: PROMOTED/);
+    assert.match(
+      await slash('U0CAROL', 'status v3.0.0'),
+      /^\*v3\.0\.0\* \(standard, release-v3\.0\.0\): \*PROMOTED\*\nOutcome: PROMOTED/,
+    );
     assert.deepEqual(slack.invalidResponses, [], 'every response_url post had a shape Slack accepts');
     console.log(`# standard loop: ${Date.now() - started} ms`);
   });
 
   void it('hotfix: both asked approvers get the buttons; first click → "1 of 2", second click → canary → PROMOTED', async () => {
     const started = Date.now();
-    const handle: ReleaseHandle = await h.start({ version: 'v3.0.1', requestedBy: '@dev', kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'] });
+    const handle: ReleaseHandle = await h.start({
+      version: 'v3.0.1',
+      requestedBy: '@dev',
+      kind: 'hotfix',
+      hotfixApprovers: ['@alice', '@bob'],
+    });
     assert.equal(handle.workflowId, 'hotfix-v3.0.1');
     const approval = await waitForApprovalMessage(handle.workflowId);
     assert.deepEqual(
@@ -241,17 +301,31 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
     // First approver: recorded, 1 of 2; the message keeps its buttons for the second.
     const firstId = await click(approval, 'U0ALICE', 'approve');
     const [afterFirst, firstConfirmation] = await slack.waitForResponses(firstId, 2);
-    assert.match(String(firstConfirmation?.body.text), /^✅ Approved v3\.0\.1: approval recorded: 1 of 2 approvals \(@alice\); waiting for @bob \(stage AWAITING_APPROVAL\)$/);
+    assert.match(
+      String(firstConfirmation?.body.text),
+      /^✅ Approved v3\.0\.1: approval recorded: 1 of 2 approvals \(@alice\); waiting for @bob \(stage AWAITING_APPROVAL\)$/,
+    );
     assert.equal(afterFirst?.body.replace_original, true);
-    assert.equal(decisionButtons(afterFirst?.body.blocks as unknown[]).length, 2, 'the buttons stay while a second approval is needed');
+    assert.equal(
+      decisionButtons(afterFirst?.body.blocks as unknown[]).length,
+      2,
+      'the buttons stay while a second approval is needed',
+    );
     assert.match(contextLines(afterFirst?.body.blocks), /Approved\* by @alice \(<@U0ALICE>\)/);
     assert.equal((await h.status(handle)).stage, 'AWAITING_APPROVAL');
 
     // The second approver clicks the message as it now looks (rewritten after the first click).
-    const rewritten = { ts: approval.ts, text: String(afterFirst?.body.text), blocks: afterFirst?.body.blocks as unknown[] };
+    const rewritten = {
+      ts: approval.ts,
+      text: String(afterFirst?.body.text),
+      blocks: afterFirst?.body.blocks as unknown[],
+    };
     const secondId = await click(rewritten, 'U0BOB', 'approve');
     const [afterSecond, secondConfirmation] = await slack.waitForResponses(secondId, 2);
-    assert.match(String(secondConfirmation?.body.text), /^✅ Approved v3\.0\.1: approved: 2 of 2 approvals \(@alice, @bob\); the canary starts when every other condition holds/);
+    assert.match(
+      String(secondConfirmation?.body.text),
+      /^✅ Approved v3\.0\.1: approved: 2 of 2 approvals \(@alice, @bob\); the canary starts when every other condition holds/,
+    );
     assert.deepEqual(decisionButtons(afterSecond?.body.blocks as unknown[]), [], 'no buttons once both approved');
     const lines = contextLines(afterSecond?.body.blocks);
     assert.match(lines, /Approved\* by @alice[\s\S]*Approved\* by @bob/, 'both decisions shown, in order');
@@ -267,7 +341,10 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
         ['@bob', 'slack', 'hotfix'],
       ],
     );
-    assert.deepEqual(final.history.map((t) => t.to), ['CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED']);
+    assert.deepEqual(
+      final.history.map((t) => t.to),
+      ['CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED'],
+    );
     assertOneThread(handle.workflowId);
     assert.match(await slash('U0ALICE', 'status v3.0.1'), /^\*v3\.0\.1\* \(hotfix, hotfix-v3\.0\.1\): \*PROMOTED\*/);
     assert.deepEqual(slack.invalidResponses, []);
@@ -276,7 +353,10 @@ void describe('Slack loop with the real release workflow', { timeout: 120_000 },
 
   void it('/release rollback with a version that never ran there is refused by the rollback workflow, and nothing changes', async () => {
     const text = await slash('U0ALICE', 'rollback production v9.9.9');
-    assert.match(text, /^⚠️ The rollback of production was not started: refused: v9\.9\.9 never ran in production \(or runs there now\)/);
+    assert.match(
+      text,
+      /^⚠️ The rollback of production was not started: refused: v9\.9\.9 never ran in production \(or runs there now\)/,
+    );
     assert.match(text, /versions you can roll back to: .*v3\.0\.0/);
   });
 });

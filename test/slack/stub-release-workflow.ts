@@ -61,18 +61,32 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
       notBefore: null,
       deadlineAt: null,
     },
-    canary: { startedAt: null, requiredMs: 30 * 60_000, elapsedMs: 0, endsAt: null, paused: null, evaluations: [], consecutiveBreaches: 0, consecutiveSlowdowns: 0, consecutiveInconclusive: 0 },
+    canary: {
+      startedAt: null,
+      requiredMs: 30 * 60_000,
+      elapsedMs: 0,
+      endsAt: null,
+      paused: null,
+      evaluations: [],
+      consecutiveBreaches: 0,
+      consecutiveSlowdowns: 0,
+      consecutiveInconclusive: 0,
+    },
     rollback: null,
     previousProductionVersion: 'v1.0.0',
     history: [],
-    waitingFor: input.stage === 'CANARY_PAUSED' ? 'a decision on the paused canary' : 'approval from a RELEASE_APPROVER',
+    waitingFor:
+      input.stage === 'CANARY_PAUSED' ? 'a decision on the paused canary' : 'approval from a RELEASE_APPROVER',
     policy: policy(input.access ?? { roles: { RELEASE_APPROVER: input.approvers }, permissions: defaultPermissions() }),
     policyDigest: 'sha256:stub',
     repeatOf: null,
   };
   const { access } = s.policy;
   // An object, not a variable: the handlers set it, and TypeScript cannot see that across closures.
-  const inbox: { pauseDecision: PauseDecisionRequest | null; cancel: CancelRequest | null } = { pauseDecision: null, cancel: null };
+  const inbox: { pauseDecision: PauseDecisionRequest | null; cancel: CancelRequest | null } = {
+    pauseDecision: null,
+    cancel: null,
+  };
 
   setHandler(statusQuery, () => s);
 
@@ -80,7 +94,14 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
     approveUpdate,
     (req) => {
       const subject = s.kind === 'hotfix' ? 'hotfix' : 'canary';
-      s.approval.approvals.push({ approver: req.approver, channel: req.channel, at: new Date().toISOString(), subject, note: req.note ?? null, notBefore: req.notBefore ?? null });
+      s.approval.approvals.push({
+        approver: req.approver,
+        channel: req.channel,
+        at: new Date().toISOString(),
+        subject,
+        note: req.note ?? null,
+        notBefore: req.notBefore ?? null,
+      });
       const progress = approvalProgress(s.approval);
       return { stage: s.stage, message: decisionAcks.approval(progress, approvalsComplete(s.approval)) };
     },
@@ -88,7 +109,14 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
       validator: (req: ApproveRequest) =>
         throwIf(
           approvalProblem(
-            { kind: s.kind, stage: s.stage, requestedBy: s.requestedBy, access, separationOfDuties: true, approval: s.approval },
+            {
+              kind: s.kind,
+              stage: s.stage,
+              requestedBy: s.requestedBy,
+              access,
+              separationOfDuties: true,
+              approval: s.approval,
+            },
             { approver: req.approver, notBefore: req.notBefore ?? null },
           ),
         ),
@@ -98,7 +126,14 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
   setHandler(
     rejectUpdate,
     (req) => {
-      s.approval.rejection = { approver: req.approver, channel: req.channel, at: new Date().toISOString(), subject: 'reject', note: req.reason, notBefore: null };
+      s.approval.rejection = {
+        approver: req.approver,
+        channel: req.channel,
+        at: new Date().toISOString(),
+        subject: 'reject',
+        note: req.reason,
+        notBefore: null,
+      };
       return { stage: s.stage, message: decisionAcks.rejection(s.version, req.reason) };
     },
     { validator: (req: RejectRequest) => throwIf(rejectionProblem(s, access, req.approver, req.reason)) },
@@ -110,7 +145,17 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
       inbox.pauseDecision = req;
       return { stage: s.stage, message: decisionAcks.pauseDecision(req.decision) };
     },
-    { validator: (req: PauseDecisionRequest) => throwIf(pauseDecisionProblem(s.stage, access, { approver: req.approver, decision: String(req.decision) }, inbox.pauseDecision)) },
+    {
+      validator: (req: PauseDecisionRequest) =>
+        throwIf(
+          pauseDecisionProblem(
+            s.stage,
+            access,
+            { approver: req.approver, decision: String(req.decision) },
+            inbox.pauseDecision,
+          ),
+        ),
+    },
   );
 
   setHandler(
@@ -119,7 +164,10 @@ export async function stubReleaseWorkflow(input: StubReleaseInput): Promise<Rele
       inbox.cancel = req;
       return { stage: s.stage, message: decisionAcks.cancel(s.version) };
     },
-    { validator: (req: CancelRequest) => throwIf(cancelProblem(s.stage, access, req.requestedBy, inbox.cancel?.requestedBy ?? null)) },
+    {
+      validator: (req: CancelRequest) =>
+        throwIf(cancelProblem(s.stage, access, req.requestedBy, inbox.cancel?.requestedBy ?? null)),
+    },
   );
 
   if (s.stage === 'CANARY_PAUSED') {

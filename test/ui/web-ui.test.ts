@@ -65,9 +65,21 @@ void describe('Temporal Web UI shows a release in its staging soak', () => {
     connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
     nativeConnection = await NativeConnection.connect({ address: server.address });
-    worker = await createWorker({ config, connection: nativeConnection, client, namespace: 'default', shutdownGraceTime: '2s', notifier: new ConsoleNotifier(() => undefined) });
+    worker = await createWorker({
+      config,
+      connection: nativeConnection,
+      client,
+      namespace: 'default',
+      shutdownGraceTime: '2s',
+      notifier: new ConsoleNotifier(() => undefined),
+    });
     running = worker.run();
-    ({ handle } = await startRelease(client, config, { version: VERSION, commitSha: COMMIT, requestedBy: '@release-bot', ciRunId: 'ui-1' }));
+    ({ handle } = await startRelease(client, config, {
+      version: VERSION,
+      commitSha: COMMIT,
+      requestedBy: '@release-bot',
+      ciRunId: 'ui-1',
+    }));
     // In the soak once the soak timer is in the history (the stage is set just before it starts).
     await eventually(
       'the release to reach the staging soak',
@@ -80,7 +92,15 @@ void describe('Temporal Web UI shows a release in its staging soak', () => {
     );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -104,7 +124,15 @@ void describe('Temporal Web UI shows a release in its staging soak', () => {
     await eventually(
       `"${String(text)}" to be visible on the page or in one of its frames`,
       async () => {
-        for (const frame of page.frames()) if (await frame.getByText(text).first().isVisible().catch(() => false)) return true;
+        for (const frame of page.frames())
+          if (
+            await frame
+              .getByText(text)
+              .first()
+              .isVisible()
+              .catch(() => false)
+          )
+            return true;
         return false;
       },
       { timeoutMs: timeout, intervalMs: 200 },
@@ -119,8 +147,13 @@ void describe('Temporal Web UI shows a release in its staging soak', () => {
       // What the page showed, for the failure report.
       mkdirSync(join(ROOT, 'test-results'), { recursive: true });
       await page.screenshot({ path: FAILURE_SCREENSHOT, fullPage: true }).catch(() => undefined);
-      const text = await page.locator('body').innerText().catch(() => '(no text)');
-      throw new Error(`${(err as Error).message}\nURL: ${page.url()}\nscreenshot: ${FAILURE_SCREENSHOT}\npage text:\n${text.slice(0, 4000)}`);
+      const text = await page
+        .locator('body')
+        .innerText()
+        .catch(() => '(no text)');
+      throw new Error(
+        `${(err as Error).message}\nURL: ${page.url()}\nscreenshot: ${FAILURE_SCREENSHOT}\npage text:\n${text.slice(0, 4000)}`,
+      );
     } finally {
       await page.close();
     }
@@ -129,7 +162,9 @@ void describe('Temporal Web UI shows a release in its staging soak', () => {
 
   async function checkReleasePages(page: Page): Promise<void> {
     const query = `ReleaseVersion="${VERSION}"`;
-    await page.goto(`${server.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${server.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`, {
+      waitUntil: 'domcontentloaded',
+    });
 
     // The list, filtered by the search attribute: exactly this release, running.
     const link = page.getByRole('link', { name: handle.workflowId });

@@ -15,13 +15,31 @@ test('the digest covers the rules, not the key order or where the Web UI is', ()
   assert.match(policyDigest(installation), /^sha256:[0-9a-f]{64}$/);
   const reordered = JSON.parse(canonicalJson(installation)) as typeof installation;
   assert.equal(policyDigest(reordered), policyDigest(installation));
-  assert.equal(policyDigest({ ...installation, webUiUrl: 'https://temporal.example.com', namespace: 'prod' }), policyDigest(installation));
-  const looser = { ...installation, canary: { ...installation.canary, thresholds: { ...installation.canary.thresholds, maxErrorRateIncreasePp: 100 } } };
+  assert.equal(
+    policyDigest({ ...installation, webUiUrl: 'https://temporal.example.com', namespace: 'prod' }),
+    policyDigest(installation),
+  );
+  const looser = {
+    ...installation,
+    canary: { ...installation.canary, thresholds: { ...installation.canary.thresholds, maxErrorRateIncreasePp: 100 } },
+  };
   assert.notEqual(policyDigest(looser), policyDigest(installation));
 });
 
 test("a starter's own policy is compared field by field with the installation's", () => {
-  const mine = releasePolicy(parseConfig({ roles: { RELEASE_APPROVER: ['@mallory'] }, stages: { staging: { soak: '1s', healthCheckInterval: '1s' }, canary: { thresholds: { maxErrorRateIncreasePp: 100 } } } }, 'mine.yaml'), 'default');
+  const mine = releasePolicy(
+    parseConfig(
+      {
+        roles: { RELEASE_APPROVER: ['@mallory'] },
+        stages: {
+          staging: { soak: '1s', healthCheckInterval: '1s' },
+          canary: { thresholds: { maxErrorRateIncreasePp: 100 } },
+        },
+      },
+      'mine.yaml',
+    ),
+    'default',
+  );
   assert.deepEqual(policyDifferences(mine, installation), [
     { field: 'access.roles.RELEASE_APPROVER', yours: ['@mallory'], installation: ['@alice'] },
     { field: 'canary.thresholds.maxErrorRateIncreasePp', yours: 100, installation: 1 },
@@ -75,5 +93,8 @@ test("only what the client's file sets is compared: a file that only says where 
     ['access.roles.RELEASE_APPROVER'],
   );
   const bare = { temporal: { taskQueue: 'q' } };
-  assert.deepEqual(configuredPolicyDifferences(bare, releasePolicy(parseConfig(bare, 'x'), 'default'), installation), []);
+  assert.deepEqual(
+    configuredPolicyDifferences(bare, releasePolicy(parseConfig(bare, 'x'), 'default'), installation),
+    [],
+  );
 });

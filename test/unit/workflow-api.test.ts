@@ -21,10 +21,24 @@ import {
 const implementations: WorkflowTypes = workflows;
 
 test('every definition names a workflow the workers export', () => {
-  const definitions = [ReleasePromotion, HotfixPromotion, EnvironmentLedger, ManualRollback, ManualVersionRecord, EnvironmentVerification];
+  const definitions = [
+    ReleasePromotion,
+    HotfixPromotion,
+    EnvironmentLedger,
+    ManualRollback,
+    ManualVersionRecord,
+    EnvironmentVerification,
+  ];
   for (const d of definitions) assert.equal(typeof implementations[d.workflowType], 'function', d.workflowType);
-  const exported = Object.entries(workflows).filter(([, v]) => typeof v === 'function').map(([k]) => k).sort();
-  assert.deepEqual(exported, definitions.map((d) => d.workflowType).sort(), 'and every exported workflow has a definition');
+  const exported = Object.entries(workflows)
+    .filter(([, v]) => typeof v === 'function')
+    .map(([k]) => k)
+    .sort();
+  assert.deepEqual(
+    exported,
+    definitions.map((d) => d.workflowType).sort(),
+    'and every exported workflow has a definition',
+  );
 });
 
 test('a wrong argument or result type fails to compile', () => {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
 
-const probe = "import { readFileSync } from 'node:fs';\nimport axios from 'axios';\nexport const x = (): unknown[] => [readFileSync, axios, setTimeout];\n";
+const probe =
+  "import { readFileSync } from 'node:fs';\nimport axios from 'axios';\nexport const x = (): unknown[] => [readFileSync, axios, setTimeout];\n";
 const root = join(__dirname, '..', '..');
 
 async function restricted(path: string): Promise<string[]> {
@@ -16,7 +17,9 @@ async function restricted(path: string): Promise<string[]> {
     overrideConfig: { languageOptions: { parserOptions: { projectService: false, project: null } } },
   });
   const [result] = await eslint.lintText(probe, { filePath: join(root, path) });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-globals').map((m) => m.message);
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-globals')
+    .map((m) => m.message);
 }
 
 test('workflow code may not import Node built-ins or I/O libraries, nor use timers', async () => {

@@ -33,14 +33,20 @@ describe('calls to Temporal from an activity end with its attempt (dev server)',
     });
   });
   after(async () => {
-    await env?.client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
+    await env?.client.workflow
+      .getHandle(workflowId)
+      .terminate('test over')
+      .catch(() => undefined);
     await env?.teardown();
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** The activity that writes the release's evidence files, from its status query. */
   function writeEvidence(): Promise<string> {
-    const config = parseConfig({ records: { auditDir: join(dir, 'audit'), evidenceDir: join(dir, 'evidence'), sotDir: join(dir, 'sot') } }, 'test settings');
+    const config = parseConfig(
+      { records: { auditDir: join(dir, 'audit'), evidenceDir: join(dir, 'evidence'), sotDir: join(dir, 'sot') } },
+      'test settings',
+    );
     return createActivities(activityDeps(config, env.client)).writeEvidence({ workflowId, version: 'v9.9.9' });
   }
 

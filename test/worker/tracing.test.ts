@@ -41,10 +41,22 @@ test('a traced worker: one trace per release, with its workflow run and every ac
   );
   const exporter = new InMemorySpanExporter();
   try {
-    const worker = await createWorker({ config, connection: env.nativeConnection, client: env.client, namespace: 'default', plugins: [tracingPlugin(new SimpleSpanProcessor(exporter), 'release-promote-test')] });
+    const worker = await createWorker({
+      config,
+      connection: env.nativeConnection,
+      client: env.client,
+      namespace: 'default',
+      plugins: [tracingPlugin(new SimpleSpanProcessor(exporter), 'release-promote-test')],
+    });
     const result = await worker.runUntil(async () => {
-      const { handle } = await startRelease(env.client, config, { version: 'v5.0.0', commitSha: 'abc1234def5678', requestedBy: '@dev', ciRunId: '1' });
-      for (let s = await handle.query(statusQuery); s.stage !== 'STAGING_SOAK'; s = await handle.query(statusQuery)) await new Promise((r) => setTimeout(r, 50));
+      const { handle } = await startRelease(env.client, config, {
+        version: 'v5.0.0',
+        commitSha: 'abc1234def5678',
+        requestedBy: '@dev',
+        ciRunId: '1',
+      });
+      for (let s = await handle.query(statusQuery); s.stage !== 'STAGING_SOAK'; s = await handle.query(statusQuery))
+        await new Promise((r) => setTimeout(r, 50));
       await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
       return await handle.result();
     });
@@ -56,7 +68,16 @@ test('a traced worker: one trace per release, with its workflow run and every ac
     assert.equal(run.length, 1, `spans: ${[...new Set(spans.map((s) => s.name))].join(', ')}`);
     const traceId = run[0]!.spanContext().traceId;
     // The main flow's activities (those an update handler runs belong to that update's own trace).
-    for (const activity of ['checkDevGates', 'deployStable', 'runStagingSuite', 'deployCanary', 'sampleCanaryMetrics', 'removeCanary', 'verifyEnvironment', 'recordVersion']) {
+    for (const activity of [
+      'checkDevGates',
+      'deployStable',
+      'runStagingSuite',
+      'deployCanary',
+      'sampleCanaryMetrics',
+      'removeCanary',
+      'verifyEnvironment',
+      'recordVersion',
+    ]) {
       const ran = named(`RunActivity:${activity}`);
       assert.ok(ran.length > 0, `a RunActivity:${activity} span`);
       assert.ok(
@@ -64,14 +85,20 @@ test('a traced worker: one trace per release, with its workflow run and every ac
         `${activity} runs in the release's trace`,
       );
       const scheduled = new Set(named(`StartActivity:${activity}`).map((s) => s.spanContext().spanId));
-      assert.ok(ran.every((s) => s.parentSpanId !== undefined && scheduled.has(s.parentSpanId)), `each ${activity} run is a child of the workflow's schedule of it`);
+      assert.ok(
+        ran.every((s) => s.parentSpanId !== undefined && scheduled.has(s.parentSpanId)),
+        `each ${activity} run is a child of the workflow's schedule of it`,
+      );
     }
     assert.equal(named('RunActivity:sampleCanaryMetrics').length, 30, 'one per minute of the 30-minute canary');
     assert.equal(run[0]!.resource.attributes['service.name'], 'release-promote-test');
   } finally {
     // Ledgers left running would hold up time skipping for later tests.
     for (const environment of Object.keys(config.environments)) {
-      await env.client.workflow.getHandle(environmentWorkflowId(environment, taskQueue)).terminate('test finished').catch(() => undefined);
+      await env.client.workflow
+        .getHandle(environmentWorkflowId(environment, taskQueue))
+        .terminate('test finished')
+        .catch(() => undefined);
     }
     rmSync(dir, { recursive: true, force: true });
   }
@@ -81,5 +108,8 @@ test('tracing is off unless an OTLP endpoint is configured', () => {
   assert.equal(tracingFromEnv({}), null);
   const on = tracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' });
   assert.equal(on?.endpoint, 'http://otel-collector:4318');
-  assert.equal(tracingFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })?.endpoint, 'http://collector:4318/v1/traces');
+  assert.equal(
+    tracingFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })?.endpoint,
+    'http://collector:4318/v1/traces',
+  );
 });

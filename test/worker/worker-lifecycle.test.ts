@@ -57,7 +57,12 @@ async function get(url: string): Promise<{ status: number; text: string }> {
   return { status: res.status, text: await res.text() };
 }
 
-function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, describe?: () => string): Promise<T> {
+function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  describe?: () => string,
+): Promise<T> {
   return eventually(what, probe, { timeoutMs, intervalMs: 100, describe });
 }
 
@@ -65,7 +70,15 @@ function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs
  * A Slack Web API stand-in whose chat.postMessage answers only when the test says so; under /otlp
  * it also stands in for an OpenTelemetry collector, keeping what the worker exports.
  */
-function slowSlack(): Promise<{ apiBaseUrl: string; collectorUrl: string; traces: string[]; arrived: Promise<void>; answer: () => void; posts: number; server: Server }> {
+function slowSlack(): Promise<{
+  apiBaseUrl: string;
+  collectorUrl: string;
+  traces: string[];
+  arrived: Promise<void>;
+  answer: () => void;
+  posts: number;
+  server: Server;
+}> {
   let markArrived!: () => void;
   const arrived = new Promise<void>((resolve) => (markArrived = resolve));
   let release!: () => void;
@@ -90,7 +103,13 @@ function slowSlack(): Promise<{ apiBaseUrl: string; collectorUrl: string; traces
         }
         const parsed = JSON.parse(body || '{}') as { channel?: string };
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ ok: true, channel: parsed.channel ?? 'C0123ABCD', ts: `1700000000.${String(state.posts).padStart(6, '0')}` }));
+        res.end(
+          JSON.stringify({
+            ok: true,
+            channel: parsed.channel ?? 'C0123ABCD',
+            ts: `1700000000.${String(state.posts).padStart(6, '0')}`,
+          }),
+        );
       })();
     });
   });
@@ -140,7 +159,12 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
     const rawConfig = {
       temporal: { taskQueue },
       roles: { RELEASE_APPROVER: ['@alice'] },
-      notifications: { provider: 'slack', apiBaseUrl: slack.apiBaseUrl, channel: 'C0123ABCD', botTokenEnv: 'TEST_SLACK_BOT_TOKEN' },
+      notifications: {
+        provider: 'slack',
+        apiBaseUrl: slack.apiBaseUrl,
+        channel: 'C0123ABCD',
+        botTokenEnv: 'TEST_SLACK_BOT_TOKEN',
+      },
       simulation: { scenario: 'healthy', stateDir: join(dir, 'simulated') },
       records: { auditDir: join(dir, 'audit'), evidenceDir: join(dir, 'evidence'), sotDir: join(dir, 'sot') },
     };
@@ -175,7 +199,12 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
     const health = `http://127.0.0.1:${healthPort}`;
 
     // Liveness answers as soon as the server is up; readiness once the worker polls.
-    await waitFor('/readyz 200', async () => ((await get(`${health}/readyz`)).status === 200 ? true : undefined), 40_000, output);
+    await waitFor(
+      '/readyz 200',
+      async () => ((await get(`${health}/readyz`)).status === 200 ? true : undefined),
+      40_000,
+      output,
+    );
     assert.deepEqual(await get(`${health}/healthz`), { status: 200, text: 'ok\n' });
     // The policy this worker hands its releases is audited once, with its digest and the config it came from.
     const policyLog = readPolicyLog(join(dir, 'audit'));
@@ -183,11 +212,15 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
       policyLog.map((e) => [e.action, e.digest, e.previous_digest, e.config_file, e.changed_by]),
       [['policy_change', policyDigest(releasePolicy(config, 'default')), null, configFile, null]],
     );
-    assert.match(stdout, /"msg":"release policy sha256:[0-9a-f]{64} takes effect \(was none recorded; changed by unknown: set change\.by in the config\)"/);
+    assert.match(
+      stdout,
+      /"msg":"release policy sha256:[0-9a-f]{64} takes effect \(was none recorded; changed by unknown: set change\.by in the config\)"/,
+    );
     assert.equal((await get(`${health}/readyz`)).text, 'RUNNING\n');
     const metrics = await get(`${health}/metrics`);
     assert.equal(metrics.status, 200);
-    for (const name of Object.values(METRIC_NAMES)) assert.match(metrics.text, new RegExp(`^# TYPE ${name} `, 'm'), `${name} missing from /metrics`);
+    for (const name of Object.values(METRIC_NAMES))
+      assert.match(metrics.text, new RegExp(`^# TYPE ${name} `, 'm'), `${name} missing from /metrics`);
     assert.match(metrics.text, /^release_promote_releases\{stage="STAGING_SOAK"\} 0$/m);
     assert.match(metrics.text, /^release_promote_visibility_up 1$/m);
     assert.match(metrics.text, /^release_promote_worker_ready 1$/m);
@@ -196,8 +229,17 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
     assert.match(sdkMetrics.text, /temporal_/, 'the SDK endpoint serves the SDK metrics');
 
     // A release whose first notification is held by the stand-in Slack: an activity in flight.
-    const { handle } = await startRelease(env.client, config, { version: 'v3.1.4', commitSha: 'a1b2c3d4e5f6a7b8', requestedBy: '@release-bot' });
-    await Promise.race([slack.arrived, delay(30_000, undefined, { ref: false }).then(() => assert.fail(`the notify activity never reached Slack\n${output()}`))]);
+    const { handle } = await startRelease(env.client, config, {
+      version: 'v3.1.4',
+      commitSha: 'a1b2c3d4e5f6a7b8',
+      requestedBy: '@release-bot',
+    });
+    await Promise.race([
+      slack.arrived,
+      delay(30_000, undefined, { ref: false }).then(() =>
+        assert.fail(`the notify activity never reached Slack\n${output()}`),
+      ),
+    ]);
     // The gauge comes from visibility (cached 15 s, so a fresh value needs a fresh worker view): the
     // release itself is visible there right away.
     const { count } = await env.client.workflow.count(`ReleaseVersion = "v3.1.4" AND ExecutionStatus = "Running"`);
@@ -206,14 +248,22 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
     const sigtermAt = Date.now();
     child.kill('SIGTERM');
     // Readiness drops while the worker drains; liveness stays.
-    await waitFor('/readyz 503 after SIGTERM', async () => ((await get(`${health}/readyz`)).status === 503 ? true : undefined), 5_000, output);
+    await waitFor(
+      '/readyz 503 after SIGTERM',
+      async () => ((await get(`${health}/readyz`)).status === 503 ? true : undefined),
+      5_000,
+      output,
+    );
     assert.equal((await get(`${health}/healthz`)).status, 200);
     assert.equal(child.exitCode, null, 'the worker waits for its in-flight activity');
     await delay(HOLD_AFTER_SIGTERM_MS);
     assert.equal(child.exitCode, null, 'still waiting while Slack has not answered');
     slack.answer();
 
-    const exit = await Promise.race([exited, delay((GRACE_SECONDS + 10) * 1000, undefined, { ref: false }).then(() => null)]);
+    const exit = await Promise.race([
+      exited,
+      delay((GRACE_SECONDS + 10) * 1000, undefined, { ref: false }).then(() => null),
+    ]);
     assert.ok(exit, `the worker did not exit within the ${GRACE_SECONDS}s grace time\n${output()}`);
     assert.deepEqual({ code: exit.code, signal: exit.signal }, { code: 0, signal: null }, output());
     assert.ok(exit.at - sigtermAt < GRACE_SECONDS * 1000, `exit took ${exit.at - sigtermAt} ms`);
@@ -221,11 +271,14 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
     // History: the in-flight notify activity completed; nothing failed or timed out.
     const { events } = await handle.fetchHistory();
     const types = (events ?? []).map((e) => String(e.eventType));
-    const scheduled = (events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notify');
+    const scheduled = (events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notify',
+    );
     assert.equal(scheduled.length, 1, types.join(', '));
     const notifyId = Number(scheduled[0]!.eventId);
     const completed = (events ?? []).find(
-      (e: temporal.api.history.v1.IHistoryEvent) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === notifyId,
+      (e: temporal.api.history.v1.IHistoryEvent) =>
+        Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === notifyId,
     );
     assert.ok(completed, `no ActivityTaskCompleted for the notify activity: ${types.join(', ')}`);
     assert.ok(!types.some((t) => /ACTIVITY_TASK_(FAILED|TIMED_OUT|CANCELED)/.test(t)), types.join(', '));
@@ -259,7 +312,12 @@ void describe('release metrics', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const entry = (action: AuditEntry['action'], seq: number, timestamp: string, extra: Partial<AuditEntry> = {}): AuditEntry => ({
+  const entry = (
+    action: AuditEntry['action'],
+    seq: number,
+    timestamp: string,
+    extra: Partial<AuditEntry> = {},
+  ): AuditEntry => ({
     key: `release-v1.0.1/run-1/${seq}`,
     seq,
     version: 'v1.0.1',
@@ -307,7 +365,11 @@ void describe('release metrics', () => {
   void it('drops the stage gauge and reports visibility down when the count query fails', async () => {
     let fail = false;
     let now = 0;
-    const metrics = new ReleaseMetrics({ countStage: () => (fail ? Promise.reject(new Error('unavailable')) : Promise.resolve(1)), now: () => now, cacheMs: 1000 });
+    const metrics = new ReleaseMetrics({
+      countStage: () => (fail ? Promise.reject(new Error('unavailable')) : Promise.resolve(1)),
+      now: () => now,
+      cacheMs: 1000,
+    });
     assert.match(await metrics.render(), /^release_promote_visibility_up 1$/m);
     fail = true;
     assert.match(await metrics.render(), /^release_promote_releases\{stage="DEV_GATES"\} 1$/m, 'cached within cacheMs');
@@ -318,7 +380,12 @@ void describe('release metrics', () => {
   });
 
   void it('serves 404 for unknown paths and 503 on /readyz when not RUNNING', async () => {
-    const server = await startHealthServer({ port: 0, host: '127.0.0.1', state: () => 'DRAINING', metrics: new ReleaseMetrics() });
+    const server = await startHealthServer({
+      port: 0,
+      host: '127.0.0.1',
+      state: () => 'DRAINING',
+      metrics: new ReleaseMetrics(),
+    });
     try {
       assert.deepEqual(await get(`${server.url}/readyz`), { status: 503, text: 'DRAINING\n' });
       assert.equal((await get(`${server.url}/nope`)).status, 404);

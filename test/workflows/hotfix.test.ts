@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { acceptedDecisions, approve, HOUR, MINUTE, refusal, stageGapMs, withHarness, type Harness } from '../helpers/release-harness';
+import {
+  acceptedDecisions,
+  approve,
+  HOUR,
+  MINUTE,
+  refusal,
+  stageGapMs,
+  withHarness,
+  type Harness,
+} from '../helpers/release-harness';
 import type { ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
 import { HotfixPromotion, workflowHandle } from '../../src/workflow-api';
@@ -43,9 +52,13 @@ async function timerDurationsMs(handle: WorkflowHandle): Promise<number[]> {
     .map((t) => Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6));
 }
 
-
 /** What a refused approval must leave untouched. */
-const snapshot = (s: ReleaseStatus) => ({ stage: s.stage, approval: s.approval, history: s.history, canary: s.canary.startedAt });
+const snapshot = (s: ReleaseStatus) => ({
+  stage: s.stage,
+  approval: s.approval,
+  history: s.history,
+  canary: s.canary.startedAt,
+});
 
 test('two distinct approvers promote a hotfix to production without staging', async () => {
   await withHarness(env, { config: { roles: ROLES } }, async (h) => {
@@ -63,26 +76,36 @@ test('two distinct approvers promote a hotfix to production without staging', as
     const second = await approve(handle, '@bob');
     assert.match(second.message, /^approved: 2 of 2 approvals \(@alice, @bob\)/);
 
-    const result = (await handle.result());
+    const result = await handle.result();
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     assert.match(result.reason, /v1\.2\.4 serves 100% of production: ✓ api-gateway: v1\.2\.4 \(healthy\)/);
 
     const status = await h.status(handle);
-    assert.deepEqual(status.history.map((t) => t.to), ['CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED'], 'no staging stage');
+    assert.deepEqual(
+      status.history.map((t) => t.to),
+      ['CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED'],
+      'no staging stage',
+    );
     assert.equal(status.soak.startedAt, null, 'no soak');
     // The commit's own checks still gate a hotfix; the staging suites do not (there is no staging).
-    assert.deepEqual(status.gates.map((g) => [g.gate, g.passed]), [
-      ['ci-checks', true],
-      ['unit-coverage', true],
-      ['security-findings', true],
-      ['code-review', true],
-    ]);
+    assert.deepEqual(
+      status.gates.map((g) => [g.gate, g.passed]),
+      [
+        ['ci-checks', true],
+        ['unit-coverage', true],
+        ['security-findings', true],
+        ['code-review', true],
+      ],
+    );
     assert.equal(existsSync(join(h.dir, 'simulated', 'staging.json')), false, 'nothing was deployed to staging');
     assert.equal(existsSync(join(h.dir, 'simulated', 'production.json')), true);
-    assert.deepEqual(status.approval.approvals.map((a) => [a.approver, a.subject, a.channel]), [
-      ['@alice', 'hotfix', 'cli'],
-      ['@bob', 'hotfix', 'cli'],
-    ]);
+    assert.deepEqual(
+      status.approval.approvals.map((a) => [a.approver, a.subject, a.channel]),
+      [
+        ['@alice', 'hotfix', 'cli'],
+        ['@bob', 'hotfix', 'cli'],
+      ],
+    );
     // From the canary on it is a normal release: the seed's 30-minute canary on the workflow clock.
     const canary = stageGapMs(status, 'CANARY', 'PRODUCTION_ROLLOUT');
     assert.ok(canary >= 30 * MINUTE && canary < 31 * MINUTE, `canary took ${canary / MINUTE} min`);
@@ -99,7 +122,7 @@ test('two distinct approvers promote a hotfix to production without staging', as
 test('a hotfix whose commit fails its dev gates ends before anyone is asked to approve it', async () => {
   await withHarness(env, { config: { roles: ROLES }, scenario: 'failing-gates' }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.2.9' });
-    const result = (await handle.result());
+    const result = await handle.result();
     assert.equal(result.outcome, 'GATES_FAILED');
     assert.match(result.reason, /^dev gates failed before the hotfix fast track: unit-coverage/);
     const status = await h.status(handle);
@@ -110,45 +133,79 @@ test('a hotfix whose commit fails its dev gates ends before anyone is asked to a
 
 test('the same approver twice, the requester, a non-approver and an approver not named are each refused with the reason, and nothing changes', async () => {
   await withHarness(env, { config: { roles: ROLES } }, async (h) => {
-    const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.3.1', requestedBy: '@carol' });
+    const handle = await h.start({
+      kind: 'hotfix',
+      hotfixApprovers: ['@alice', '@bob'],
+      version: 'v1.3.1',
+      requestedBy: '@carol',
+    });
     // The request is audited before anything else is; wait for it so the audit file is settled.
-    await eventually('the approval request to be audited', () => auditActions(h, 'v1.3.1').includes('approval_request'));
+    await eventually('the approval request to be audited', () =>
+      auditActions(h, 'v1.3.1').includes('approval_request'),
+    );
     const before = snapshot(await h.status(handle));
     const auditBefore = auditActions(h, 'v1.3.1');
 
-    assert.equal(await refusal(approve(handle, '@mallory')), '@mallory does not hold RELEASE_APPROVER, the role needed to approve a hotfix');
-    assert.equal(await refusal(approve(handle, '@carol')), '@carol started this hotfix and may not approve it (separation of duties)');
-    assert.equal(await refusal(approve(handle, '@dave')), '@dave was not asked to approve; the approvers asked are @alice and @bob');
+    assert.equal(
+      await refusal(approve(handle, '@mallory')),
+      '@mallory does not hold RELEASE_APPROVER, the role needed to approve a hotfix',
+    );
+    assert.equal(
+      await refusal(approve(handle, '@carol')),
+      '@carol started this hotfix and may not approve it (separation of duties)',
+    );
+    assert.equal(
+      await refusal(approve(handle, '@dave')),
+      '@dave was not asked to approve; the approvers asked are @alice and @bob',
+    );
     assert.deepEqual(snapshot(await h.status(handle)), before, 'refused approvals leave the workflow unchanged');
     assert.deepEqual(auditActions(h, 'v1.3.1'), auditBefore, 'and leave nothing in the audit trail');
     assert.equal(await acceptedDecisions(handle), 0, 'and nothing in the history');
 
     await approve(handle, '@alice');
     const once = snapshot(await h.status(handle));
-    assert.equal(await refusal(approve(handle, '@alice')), '@alice has already approved; the next approval must come from a different person');
+    assert.equal(
+      await refusal(approve(handle, '@alice')),
+      '@alice has already approved; the next approval must come from a different person',
+    );
     assert.deepEqual(snapshot(await h.status(handle)), once, 'a second approval by the same person changes nothing');
     assert.equal(once.stage, 'AWAITING_APPROVAL');
-    assert.deepEqual(once.approval.approvals.map((a) => a.approver), ['@alice']);
+    assert.deepEqual(
+      once.approval.approvals.map((a) => a.approver),
+      ['@alice'],
+    );
     assert.equal(await acceptedDecisions(handle), 1);
     assert.equal(auditActions(h, 'v1.3.1').filter((a) => a === 'hotfix_approve').length, 1);
 
     await approve(handle, '@bob');
-    const result = (await handle.result());
+    const result = await handle.result();
     assert.equal(result.outcome, 'PROMOTED', result.reason);
-    assert.deepEqual((await h.status(handle)).approval.approvals.map((a) => a.approver), ['@alice', '@bob']);
+    assert.deepEqual(
+      (await h.status(handle)).approval.approvals.map((a) => a.approver),
+      ['@alice', '@bob'],
+    );
   });
 });
 
 test('the approvals may come in either order', async () => {
   await withHarness(env, { config: { roles: ROLES } }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@bob'], version: 'v1.3.2' });
-    assert.equal((await approve(handle, '@bob')).message, 'approval recorded: 1 of 2 approvals (@bob); waiting for @alice');
+    assert.equal(
+      (await approve(handle, '@bob')).message,
+      'approval recorded: 1 of 2 approvals (@bob); waiting for @alice',
+    );
     await approve(handle, '@alice');
-    const result = (await handle.result());
+    const result = await handle.result();
     assert.equal(result.outcome, 'PROMOTED', result.reason);
     const status = await h.status(handle);
-    assert.deepEqual(status.approval.approvals.map((a) => a.approver), ['@bob', '@alice']);
-    assert.deepEqual(status.history.map((t) => t.to), ['CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED']);
+    assert.deepEqual(
+      status.approval.approvals.map((a) => a.approver),
+      ['@bob', '@alice'],
+    );
+    assert.deepEqual(
+      status.history.map((t) => t.to),
+      ['CANARY', 'PRODUCTION_ROLLOUT', 'PROMOTED'],
+    );
   });
 });
 
@@ -156,18 +213,30 @@ test('without named approvers, any two different RELEASE_APPROVERs approve', asy
   await withHarness(env, { config: { roles: ROLES } }, async (h) => {
     const handle = await h.start({ kind: 'hotfix', hotfixApprovers: [], version: 'v1.3.3' });
     await approve(handle, '@dave');
-    assert.match(await refusal(approve(handle, '@dave')), /@dave has already approved; the next approval must come from a different person/);
+    assert.match(
+      await refusal(approve(handle, '@dave')),
+      /@dave has already approved; the next approval must come from a different person/,
+    );
     await approve(handle, '@carol');
-    const result = (await handle.result());
+    const result = await handle.result();
     assert.equal(result.outcome, 'PROMOTED', result.reason);
   });
 });
 
 test('a hotfix naming the same approver twice, the requester, or a non-approver is refused before it starts', async () => {
   await withHarness(env, { config: { roles: ROLES } }, async (h) => {
-    await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@alice'], version: 'v1.3.4' }), /the hotfix approvers must be different people/);
-    await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@carol'], version: 'v1.3.4', requestedBy: '@carol' }), /@carol requested the hotfix and cannot be one of its approvers/);
-    await assert.rejects(h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@mallory'], version: 'v1.3.4' }), /refused: cannot ask @mallory to approve the hotfix: @mallory does not hold RELEASE_APPROVER, the role needed to approve a hotfix/);
+    await assert.rejects(
+      h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@alice'], version: 'v1.3.4' }),
+      /the hotfix approvers must be different people/,
+    );
+    await assert.rejects(
+      h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@carol'], version: 'v1.3.4', requestedBy: '@carol' }),
+      /@carol requested the hotfix and cannot be one of its approvers/,
+    );
+    await assert.rejects(
+      h.start({ kind: 'hotfix', hotfixApprovers: ['@alice', '@mallory'], version: 'v1.3.4' }),
+      /refused: cannot ask @mallory to approve the hotfix: @mallory does not hold RELEASE_APPROVER, the role needed to approve a hotfix/,
+    );
     // The first two never reach Temporal; the third is refused by the workflow from the installation's
     // policy, before it changes anything: its run ends REFUSED, audited, and deploys nothing.
     const refused = await workflowHandle(h.client, HotfixPromotion, 'hotfix-v1.3.4').result();

@@ -22,31 +22,38 @@ import type { ReleaseResult } from '../../src/shared/release';
 
 const SHORT = { stages: { staging: { soak: '10m' }, canary: { minDuration: '5m' } } };
 
-
 async function promote(h: Harness, version: string): Promise<ReleaseResult> {
   const handle = await h.start({ version });
   await h.waitForStage(handle, 'STAGING_SOAK');
   await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-  return (await handle.result());
+  return await handle.result();
 }
 
-const rollback = (h: Harness, version?: string) => startManualRollback(h.client, h.config, { environment: 'production', version, requestedBy: '@oncall' });
-const records = (h: Harness) => h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue)).query(environmentRecordsQuery);
+const rollback = (h: Harness, version?: string) =>
+  startManualRollback(h.client, h.config, { environment: 'production', version, requestedBy: '@oncall' });
+const records = (h: Harness) =>
+  h.client.workflow
+    .getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue))
+    .query(environmentRecordsQuery);
 
 test('rolls production back to the previous version, then to a named one, and verifies every service', async () => {
   await withHarness(env, { config: SHORT }, async (h) => {
     for (const v of ['v3.0.0', 'v3.1.0', 'v3.2.0']) assert.equal((await promote(h, v)).outcome, 'PROMOTED');
 
-    const toPrevious = (await (await rollback(h)).handle.result());
+    const toPrevious = await (await rollback(h)).handle.result();
     assert.equal(toPrevious.ok, true, toPrevious.reason);
     assert.equal(toPrevious.version, 'v3.1.0');
-    assert.deepEqual(toPrevious.verification, ['✓ api-gateway: v3.1.0 (healthy)', '✓ orchestrator: v3.1.0 (healthy)', '✓ workers: v3.1.0 (healthy)']);
+    assert.deepEqual(toPrevious.verification, [
+      '✓ api-gateway: v3.1.0 (healthy)',
+      '✓ orchestrator: v3.1.0 (healthy)',
+      '✓ workers: v3.1.0 (healthy)',
+    ]);
     let r = await records(h);
     assert.equal(r.current?.version, 'v3.1.0');
     assert.equal(r.current?.action, 'rollback');
     assert.equal(r.current?.promotedBy, '@oncall');
 
-    const toNamed = (await (await rollback(h, 'v3.0.0')).handle.result());
+    const toNamed = await (await rollback(h, 'v3.0.0')).handle.result();
     assert.equal(toNamed.ok, true, toNamed.reason);
     r = await records(h);
     assert.equal(r.current?.version, 'v3.0.0');
@@ -57,7 +64,10 @@ test('rolls production back to the previous version, then to a named one, and ve
 test('a version that never ran there is refused with the list of valid ones', async () => {
   await withHarness(env, { config: SHORT }, async (h) => {
     for (const v of ['v4.0.0', 'v4.1.0']) await promote(h, v);
-    await assert.rejects(rollback(h, 'v9.9.9'), /^InvalidInputError: refused: v9\.9\.9 never ran in production \(or runs there now\); versions you can roll back to: v4\.0\.0$/);
+    await assert.rejects(
+      rollback(h, 'v9.9.9'),
+      /^InvalidInputError: refused: v9\.9\.9 never ran in production \(or runs there now\); versions you can roll back to: v4\.0\.0$/,
+    );
     await assert.rejects(rollback(h, 'v4.1.0'), /runs there now/);
     await assert.rejects(
       startManualRollback(h.client, h.config, { environment: 'prod', requestedBy: '@oncall' }),
@@ -78,13 +88,16 @@ test('a rollback takes precedence over a promotion in its canary: the release is
     assert.equal(inCanary.stage, 'CANARY');
 
     const started = await rollback(h);
-    const result = (await started.handle.result());
+    const result = await started.handle.result();
     assert.equal(result.ok, true, result.reason);
     assert.equal(result.version, 'v5.0.0');
-    const releaseResult = (await release.result());
+    const releaseResult = await release.result();
     assert.equal(releaseResult.outcome, 'CANCELLED');
     const released = await h.status(release);
-    assert.ok(released.rollback?.steps.some((s) => s.step === 'remove the canary' && s.ok), 'the release removed its canary');
+    assert.ok(
+      released.rollback?.steps.some((s) => s.step === 'remove the canary' && s.ok),
+      'the release removed its canary',
+    );
     assert.equal((await records(h)).current?.version, 'v5.0.0');
   });
 });

@@ -24,12 +24,23 @@ test('recorded histories exist for every workflow type', () => {
       return load(f).events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     }),
   );
-  for (const type of ['releasePromotion', 'hotfixPromotion', 'manualRollback', 'environmentLedger', 'manualVersionRecord']) assert.ok(types.has(type), `no recorded history of ${type}`);
+  for (const type of [
+    'releasePromotion',
+    'hotfixPromotion',
+    'manualRollback',
+    'environmentLedger',
+    'manualVersionRecord',
+  ])
+    assert.ok(types.has(type), `no recorded history of ${type}`);
 });
 
 for (const file of files) {
   test(`replays ${file} deterministically`, async () => {
     installTestRuntime();
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(file), file.replace(/\.binpb$/, '').replace(/\//g, '-'));
+    await Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle() },
+      load(file),
+      file.replace(/\.binpb$/, '').replace(/\//g, '-'),
+    );
   });
 }

@@ -17,13 +17,13 @@ after(async () => {
   await env?.teardown();
 });
 
-
 /**
  * Two approved releases (10 min soak, 30 min canary): the first is in its canary, holding production,
  * when the second finishes its soak and queues for production.
  */
 async function queueBehindCanary(h: Harness, firstVersion: string, secondVersion: string) {
-  const approve = (v: Awaited<ReturnType<Harness['start']>>) => v.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
+  const approve = (v: Awaited<ReturnType<Harness['start']>>) =>
+    v.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
   const first = await h.start({ version: firstVersion });
   await h.waitForStage(first, 'STAGING_SOAK');
   await approve(first);
@@ -41,30 +41,44 @@ async function queueBehindCanary(h: Harness, firstVersion: string, secondVersion
 test('nobody deciding before the approval deadline rejects the release, after reminders', async () => {
   await withHarness(env, { config: { stages: { approval: { deadline: '24h' } } } }, async (h) => {
     const handle = await h.start({ version: 'v8.0.0' });
-    const result = (await handle.result());
+    const result = await handle.result();
     assert.equal(result.outcome, 'REJECTED');
     assert.equal(result.reason, 'nobody approved within the 1d approval deadline');
     const status = await h.status(handle);
     assert.equal(Date.parse(status.approval.deadlineAt!) - Date.parse(status.approval.requestedAt!), 24 * 3_600_000);
-    assert.equal(h.notifications.filter((n) => n.kind === 'approval-reminder').length, 23, 'hourly reminders until the deadline');
+    assert.equal(
+      h.notifications.filter((n) => n.kind === 'approval-reminder').length,
+      23,
+      'hourly reminders until the deadline',
+    );
   });
 });
 
 test('a second promotion waits in a visible queue while the first holds production', async () => {
-  await withHarness(env, { config: { stages: { staging: { soak: '10m' }, canary: { minDuration: '30m' } } } }, async (h) => {
-    const { first, second, queued } = await queueBehindCanary(h, 'v8.1.0', 'v8.2.0');
-    assert.match(queued.waitingFor ?? '', /production is busy with release-v8\.1\.0 \(standard v8\.1\.0: canary and production rollout\); queued at position 1/);
+  await withHarness(
+    env,
+    { config: { stages: { staging: { soak: '10m' }, canary: { minDuration: '30m' } } } },
+    async (h) => {
+      const { first, second, queued } = await queueBehindCanary(h, 'v8.1.0', 'v8.2.0');
+      assert.match(
+        queued.waitingFor ?? '',
+        /production is busy with release-v8\.1\.0 \(standard v8\.1\.0: canary and production rollout\); queued at position 1/,
+      );
 
-    assert.equal(((await first.result())).outcome, 'PROMOTED');
-    const result = (await second.result());
-    assert.equal(result.outcome, 'PROMOTED');
-    const firstDone = await h.status(first);
-    const secondStatus = await h.status(second);
-    const secondCanary = secondStatus.history.find((t) => t.to === 'CANARY')!;
-    const firstEnd = firstDone.history.at(-1)!;
-    assert.ok(Date.parse(secondCanary.at) >= Date.parse(firstEnd.at), 'the second canary started only after the first release finished');
-    assert.equal(secondStatus.previousProductionVersion, 'v8.1.0');
-  });
+      assert.equal((await first.result()).outcome, 'PROMOTED');
+      const result = await second.result();
+      assert.equal(result.outcome, 'PROMOTED');
+      const firstDone = await h.status(first);
+      const secondStatus = await h.status(second);
+      const secondCanary = secondStatus.history.find((t) => t.to === 'CANARY')!;
+      const firstEnd = firstDone.history.at(-1)!;
+      assert.ok(
+        Date.parse(secondCanary.at) >= Date.parse(firstEnd.at),
+        'the second canary started only after the first release finished',
+      );
+      assert.equal(secondStatus.previousProductionVersion, 'v8.1.0');
+    },
+  );
 });
 
 test('an approval scheduled for later waits for its time; a rejection meanwhile ends the release', async () => {
@@ -73,7 +87,7 @@ test('an approval scheduled for later waits for its time; a rejection meanwhile 
     const soaking = await h.waitForStage(scheduled, 'STAGING_SOAK');
     const at = (hours: number) => new Date(Date.parse(soaking.history.at(-1)!.at) + hours * 3_600_000).toISOString();
     await scheduled.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli', notBefore: at(5) }] });
-    const result = (await scheduled.result());
+    const result = await scheduled.result();
     assert.equal(result.outcome, 'PROMOTED');
     const canary = (await h.status(scheduled)).history.find((t) => t.to === 'CANARY')!;
     assert.ok(Date.parse(canary.at) >= Date.parse(at(5)), `the canary started at ${canary.at}, not before ${at(5)}`);
@@ -84,8 +98,10 @@ test('an approval scheduled for later waits for its time; a rejection meanwhile 
     await rejected.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli', notBefore: later }] });
     await env.sleep('3h');
     assert.match((await h.status(rejected)).waitingFor ?? '', /the scheduled canary start/);
-    await rejected.executeUpdate(rejectUpdate, { args: [{ approver: '@carol', channel: 'cli', reason: 'freeze announced' }] });
-    const ended = (await rejected.result());
+    await rejected.executeUpdate(rejectUpdate, {
+      args: [{ approver: '@carol', channel: 'cli', reason: 'freeze announced' }],
+    });
+    const ended = await rejected.result();
     assert.equal(ended.outcome, 'REJECTED');
     assert.match(ended.reason, /rejected by @carol via cli: freeze announced/);
     assert.equal((await h.status(rejected)).canary.startedAt, null);
@@ -93,16 +109,24 @@ test('an approval scheduled for later waits for its time; a rejection meanwhile 
 });
 
 test('a rejection while queued for production ends the release and leaves the queue', async () => {
-  await withHarness(env, { config: { stages: { staging: { soak: '10m' }, canary: { minDuration: '30m' } } } }, async (h) => {
-    const { first, second } = await queueBehindCanary(h, 'v8.4.0', 'v8.5.0');
-    await second.executeUpdate(rejectUpdate, { args: [{ approver: '@carol', channel: 'cli', reason: 'superseded by v8.6.0' }] });
-    const ended = (await second.result());
-    assert.equal(ended.outcome, 'REJECTED');
-    assert.match(ended.reason, /superseded by v8\.6\.0/);
-    assert.equal((await h.status(second)).canary.startedAt, null, 'the rejected release never deployed a canary');
-    assert.equal(((await first.result())).outcome, 'PROMOTED');
-    const ledger = await h.client.workflow.getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue)).query(environmentRecordsQuery);
-    assert.equal(ledger.lease, null);
-    assert.deepEqual(ledger.queue, [], 'the rejected release left the queue');
-  });
+  await withHarness(
+    env,
+    { config: { stages: { staging: { soak: '10m' }, canary: { minDuration: '30m' } } } },
+    async (h) => {
+      const { first, second } = await queueBehindCanary(h, 'v8.4.0', 'v8.5.0');
+      await second.executeUpdate(rejectUpdate, {
+        args: [{ approver: '@carol', channel: 'cli', reason: 'superseded by v8.6.0' }],
+      });
+      const ended = await second.result();
+      assert.equal(ended.outcome, 'REJECTED');
+      assert.match(ended.reason, /superseded by v8\.6\.0/);
+      assert.equal((await h.status(second)).canary.startedAt, null, 'the rejected release never deployed a canary');
+      assert.equal((await first.result()).outcome, 'PROMOTED');
+      const ledger = await h.client.workflow
+        .getHandle(environmentWorkflowId('production', h.config.temporal.taskQueue))
+        .query(environmentRecordsQuery);
+      assert.equal(ledger.lease, null);
+      assert.deepEqual(ledger.queue, [], 'the rejected release left the queue');
+    },
+  );
 });

@@ -18,21 +18,18 @@
 // RBAC: in the namespace, get and patch on deployments.apps (stable), create, update and delete
 // (canaries). Errors: errors.ts.
 import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type * as K8sModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type {
   AppsV1Api,
   ConfigurationOptions,
   ObservableMiddleware,
-  RequestContext,
-  ResponseContext,
   V1Container,
   V1Deployment,
   V1LabelSelector,
 } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { DeploymentTarget, Progress } from '../ports';
 import type { ServiceHealth } from '../../shared/release';
+import { activityCancellation, loadKubeConnection, pause } from './connection';
 import { explainKubeError, type KubeCall, type KubeIdentity, type KubeVerb } from './errors';
 import { imageVersion, isValidTag, withVersion } from './images';
 import { healthOf, rolloutState } from './rollout';
@@ -70,6 +67,8 @@ export const CANARY_OF_LABEL = 'release-promote.io/canary-of';
 /** On canary Deployments: a hash of the spec we wrote, so an unchanged canary is not rewritten. */
 export const CANARY_SPEC_HASH_ANNOTATION = 'release-promote.io/spec-hash';
 export const VERSION_ANNOTATION = 'release-promote.io/version';
+/** On a stable Deployment the replicas router scaled down: its replicas before the canary. */
+export const STABLE_REPLICAS_ANNOTATION = 'release-promote.io/stable-replicas';
 
 export function canaryName(service: string): string {
   return `${service}-canary`;
@@ -79,8 +78,6 @@ export function canaryName(service: string): string {
 export function canaryReplicas(stableReplicas: number, weightPercent: number): number {
   return Math.max(1, Math.ceil((stableReplicas * weightPercent) / 100));
 }
-
-type K8s = typeof K8sModule;
 
 interface Connection {
   apps: AppsV1Api;
@@ -195,6 +192,54 @@ export class KubernetesTarget implements DeploymentTarget {
       }),
     );
     return entries.filter((e): e is ServiceHealth => e !== null);
+  }
+
+  /**
+   * The stable track's pod count before any canary: the replicas recorded when the replicas router
+   * first scaled it down (STABLE_REPLICAS_ANNOTATION), else its current replicas.
+   */
+  async podTotal(service: string): Promise<number> {
+    const stable = await this.read('get', service);
+    const recorded = Number(stable.metadata?.annotations?.[STABLE_REPLICAS_ANNOTATION]);
+    return Number.isInteger(recorded) && recorded > 0 ? recorded : (stable.spec?.replicas ?? 1);
+  }
+
+  /** The stable and canary replicas of a service now (0 for a canary that does not exist). */
+  async trackReplicas(service: string): Promise<{ stable: number; canary: number }> {
+    const [stable, canary] = await Promise.all([this.read('get', service), this.readOptional(canaryName(service))]);
+    const ours = canary !== null && canary.metadata?.labels?.[CANARY_OF_LABEL] === service;
+    return { stable: stable.spec?.replicas ?? 1, canary: ours ? (canary.spec?.replicas ?? 1) : 0 };
+  }
+
+  /**
+   * Scales a service's tracks (the replicas router's split). The stable track's own count is
+   * recorded on it the first time it is scaled below it, and the record removed when it is restored.
+   */
+  async scaleTracks(service: string, stableReplicas: number, canaryReplicas: number): Promise<void> {
+    const total = await this.podTotal(service);
+    const restored = stableReplicas === total;
+    await this.call({ verb: 'patch', name: service }, (apps, options) =>
+      apps.patchNamespacedDeployment(
+        {
+          name: service,
+          namespace: this.o.namespace,
+          body: {
+            metadata: { annotations: { [STABLE_REPLICAS_ANNOTATION]: restored ? null : String(total) } },
+            spec: { replicas: stableReplicas },
+          },
+        },
+        options('application/strategic-merge-patch+json'),
+      ),
+    );
+    const canary = await this.readOptional(canaryName(service));
+    if (canary === null) return;
+    this.assertOurCanary(canary, service);
+    await this.call({ verb: 'patch', name: canaryName(service) }, (apps, options) =>
+      apps.patchNamespacedDeployment(
+        { name: canaryName(service), namespace: this.o.namespace, body: { spec: { replicas: canaryReplicas } } },
+        options('application/strategic-merge-patch+json'),
+      ),
+    );
   }
 
   /** Creates the canary, or brings an existing one to `desired`; says what it did. */
@@ -336,74 +381,8 @@ export class KubernetesTarget implements DeploymentTarget {
   }
 
   private async load(): Promise<Connection> {
-    const k8s: K8s = await import('@kubernetes/client-node');
-    const kc = new k8s.KubeConfig();
-    const source = this.o.inCluster
-      ? "the pod's service account"
-      : this.o.kubeconfig
-        ? `kubeconfig ${this.o.kubeconfig}`
-        : 'the default kubeconfig (KUBECONFIG or ~/.kube/config)';
-    try {
-      if (this.o.inCluster) {
-        if (!process.env.KUBERNETES_SERVICE_HOST)
-          throw new Error('KUBERNETES_SERVICE_HOST is not set: the worker is not running in a pod');
-        kc.loadFromCluster();
-      } else if (this.o.kubeconfig) {
-        kc.loadFromFile(this.o.kubeconfig);
-      } else {
-        kc.loadFromDefault();
-      }
-    } catch (err) {
-      throw ApplicationFailure.nonRetryable(
-        `cannot load Kubernetes credentials for ${this.o.environment} from ${source}: ${(err as Error).message}`,
-        'ConfigError',
-      );
-    }
-    if (this.o.context !== undefined) {
-      if (!kc.getContexts().some((c) => c.name === this.o.context)) {
-        throw ApplicationFailure.nonRetryable(
-          `${source} has no context "${this.o.context}" (environments.${this.o.environment}.target.context); it has: ${
-            kc
-              .getContexts()
-              .map((c) => c.name)
-              .join(', ') || 'none'
-          }`,
-          'ConfigError',
-        );
-      }
-      kc.setCurrentContext(this.o.context);
-    }
-    const cluster = kc.getCurrentCluster();
-    if (!cluster)
-      throw ApplicationFailure.nonRetryable(
-        `${source} names no cluster for context "${kc.getCurrentContext()}"`,
-        'ConfigError',
-      );
-    const identity: KubeIdentity = {
-      server: cluster.server,
-      credentials: this.o.inCluster
-        ? "the pod's service account"
-        : `kubeconfig context "${kc.getCurrentContext()}" (user ${kc.getCurrentUser()?.name ?? 'none'})`,
-    };
-    const passThrough = <R>(value: R) => new k8s.Observable(Promise.resolve(value));
-    return {
-      apps: kc.makeApiClient(k8s.AppsV1Api),
-      identity,
-      options(signal, contentType) {
-        const withSignal: ObservableMiddleware = {
-          pre: (request: RequestContext) => {
-            request.setSignal(signal);
-            return passThrough(request);
-          },
-          post: (response: ResponseContext) => passThrough(response),
-        };
-        const base: ConfigurationOptions<ObservableMiddleware> = {
-          middleware: [withSignal],
-          middlewareMergeStrategy: 'append',
-        };
-        return contentType ? k8s.setHeaderOptions('Content-Type', contentType, base) : base;
-      },
-    };
+    const c = await loadKubeConnection(this.o, `environments.${this.o.environment}.target.context`);
+    return { apps: c.kubeConfig.makeApiClient(c.k8s.AppsV1Api), identity: c.identity, options: c.options };
   }
 }
 
@@ -475,32 +454,4 @@ function checkVersion(version: string): void {
 
 function isNotFound(err: unknown): boolean {
   return err instanceof ApplicationFailure && err.type === 'DeploymentNotFound';
-}
-
-/** The running activity's cancellation signal; undefined outside an activity (tests, scripts). */
-function activityCancellation(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-}
-
-function pause(ms: number): Promise<void> {
-  const cancellation = activityCancellation();
-  return new Promise((resolve, reject) => {
-    if (cancellation?.aborted) {
-      reject(cancellation.reason as Error);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(cancellation?.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      cancellation?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    cancellation?.addEventListener('abort', onAbort, { once: true });
-  });
 }

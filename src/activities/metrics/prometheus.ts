@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { metricsSchema } from '../../config/integrations-schema';
 import type { MetricSample } from '../../shared/release';
 import type { MetricsSource } from '../ports';
+import type { ServiceSample } from '../../shared/service-verdict';
 import { instantQuery, type PrometheusEndpoint, type QueryOutcome } from './prometheus-client';
 import { DEFAULT_QUERIES, QUERY_NAMES, renderQuery, type PromQueries, type Track } from './promql-defaults';
 
@@ -47,11 +48,28 @@ export class PrometheusMetrics implements MetricsSource {
     return { baseline, canary };
   }
 
+  async sampleServices(services: string[]): Promise<ServiceSample[]> {
+    const endpoint = this.endpoint();
+    // One instant for every query of every service, so all of them cover the same window.
+    const time = this.evaluationTime();
+    return Promise.all(
+      services.map(async (service) => {
+        const queries = { ...this.queries, ...definedOnly(this.config.serviceQueries[service] ?? {}) };
+        const [baseline, canary] = await Promise.all([
+          this.sampleTrack('stable', [service], endpoint, time, queries),
+          this.sampleTrack('canary', [service], endpoint, time, queries),
+        ]);
+        return { service, baseline, canary };
+      }),
+    );
+  }
+
   private async sampleTrack(
     track: Track,
     services: string[],
     endpoint: PrometheusEndpoint,
     time: Date,
+    queries: PromQueries = this.queries,
   ): Promise<MetricSample> {
     const ctx = {
       services,
@@ -63,7 +81,15 @@ export class PrometheusMetrics implements MetricsSource {
     const outcomes = await Promise.all(
       QUERY_NAMES.map(
         async (name) =>
-          [name, await instantQuery(endpoint, renderQuery(this.queries[name], ctx), time, `${track} ${name}`)] as const,
+          [
+            name,
+            await instantQuery(
+              endpoint,
+              renderQuery(queries[name], ctx),
+              time,
+              `${services.length === 1 ? `${services[0]} ` : ''}${track} ${name}`,
+            ),
+          ] as const,
       ),
     );
     const byName = Object.fromEntries(outcomes) as Record<(typeof QUERY_NAMES)[number], QueryOutcome>;

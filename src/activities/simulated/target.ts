@@ -19,6 +19,8 @@ export interface SimulatedEnvironmentState {
   services: Record<string, ServiceState>;
   stableDeployedAt: number;
   canaryDeployedAt: number | null;
+  /** The share of requests the canary gets, in percent (absent in state files written before routing). */
+  canaryWeightPct?: number;
   /** Versions that have completed a stable rollout here; a scripted rollout failure spares them, so a restore works. */
   everDeployed: string[];
 }
@@ -78,6 +80,7 @@ export class SimulatedTarget implements DeploymentTarget {
       progress(`${name}-canary running ${version} at ${weightPercent}%`);
       await pause();
     }
+    state.canaryWeightPct = weightPercent;
     this.save(state);
     return this.health('canary');
   }
@@ -95,6 +98,7 @@ export class SimulatedTarget implements DeploymentTarget {
       progress(`${name}-canary removed`);
     }
     state.canaryDeployedAt = null;
+    delete state.canaryWeightPct;
     this.save(state);
     await pause();
   }

@@ -4,6 +4,8 @@
 // rolls it back. The canary finishes only on a passing evaluation after the minimum duration.
 import { CancellationScope, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
 import { canaryComplete, decideCanaryAction, judgeCanary } from '../../shared/canary-verdict';
+import { combinedSample, judgeServices, type ServiceSample } from '../../shared/service-verdict';
+import { shareTolerancePp } from '../../shared/traffic-share';
 import type { CanaryEvaluation, MetricSample, ServiceHealth } from '../../shared/release';
 import { activities } from '../activity-proxies';
 import type { Inbox, ReleaseContext } from './context';
@@ -144,8 +146,28 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
   }
 }
 
+/** Patched: releases recorded before judged one aggregate over all services, without the traffic share. */
+export const PER_SERVICE_CANARY_PATCH = 'per-service-canary';
+
 async function evaluate(ctx: ReleaseContext, environment: string, canaryElapsedMs: number): Promise<CanaryEvaluation> {
   const thresholds = ctx.policy.canary.thresholds;
+  if (patched(PER_SERVICE_CANARY_PATCH)) {
+    const weightPct = ctx.policy.canary.weightPercent;
+    const [samples, health] = await Promise.all([sampleServices(environment), canaryHealth(environment)]);
+    const judgement = judgeServices(samples, health, thresholds, {
+      weightPct,
+      tolerancePp: shareTolerancePp(weightPct, ctx.policy.canary.shareTolerancePp),
+    });
+    return {
+      at: new Date().toISOString(),
+      canaryElapsedMs,
+      baseline: combinedSample(samples.map((s) => s.baseline)),
+      canary: combinedSample(samples.map((s) => s.canary)),
+      health,
+      weightPct,
+      ...judgement,
+    };
+  }
   const [measured, health] = await Promise.all([sample(environment), canaryHealth(environment)]);
   const judgement = judgeCanary(measured.baseline, measured.canary, health, thresholds);
   return {
@@ -173,6 +195,23 @@ async function sample(environment: string): Promise<{ baseline: MetricSample; ca
       queryError: message,
     };
     return { baseline: failed, canary: failed };
+  }
+}
+
+/** A measurement that fails after its retries is an errored (inconclusive) sample for every service, never a pass. */
+async function sampleServices(environment: string): Promise<ServiceSample[]> {
+  try {
+    return await activities('metrics', 'canary metrics per service').sampleServiceMetrics({ environment });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const failed: MetricSample = {
+      requests: null,
+      errorRatePct: null,
+      p99Ms: null,
+      availabilityPct: null,
+      queryError: rootMessage(err),
+    };
+    return [{ service: 'all services', baseline: failed, canary: failed }];
   }
 }
 

@@ -1,11 +1,14 @@
 // Stage 3: the release deployed as a canary beside the stable version, judged against the stable
-// baseline for its minimum duration (canary-analysis.ts). Each change registers its undo first.
+// baseline for its minimum duration (canary-analysis.ts). Each change registers its undo first. The
+// canary's pods are a capacity; its share of requests is set by the environment's router
+// (canary-routing.ts).
 import { approvedBy } from '../../shared/approval-rules';
 import { activities } from '../activity-proxies';
 import { runCanary } from './canary-analysis';
 import type { ReleaseContext } from './context';
 import { ReleaseEnded } from './ended';
 import { confirmStable } from './production';
+import { checkRouting, routesTraffic, setCanaryWeight } from './canary-routing';
 
 export async function canary(ctx: ReleaseContext): Promise<void> {
   const s = ctx.status;
@@ -18,6 +21,9 @@ export async function canary(ctx: ReleaseContext): Promise<void> {
   s.previousProductionVersion =
     records.current?.version ??
     (await activities('check', 'read running production version').currentStableVersion({ environment: production }));
+  const weight = policy.canary.weightPercent;
+  const routed = (ctx.routed = routesTraffic());
+  if (routed) await checkRouting(production, [weight]);
 
   await ctx.transition(
     'CANARY',
@@ -33,8 +39,14 @@ export async function canary(ctx: ReleaseContext): Promise<void> {
   await activities('deploy', `deploy ${s.version} canary`).deployCanary({
     environment: production,
     version: s.version,
-    weightPercent: policy.canary.weightPercent,
+    weightPercent: weight,
   });
+  if (routed) {
+    // Newest first on undo: no requests reach the canary before its pods are removed.
+    saga.add('send no requests to the canary', () => setCanaryWeight(ctx, production, 0));
+    const split = await setCanaryWeight(ctx, production, weight);
+    ctx.details(`canary weight set: ${split}`);
+  }
   const result = await runCanary(ctx, ctx.inbox, production);
   if (!result.ok) throw new ReleaseEnded('ROLLED_BACK', result.reason);
 }

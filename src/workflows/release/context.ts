@@ -57,6 +57,11 @@ export class ReleaseContext {
   readonly main = new CancellationScope();
   /** Environments this release holds or is queued for. */
   private readonly held = new Set<string>();
+  /**
+   * Whether this run's canary traffic goes through the router (decided once, at the canary, so a
+   * release that began its canary on earlier code keeps that code's way to its end).
+   */
+  routed = false;
   private auditSeq = 0;
   /** Audit entries are written one after another, so the file holds them in seq order. */
   private auditQueue: Promise<unknown> = Promise.resolve();

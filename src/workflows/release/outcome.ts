@@ -79,13 +79,23 @@ export async function endAfterFailure(ctx: ReleaseContext, err: unknown): Promis
     await ctx.finish(cancelled ? 'CANCELLED' : (ended?.outcome ?? 'FAILED'), reason);
     return;
   }
-  await ctx.transition('ROLLING_BACK', reason, {
-    notify: false,
-    fromVersion: s.version,
-    toVersion: s.previousProductionVersion,
-  });
-  await ctx.notify('rollback-started', `${s.version} is rolling back`, reason);
-  const failures = await saga.compensate(ctx, reason);
+  const announce = async () => {
+    await ctx.transition('ROLLING_BACK', reason, {
+      notify: false,
+      fromVersion: s.version,
+      toVersion: s.previousProductionVersion,
+    });
+    await ctx.notify('rollback-started', `${s.version} is rolling back`, reason);
+  };
+  // A routed canary's rollback starts at once (its first undo takes the canary's traffic away); the
+  // stage change, its records and the notification go alongside instead of before it.
+  let failures: string[];
+  if (ctx.routed) {
+    [failures] = await Promise.all([saga.compensate(ctx, reason), announce()]);
+  } else {
+    await announce();
+    failures = await saga.compensate(ctx, reason);
+  }
   if (failures.length > 0) {
     await ctx.audit('rollback_failed', failures.join('; '), {
       fromVersion: s.version,

@@ -3,6 +3,7 @@
 import { formatDuration as formatMs } from '../../shared/duration-format';
 import { activities } from '../activity-proxies';
 import type { ReleaseContext } from './context';
+import { setCanaryWeight } from './canary-routing';
 
 export async function productionRollout(ctx: ReleaseContext): Promise<void> {
   const s = ctx.status;
@@ -23,6 +24,8 @@ export async function productionRollout(ctx: ReleaseContext): Promise<void> {
     environment: production,
     version: s.version,
   });
+  // Stable now runs the new version too; the canary gets no requests before its pods go.
+  if (ctx.routed) await setCanaryWeight(ctx, production, 0);
   await activities('deploy', 'remove canary').removeCanary({ environment: production });
   const verification = await activities('check', `verify ${production}`).verifyEnvironment({
     environment: production,
