@@ -51,8 +51,8 @@ async function promote(h: Harness, version: string): Promise<WorkflowHandle> {
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const env = await createTimeSkippingEnv();
-  const run = async (scenario: string, fn: (h: Harness) => Promise<void>) => {
-    const h = await createHarness(env, { scenario, config: SHORT });
+  const run = async (scenario: string, fn: (h: Harness) => Promise<void>, config: Record<string, unknown> = SHORT) => {
+    const h = await createHarness(env, { scenario, config });
     try {
       await h.worker.runUntil(fn(h));
     } finally {
@@ -120,6 +120,10 @@ async function main(): Promise<void> {
       await handle.cancel();
       await handle.result().catch(() => undefined);
       await save('release-cancelled-in-canary', handle);
+    });
+    // Progressive steps (recorded from the canary-traffic-routing generation on).
+    await run('healthy', async (h) => save('release-stepped', await promote(h, 'v2.0.0')), {
+      stages: { staging: { soak: '10m' }, canary: { minDuration: '15m', steps: [10, 25, 50] } },
     });
     await run('healthy', async (h) => {
       // Cancelled by a person through the cancel update (authorized by the policy), during the soak.

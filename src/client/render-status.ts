@@ -1,5 +1,6 @@
 // `status` for people: a short readable table of where a release is and why.
 import { fmt } from '../shared/canary-verdict';
+import { canarySteps } from '../shared/policy';
 import type { ReleaseStatus } from '../shared/release';
 import { approvalProgress } from '../shared/approval-rules';
 import { holdersOf, rolesFor } from '../shared/authorization';
@@ -25,7 +26,11 @@ export function renderStatus(s: ReleaseStatus, now = Date.now()): string {
   ]);
   rows.push([
     '  rules',
-    `soak ${formatDuration(p.soak.durationMs)}; canary ${p.canary.weightPercent}% for ${formatDuration(p.canary.minDurationMs)}; error rate < +${t.maxErrorRateIncreasePp} pp, P99 < +${t.maxP99IncreasePct}%, availability ≥ ${t.minAvailabilityPct}%; approvers: ${rolesFor(p.access, approve)} (${holdersOf(p.access, approve).join(', ') || 'nobody'})`,
+    `soak ${formatDuration(p.soak.durationMs)}; canary ${canarySteps(p.canary)
+      .map((w) => `${w}%`)
+      .join(
+        ' → ',
+      )} for ${formatDuration(p.canary.minDurationMs)}; error rate < +${t.maxErrorRateIncreasePp} pp, P99 < +${t.maxP99IncreasePct}%, availability ≥ ${t.minAvailabilityPct}%; approvers: ${rolesFor(p.access, approve)} (${holdersOf(p.access, approve).join(', ') || 'nobody'})`,
   ]);
   if (s.waitingFor) rows.push(['waiting for', s.waitingFor]);
   for (const g of s.gates) rows.push([`gate ${g.gate}`, `${g.passed ? '✓' : '✗'} ${g.reason}`]);
@@ -56,6 +61,7 @@ export function renderStatus(s: ReleaseStatus, now = Date.now()): string {
       'canary',
       `${Math.round(c.elapsedMs / 60_000)} of ${Math.round(c.requiredMs / 60_000)} min, ${c.evaluations.length} evaluations; ${state}`,
     ]);
+    if (c.step && c.step.of > 1) rows.push(['canary step', `${c.step.index} of ${c.step.of}: ${c.step.weightPct}%`]);
     if (c.weights?.length)
       rows.push([
         'canary traffic',

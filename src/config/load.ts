@@ -76,7 +76,8 @@ export function releasePolicy(config: Config, namespace: string): ReleasePolicy 
       deadlineMs: approval.deadline ?? null,
     },
     canary: {
-      weightPercent: canary.weightPercent,
+      weightPercent: canary.steps?.[0] ?? canary.weightPercent,
+      ...(canary.steps ? { steps: [...canary.steps] } : {}),
       minDurationMs: canary.minDuration,
       analysisIntervalMs: canary.analysisInterval,
       failureLimit: canary.failureLimit,

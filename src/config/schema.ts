@@ -99,6 +99,12 @@ export const configSchema = strictObject({
     canary: strictObject({
       environment: z.string().default('production'),
       weightPercent: z.number().int().min(1).max(50).default(10),
+      /**
+       * Progressive steps: the canary's weight at each, rising, each held for minDuration and judged
+       * before the next; then production gets everything. Omitted: one step at weightPercent (the
+       * seed's 10%). The first step is the canary's weight.
+       */
+      steps: z.array(z.number().int().min(1).max(99)).min(1).max(10).optional(),
       minDuration: durationMs.prefault('30m'),
       analysisInterval: durationMs.prefault('1m'),
       failureLimit: z.number().int().min(1).default(1),
@@ -165,11 +171,27 @@ export const configSchema = strictObject({
       message: `must differ from stages.staging.environment ("${staging.environment}"): the canary runs beside production, not in staging`,
     });
   }
-  if (canary.shareTolerance !== null && canary.shareTolerance >= canary.weightPercent)
+  if (canary.steps !== undefined) {
+    const rising = canary.steps.every((w, i) => i === 0 || w > canary.steps![i - 1]!);
+    if (!rising)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stages', 'canary', 'steps'],
+        message: `steps must rise, like [10, 25, 50] (got [${canary.steps.join(', ')}])`,
+      });
+    if (canary.steps[0] !== canary.weightPercent && canary.weightPercent !== 10)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stages', 'canary', 'weightPercent'],
+        message: `the first of stages.canary.steps (${canary.steps[0]}) is the canary's weight; remove weightPercent (${canary.weightPercent}) or make it the first step`,
+      });
+  }
+  const firstWeight = canary.steps?.[0] ?? canary.weightPercent;
+  if (canary.shareTolerance !== null && canary.shareTolerance >= firstWeight)
     ctx.addIssue({
       code: 'custom',
       path: ['stages', 'canary', 'shareTolerance'],
-      message: `must be less than weightPercent (${canary.weightPercent}): a canary that receives no requests would pass`,
+      message: `must be less than the canary's first weight (${firstWeight}%): a canary that receives no requests would pass`,
     });
   const longer = (path: string[], what: string, limit: string) =>
     ctx.addIssue({ code: 'custom', path, message: `${what} must not be longer than ${limit}` });

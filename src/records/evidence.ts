@@ -4,6 +4,7 @@
 // from the workflow's status, so the files written during a release and those regenerated later are
 // the same. Each run of a version keeps its own copy in runs/<run id>/, which no later run touches;
 // the seed's paths show the version's latest run.
+import { canarySteps } from '../shared/policy';
 import { mkdirSync, writeFileSync, renameSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReleaseStatus } from '../shared/release';
@@ -33,6 +34,8 @@ export function renderEvidence(status: ReleaseStatus, allEntries: AuditEntry[]):
           weightPercent: status.policy.canary.weightPercent,
           /** The split the router reported last (stable/canary percent per service); null before routing. */
           weights: status.canary.weights ?? null,
+          steps: canarySteps(status.policy.canary),
+          step: status.canary.step ?? null,
           minDurationMs: status.canary.requiredMs,
           elapsedMs: status.canary.elapsedMs,
           startedAt: status.canary.startedAt,

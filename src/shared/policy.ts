@@ -55,6 +55,11 @@ export interface CanaryPolicy {
    * null (or absent, in releases started before it existed) is half the weight.
    */
   shareTolerancePp?: number | null;
+  /**
+   * The canary's weights, one step after another, each held for the minimum duration and judged
+   * (absent, in releases started before steps existed: the one step at weightPercent).
+   */
+  steps?: number[];
   /** Replicas routing: the most the achievable share may miss the weight by (absent before it existed: 5). */
   maxShareErrorPp?: number;
   thresholds: CanaryThresholds;
@@ -135,4 +140,9 @@ function flatten(value: unknown, prefix = '', into = new Map<string, unknown>())
     into.set(prefix, value);
   }
   return into;
+}
+
+/** The canary's steps: the configured ones, else the seed's single step at weightPercent. */
+export function canarySteps(canary: Pick<CanaryPolicy, 'weightPercent' | 'steps'>): number[] {
+  return canary.steps && canary.steps.length > 0 ? [...canary.steps] : [canary.weightPercent];
 }

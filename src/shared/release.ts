@@ -141,6 +141,13 @@ export interface ServiceEvaluation {
   verdict: CanaryVerdict;
 }
 
+/** A canary step: its place among the steps and the weight it gives the canary. */
+export interface CanaryStep {
+  index: number;
+  of: number;
+  weightPct: number;
+}
+
 /** One service's traffic split as the router reports it: percentages of requests, summing to 100. */
 export interface ServiceWeights {
   service: string;
@@ -172,6 +179,8 @@ export interface CanaryState {
   /** Estimated end if nothing pauses it. */
   endsAt: string | null;
   paused: { since: string; reason: string } | null;
+  /** The step the canary is in (absent for releases that ran before steps existed: one step). */
+  step?: CanaryStep;
   /** The split the router last reported (absent for releases that ran before routing was its own step). */
   weights?: ServiceWeights[];
   evaluations: CanaryEvaluation[];

@@ -61,7 +61,7 @@ export function replicaShareRefusal(
     `${service}: replicas routing gives the canary ${fmt(split.sharePct)}% of ${split.totalPods} pods ` +
     `(${split.canaryPods} canary beside ${split.stablePods} stable), ${fmt(split.errorPp)} pp off the ${weightPct}% weight ` +
     `(canary.maxShareError ${maxErrorPp} pp); run at least ${pods} pods (${at.canaryPods} canary beside ${at.stablePods} stable ` +
-    `gives ${fmt(at.sharePct)}%), or route by weight (routing: gateway-api)`
+    `gives ${fmt(at.sharePct)}%), or route by weight (router: gateway-api)`
   );
 }
 

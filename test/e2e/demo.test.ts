@@ -54,10 +54,10 @@ test('the demo with an error-rate regression rolls back automatically and says w
   const { code, out, dir } = await demo('--scenario', 'error-rate-regression', '--version', 'v1.2.4');
   try {
     assert.equal(code, 0, out);
-    assert.match(out, /CANARY +→ ROLLING_BACK +error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp/);
+    assert.match(out, /CANARY +→ ROLLING_BACK +api-gateway: error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp/);
     assert.match(
       out,
-      /v1\.2\.4: ROLLED_BACK — error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp; v1\.0\.0 still serves production/,
+      /v1\.2\.4: ROLLED_BACK — api-gateway: error rate 2\.4% vs baseline 0\.3%: \+2\.1 pp ≥ 1 pp; .*v1\.0\.0 still serves production/,
     );
     // The demo stops its worker only after the release's workflow closed: what it points to is on disk.
     const audit = readFileSync(join(dir, 'operational_audit/releases/v1.2.4.jsonl'), 'utf8')

@@ -340,7 +340,9 @@ describe('the audit trail of a release, a rollback and a hotfix', () => {
         'finish canary→canary (ROLLED_BACK)',
       ]);
       checkCommon(file, 'release-v1.3.0', 'standard', '12345');
-      const breach = 'error rate 2.4% vs baseline 0.3%: +2.1 pp ≥ 1 pp';
+      const breach = ['api-gateway', 'orchestrator', 'workers']
+        .map((s) => `${s}: error rate 2.4% vs baseline 0.3%: +2.1 pp ≥ 1 pp`)
+        .join('; ');
       const rollback = file.find((e) => e.action === 'rollback')!;
       assert.equal(rollback.reason, breach);
       assert.deepEqual(

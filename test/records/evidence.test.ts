@@ -14,9 +14,13 @@ import type { ApprovalRecord, CanaryEvaluation, ReleaseResult, ReleaseStatus } f
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const THRESHOLDS = { maxErrorRateIncreasePp: 1, maxP99IncreasePct: 10, minAvailabilityPct: 99.9, minRequestCount: 100 };
-const HEALTHY_REASON =
-  'all 3 canary services healthy; error rate 0.32% vs baseline 0.3%: +0.02 pp < 1 pp; availability 99.96% ≥ 99.9%; P99 184 ms vs baseline 180 ms: +2.22% < 10%';
-const BREACH = 'error rate 2.4% vs baseline 0.3%: +2.1 pp ≥ 1 pp';
+const SERVICES = ['api-gateway', 'orchestrator', 'workers'];
+// Each simulated service: the canary's 620 requests beside the stable 6000 are 9.37% of them.
+const HEALTHY_REASON = `all 3 canary services healthy; within thresholds: ${SERVICES.map(
+  (s) => `${s} 9.37% of requests, error rate 0.32% vs 0.3%, P99 184 ms vs 180 ms, availability 99.96%`,
+).join('; ')}`;
+const SERVICE_BREACH = 'error rate 2.4% vs baseline 0.3%: +2.1 pp ≥ 1 pp';
+const BREACH = SERVICES.map((s) => `${s}: ${SERVICE_BREACH}`).join('; ');
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -98,11 +102,17 @@ function checkEvaluations(evidence: Evidence, status: ReleaseStatus, expectedCou
     assert.match(e.at, ISO);
     assert.ok(['pass', 'rollback', 'pause', 'inconclusive'].includes(e.verdict));
     assert.ok(e.reason.length > 0, `evaluation ${i + 1} has a reason`);
-    assert.equal(e.baseline.requests, 6000);
+    // The three services' baselines summed (each simulated service has 6000 stable requests).
+    assert.equal(e.baseline.requests, 18_000);
+    assert.equal(e.weightPct, 10);
+    assert.deepEqual(
+      e.services?.map((svc) => svc.service),
+      SERVICES,
+    );
     assert.equal(e.health.length, 3);
     assert.deepEqual(
       e.checks.map((c) => c.check),
-      ['health', 'error-rate', 'availability', 'p99-latency'],
+      ['health', ...SERVICES.flatMap(() => ['traffic-share', 'error-rate', 'availability', 'p99-latency'])],
     );
     if (i > 0) assert.ok(e.canaryElapsedMs > metrics.evaluations[i - 1]!.canaryElapsedMs, 'in order');
   });
@@ -201,7 +211,7 @@ test('an automatic rollback: the breaching evaluation with its verdict and reaso
     assert.equal(breach.canary.errorRatePct, 2.4);
     assert.deepEqual(
       breach.checks.find((c) => c.check === 'error-rate'),
-      { check: 'error-rate', outcome: 'breach', reason: BREACH },
+      { check: 'error-rate', outcome: 'breach', reason: `api-gateway: ${SERVICE_BREACH}` },
     );
 
     const rollback = section(evidence.log, 'Rollback');
@@ -209,10 +219,14 @@ test('an automatic rollback: the breaching evaluation with its verdict and reaso
       evidence.log.find((l) => l.startsWith('## Rollback')),
       `## Rollback: ${BREACH}`,
     );
-    assert.equal(rollback.length, 2);
-    assert.match(rollback[0]!, /^\S+Z {2}ok {4}remove the canary: canary removed from production$/);
+    assert.equal(rollback.length, 3);
     assert.match(
-      rollback[1]!,
+      rollback[0]!,
+      /^\S+Z {2}ok {4}send no requests to the canary: production: api-gateway 100\/0, orchestrator 100\/0, workers 100\/0$/,
+    );
+    assert.match(rollback[1]!, /^\S+Z {2}ok {4}remove the canary: canary removed from production$/);
+    assert.match(
+      rollback[2]!,
       /ok {4}confirm the stable version still serves: ✓ api-gateway: v1\.0\.0 \(healthy\), ✓ orchestrator: v1\.0\.0 \(healthy\), ✓ workers: v1\.0\.0 \(healthy\)$/,
     );
 

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig, releasePolicy } from '../../src/config/load';
+import { canarySteps } from '../../src/shared/policy';
 import { parseDuration } from '../../src/config/duration';
 import { formatDuration } from '../../src/shared/duration-format';
 import { commitProblem, versionProblem } from '../../src/shared/identifiers';
@@ -127,7 +128,7 @@ test('an unknown key is an error at every level, naming it and the nearest known
   // Two unknown keys in one object: one line each.
   assert.deepEqual(configError({ stages: { canary: { minDurations: '1m', weight: 10 } } }), [
     'stages.canary.minDurations: unknown key; did you mean "minDuration"?',
-    'stages.canary.weight: unknown key (known here: environment, weightPercent, minDuration, analysisInterval, failureLimit, inconclusiveLimit, pauseReminderInterval, pauseDeadline, shareTolerance, maxShareError, thresholds)',
+    'stages.canary.weight: unknown key (known here: environment, weightPercent, steps, minDuration, analysisInterval, failureLimit, inconclusiveLimit, pauseReminderInterval, pauseDeadline, shareTolerance, maxShareError, thresholds)',
   ]);
 });
 
@@ -159,7 +160,15 @@ test('cross-field rules: each broken one is a line naming the field and both val
     ],
     [
       { stages: { canary: { shareTolerance: 10 } } },
-      /^stages\.canary\.shareTolerance: must be less than weightPercent \(10\): a canary that receives no requests would pass$/,
+      /^stages\.canary\.shareTolerance: must be less than the canary's first weight \(10%\): a canary that receives no requests would pass$/,
+    ],
+    [
+      { stages: { canary: { steps: [25, 10] } } },
+      /^stages\.canary\.steps: steps must rise, like \[10, 25, 50\] \(got \[25, 10\]\)$/,
+    ],
+    [
+      { stages: { canary: { weightPercent: 20, steps: [10, 25] } } },
+      /^stages\.canary\.weightPercent: the first of stages\.canary\.steps \(10\) is the canary's weight/,
     ],
     [
       { permissions: { rollback: 'ONCALL' } },
@@ -171,6 +180,15 @@ test('cross-field rules: each broken one is a line naming the field and both val
       configError(raw).some((l) => line.test(l)),
       `${JSON.stringify(raw)} → ${configError(raw).join(' | ')}`,
     );
+});
+
+test('canary steps: the first is the weight; omitted, one step at weightPercent', () => {
+  const stepped = releasePolicy(parseConfig({ stages: { canary: { steps: [10, 25, 50] } } }, 'x'), 'default');
+  assert.deepEqual(canarySteps(stepped.canary), [10, 25, 50]);
+  assert.equal(stepped.canary.weightPercent, 10);
+  const seed = releasePolicy(parseConfig({}, 'x'), 'default');
+  assert.deepEqual(canarySteps(seed.canary), [10]);
+  assert.equal(seed.canary.steps, undefined);
 });
 
 test('a duration written as a number says how to write a duration', () => {

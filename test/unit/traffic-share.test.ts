@@ -54,7 +54,7 @@ test('replicas: a split off by more than canary.maxShareError is refused, saying
   assert.equal(
     replicaShareRefusal('orchestrator', 2, 10, 5),
     'orchestrator: replicas routing gives the canary 50% of 2 pods (1 canary beside 1 stable), 40 pp off the 10% weight ' +
-      '(canary.maxShareError 5 pp); run at least 7 pods (1 canary beside 6 stable gives 14.29%), or route by weight (routing: gateway-api)',
+      '(canary.maxShareError 5 pp); run at least 7 pods (1 canary beside 6 stable gives 14.29%), or route by weight (router: gateway-api)',
   );
   assert.match(
     replicaShareRefusal('workers', 1, 10, 5) ?? '',

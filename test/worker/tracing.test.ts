@@ -73,7 +73,9 @@ test('a traced worker: one trace per release, with its workflow run and every ac
       'deployStable',
       'runStagingSuite',
       'deployCanary',
-      'sampleCanaryMetrics',
+      'checkCanaryRouting',
+      'setCanaryWeight',
+      'sampleServiceMetrics',
       'removeCanary',
       'verifyEnvironment',
       'recordVersion',
@@ -90,7 +92,7 @@ test('a traced worker: one trace per release, with its workflow run and every ac
         `each ${activity} run is a child of the workflow's schedule of it`,
       );
     }
-    assert.equal(named('RunActivity:sampleCanaryMetrics').length, 30, 'one per minute of the 30-minute canary');
+    assert.equal(named('RunActivity:sampleServiceMetrics').length, 30, 'one per minute of the 30-minute canary');
     assert.equal(run[0]!.resource.attributes['service.name'], 'release-promote-test');
   } finally {
     // Ledgers left running would hold up time skipping for later tests.

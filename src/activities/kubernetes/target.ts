@@ -216,6 +216,9 @@ export class KubernetesTarget implements DeploymentTarget {
    * recorded on it the first time it is scaled below it, and the record removed when it is restored.
    */
   async scaleTracks(service: string, stableReplicas: number, canaryReplicas: number): Promise<void> {
+    // A `<name>-canary` that is not ours stops the scaling before the stable track changes.
+    const canary = await this.readOptional(canaryName(service));
+    if (canary !== null) this.assertOurCanary(canary, service);
     const total = await this.podTotal(service);
     const restored = stableReplicas === total;
     await this.call({ verb: 'patch', name: service }, (apps, options) =>
@@ -231,9 +234,7 @@ export class KubernetesTarget implements DeploymentTarget {
         options('application/strategic-merge-patch+json'),
       ),
     );
-    const canary = await this.readOptional(canaryName(service));
     if (canary === null) return;
-    this.assertOurCanary(canary, service);
     await this.call({ verb: 'patch', name: canaryName(service) }, (apps, options) =>
       apps.patchNamespacedDeployment(
         { name: canaryName(service), namespace: this.o.namespace, body: { spec: { replicas: canaryReplicas } } },

@@ -36,7 +36,7 @@ export class SimulatedMetrics implements MetricsSource {
   /**
    * Each service gets the scenario's figures (and its service-specific steps). The scenario's request
    * counts are those of a 10% canary; traffic follows the weight in the state file, so at 25% the
-   * canary sees 2.5 times as many requests and the stable track three sixths fewer.
+   * canary sees 2.5 times as many requests and the stable track a sixth fewer.
    */
   sampleServices(services: string[]): Promise<ServiceSample[]> {
     const state = readJson<SimulatedEnvironmentState>(simulatedStatePath(this.o.stateDir, this.o.environment));

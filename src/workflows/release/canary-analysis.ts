@@ -6,7 +6,9 @@ import { CancellationScope, condition, isCancellation, patched, sleep } from '@t
 import { canaryComplete, decideCanaryAction, judgeCanary } from '../../shared/canary-verdict';
 import { combinedSample, judgeServices, type ServiceSample } from '../../shared/service-verdict';
 import { shareTolerancePp } from '../../shared/traffic-share';
-import type { CanaryEvaluation, MetricSample, ServiceHealth } from '../../shared/release';
+import type { CanaryEvaluation, CanaryStep, MetricSample, ServiceHealth } from '../../shared/release';
+import { canarySteps } from '../../shared/policy';
+import { setCanaryWeight } from './canary-routing';
 import { activities } from '../activity-proxies';
 import type { Inbox, ReleaseContext } from './context';
 import { rolesFor } from '../../shared/authorization';
@@ -18,7 +20,41 @@ const EVIDENCE_EVERY_EVALUATIONS = 5;
 
 export type CanaryResult = { ok: true } | { ok: false; reason: string; decidedBy: string | null };
 
+/**
+ * The canary's steps one after another (the seed's single 10% step by default): each step's weight
+ * is set by the router, held for the minimum duration and judged; a step that does not pass ends
+ * the canary. Paused time never counts, in any step.
+ */
 export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: string): Promise<CanaryResult> {
+  const policy = ctx.policy.canary;
+  const weights = canarySteps(policy);
+  const canary = ctx.status.canary;
+  canary.startedAt = new Date().toISOString();
+  if (weights.length > 1) canary.requiredMs = policy.minDurationMs * weights.length;
+  for (const [i, weightPct] of weights.entries()) {
+    const step: CanaryStep = { index: i + 1, of: weights.length, weightPct };
+    canary.step = step;
+    if (i > 0) {
+      const split = await setCanaryWeight(ctx, environment, weightPct);
+      await ctx.transition(
+        'CANARY',
+        `canary step ${step.index} of ${step.of}: ${weightPct}% of requests (${split}) after step ${i} passed ${formatMs(policy.minDurationMs)}`,
+        { action: 'progress' },
+      );
+    }
+    const result = await runStep(ctx, inbox, environment, step, i * policy.minDurationMs);
+    if (!result.ok) return result;
+  }
+  return { ok: true };
+}
+
+async function runStep(
+  ctx: ReleaseContext,
+  inbox: Inbox,
+  environment: string,
+  step: CanaryStep,
+  earlierStepsMs: number,
+): Promise<CanaryResult> {
   const policy = ctx.policy.canary;
   const canary = ctx.status.canary;
   let remainingMs = policy.minDurationMs;
@@ -51,10 +87,10 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
     await windowPromise;
   };
 
-  canary.startedAt = new Date().toISOString();
   startWindow();
+  const which = step.of > 1 ? `step ${step.index} of ${step.of}, ` : '';
   ctx.setWaitingFor(
-    `canary at ${policy.weightPercent}% for ${formatMs(policy.minDurationMs)}, judged every ${formatMs(policy.analysisIntervalMs)}`,
+    `canary ${which}at ${step.weightPct}% for ${formatMs(policy.minDurationMs)}, judged every ${formatMs(policy.analysisIntervalMs)}`,
   );
 
   for (let n = 1; ; n++) {
@@ -99,8 +135,8 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
       continue;
     }
 
-    const evaluation = await evaluate(ctx, environment, elapsed());
-    canary.elapsedMs = elapsed();
+    const evaluation = await evaluate(ctx, environment, earlierStepsMs + elapsed(), step.weightPct);
+    canary.elapsedMs = earlierStepsMs + elapsed();
     const paused = canary.paused !== null;
     const action = decideCanaryAction(evaluation.verdict, evaluation.reason, canary, policy, paused);
     Object.assign(canary, action.counters);
@@ -135,7 +171,7 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
         'rollback',
       ]);
     }
-    if (!paused && windowDone && canaryComplete(canary.elapsedMs, policy, evaluation.verdict)) {
+    if (!paused && windowDone && canaryComplete(elapsed(), policy, evaluation.verdict)) {
       canary.endsAt = new Date().toISOString();
       return { ok: true };
     }
@@ -149,10 +185,14 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
 /** Patched: releases recorded before judged one aggregate over all services, without the traffic share. */
 export const PER_SERVICE_CANARY_PATCH = 'per-service-canary';
 
-async function evaluate(ctx: ReleaseContext, environment: string, canaryElapsedMs: number): Promise<CanaryEvaluation> {
+async function evaluate(
+  ctx: ReleaseContext,
+  environment: string,
+  canaryElapsedMs: number,
+  weightPct: number,
+): Promise<CanaryEvaluation> {
   const thresholds = ctx.policy.canary.thresholds;
   if (patched(PER_SERVICE_CANARY_PATCH)) {
-    const weightPct = ctx.policy.canary.weightPercent;
     const [samples, health] = await Promise.all([sampleServices(environment), canaryHealth(environment)]);
     const judgement = judgeServices(samples, health, thresholds, {
       weightPct,

@@ -3,6 +3,7 @@
 // canary's pods are a capacity; its share of requests is set by the environment's router
 // (canary-routing.ts).
 import { approvedBy } from '../../shared/approval-rules';
+import { canarySteps } from '../../shared/policy';
 import { activities } from '../activity-proxies';
 import { runCanary } from './canary-analysis';
 import type { ReleaseContext } from './context';
@@ -21,13 +22,16 @@ export async function canary(ctx: ReleaseContext): Promise<void> {
   s.previousProductionVersion =
     records.current?.version ??
     (await activities('check', 'read running production version').currentStableVersion({ environment: production }));
-  const weight = policy.canary.weightPercent;
+  const steps = canarySteps(policy.canary);
+  const weight = steps[0]!;
   const routed = (ctx.routed = routesTraffic());
-  if (routed) await checkRouting(production, [weight]);
+  if (routed) await checkRouting(production, steps);
 
   await ctx.transition(
     'CANARY',
-    `deploying ${s.version} as a ${policy.canary.weightPercent}% canary in ${production}`,
+    steps.length > 1
+      ? `deploying ${s.version} as a canary in ${production}, in steps of ${steps.map((w) => `${w}%`).join(' → ')}`
+      : `deploying ${s.version} as a ${weight}% canary in ${production}`,
     { approvedBy: approvedBy(s.approval) },
   );
   // Undo runs newest first: remove the canary, then confirm the stable version still serves.
@@ -39,7 +43,8 @@ export async function canary(ctx: ReleaseContext): Promise<void> {
   await activities('deploy', `deploy ${s.version} canary`).deployCanary({
     environment: production,
     version: s.version,
-    weightPercent: weight,
+    // Its pods are a capacity: enough for the largest step's share of the stable track's load.
+    weightPercent: Math.max(...steps),
   });
   if (routed) {
     // Newest first on undo: no requests reach the canary before its pods are removed.

@@ -4,6 +4,7 @@ import { allHandlersFinished, condition, isCancellation, upsertSearchAttributes 
 import { rolesFor } from '../../shared/authorization';
 import { formatDuration as formatMs } from '../../shared/duration-format';
 import type { ReleaseResult } from '../../shared/release';
+import { canarySteps } from '../../shared/policy';
 import { ReleaseStageAttribute } from '../../shared/search-attributes';
 import type { AdmissionGate } from '../admission';
 import { rootMessage } from './compensation';
@@ -34,7 +35,11 @@ export function admittedMessage(ctx: ReleaseContext): string {
   const path =
     s.kind === 'hotfix'
       ? `hotfix: dev gates, then ${policy.hotfix.requiredApprovals} approvals from ${s.approval.asked.join(' and ') || `holders of ${rolesFor(policy.access, 'hotfix-approve')}`}`
-      : `dev gates → ${policy.stagingEnvironment} (${formatMs(policy.soak.durationMs)} soak) → approval by ${rolesFor(policy.access, 'approve')} → ${policy.canary.weightPercent}% canary (${formatMs(policy.canary.minDurationMs)}) → ${policy.productionEnvironment}`;
+      : `dev gates → ${policy.stagingEnvironment} (${formatMs(policy.soak.durationMs)} soak) → approval by ${rolesFor(policy.access, 'approve')} → ${canarySteps(
+          policy.canary,
+        )
+          .map((w) => `${w}%`)
+          .join(' → ')} canary (${formatMs(policy.canary.minDurationMs)}) → ${policy.productionEnvironment}`;
   return `started ${s.workflowId} (run ${s.runId}) under the installation's policy ${s.policyDigest ?? ''}: ${path}`;
 }
 
