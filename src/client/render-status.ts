@@ -59,7 +59,7 @@ export function renderStatus(s: ReleaseStatus, now = Date.now()): string {
         : '';
     rows.push([
       'canary',
-      `${Math.round(c.elapsedMs / 60_000)} of ${Math.round(c.requiredMs / 60_000)} min, ${c.evaluations.length} evaluations; ${state}`,
+      `${formatDuration(c.elapsedMs)} of ${formatDuration(c.requiredMs)}, ${c.evaluations.length} evaluations; ${state}`,
     ]);
     if (c.step && c.step.of > 1) rows.push(['canary step', `${c.step.index} of ${c.step.of}: ${c.step.weightPct}%`]);
     if (c.weights?.length)

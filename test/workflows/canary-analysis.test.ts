@@ -4,12 +4,13 @@
 // cancellation mid-canary and a compensation that fails.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReleaseHandle } from '../../src/workflow-api';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
+import { scenarioFile as writeScenario, skipUntil as skipUntilStage, startApproved } from '../helpers/canary-harness';
 import {
   HOUR,
   MINUTE,
@@ -19,7 +20,7 @@ import {
   withHarness,
   type Harness,
 } from '../helpers/release-harness';
-import { approveUpdate, pauseDecisionUpdate, type PauseDecisionRequest } from '../../src/shared/messages';
+import { pauseDecisionUpdate, type PauseDecisionRequest } from '../../src/shared/messages';
 import type { ReleaseResult, ReleaseStage, ReleaseStatus } from '../../src/shared/release';
 import type { AuditEntry } from '../../src/shared/audit';
 import { environmentRecordsQuery, recordVersionUpdate } from '../../src/shared/ledger';
@@ -29,10 +30,12 @@ import type { SimulatedEnvironmentState } from '../../src/activities/simulated/t
 import type { Scenario } from '../../src/shared/scenarios';
 
 const SERVICES = ['api-gateway', 'orchestrator', 'workers'];
-const HEALTHY_CANARY = { requests: 620, errorRatePct: 0.32, p99Ms: 184, availabilityPct: 99.96, queryError: null };
 
 let env: TestWorkflowEnvironment;
 let scenarioDir: string;
+const skipUntil = (h: Harness, handle: ReleaseHandle, stages: ReleaseStage[]) =>
+  skipUntilStage(env, h, handle, stages, { maxMs: 2 * HOUR });
+const scenarioFile = (name: string, canary: Scenario['canary']) => writeScenario(scenarioDir, name, canary);
 
 before(async () => {
   env = await createTimeSkippingEnv();
@@ -43,46 +46,7 @@ after(async () => {
   if (scenarioDir) rmSync(scenarioDir, { recursive: true, force: true });
 });
 
-/** Writes a scenario JSON file (healthy baseline and canary unless `canary` says otherwise) and returns its path. */
-function scenarioFile(name: string, canary: Scenario['canary']): string {
-  const path = join(scenarioDir, `${name}.json`);
-  const scenario = {
-    name,
-    description: name,
-    baseline: { requests: 6000, errorRatePct: 0.3, p99Ms: 180, availabilityPct: 99.97, queryError: null },
-    canary: [{ fromMinute: 0, ...HEALTHY_CANARY }, ...canary],
-  };
-  writeFileSync(path, JSON.stringify(scenario));
-  return path;
-}
-
 /** Starts a release and approves it during the soak, so the canary starts right after the 2 h soak. */
-async function startApproved(h: Harness, version: string): Promise<ReleaseHandle> {
-  const handle = await h.start({ version });
-  await h.waitForStage(handle, 'STAGING_SOAK');
-  await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-  return handle;
-}
-
-/** Skips workflow time in steps until the release reaches one of the stages (the soak in one jump). */
-async function skipUntil(
-  h: Harness,
-  handle: ReleaseHandle,
-  stages: ReleaseStage[],
-  stepMs = MINUTE,
-): Promise<ReleaseStatus> {
-  let s = await h.status(handle);
-  if (s.canary.startedAt === null && !stages.includes(s.stage)) {
-    await env.sleep(2 * HOUR - MINUTE);
-    s = await h.status(handle);
-  }
-  for (let skipped = 0; !stages.includes(s.stage); skipped += stepMs) {
-    if (skipped > 2 * HOUR) throw new Error(`release stayed in ${s.stage}; expected ${stages.join(' or ')}`);
-    await env.sleep(stepMs);
-    s = await h.status(handle);
-  }
-  return s;
-}
 
 const decide = (handle: ReleaseHandle, approver: string, decision: PauseDecisionRequest['decision'], reason?: string) =>
   handle.executeUpdate(pauseDecisionUpdate, { args: [{ approver, channel: 'cli', decision, reason: reason ?? null }] });

@@ -2,24 +2,26 @@
 // step): [10, 25, 50] holds each weight for its minimum and judges it, a breach in step 2 rolls back
 // (traffic first), and a pause in step 2 does not count towards it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ReleaseHandle } from '../../src/workflow-api';
-import { approveUpdate, pauseDecisionUpdate } from '../../src/shared/messages';
+import { pauseDecisionUpdate } from '../../src/shared/messages';
 import type { ReleaseStage, ReleaseStatus } from '../../src/shared/release';
 import type { Scenario } from '../../src/shared/scenarios';
 import type { SimulatedEnvironmentState } from '../../src/activities/simulated/target';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
-import { HOUR, MINUTE, stageGapMs, withHarness, type Harness } from '../helpers/release-harness';
+import { scenarioFile as writeScenario, skipUntil as skipUntilStage, startApproved } from '../helpers/canary-harness';
+import { MINUTE, stageGapMs, withHarness, type Harness } from '../helpers/release-harness';
 
 const STEPS = { stages: { canary: { steps: [10, 25, 50] } } };
-const HEALTHY_CANARY = { requests: 620, errorRatePct: 0.32, p99Ms: 184, availabilityPct: 99.96, queryError: null };
 
 let env: TestWorkflowEnvironment;
 let scenarioDir: string;
+const skipUntil = (h: Harness, handle: ReleaseHandle, stages: ReleaseStage[]) => skipUntilStage(env, h, handle, stages);
+const scenarioFile = (name: string, canary: Scenario['canary']) => writeScenario(scenarioDir, name, canary);
 
 before(async () => {
   env = await createTimeSkippingEnv();
@@ -29,40 +31,6 @@ after(async () => {
   await env?.teardown();
   if (scenarioDir) rmSync(scenarioDir, { recursive: true, force: true });
 });
-
-function scenarioFile(name: string, canary: Scenario['canary']): string {
-  const path = join(scenarioDir, `${name}.json`);
-  const scenario = {
-    name,
-    description: name,
-    baseline: { requests: 6000, errorRatePct: 0.3, p99Ms: 180, availabilityPct: 99.97, queryError: null },
-    canary: [{ fromMinute: 0, ...HEALTHY_CANARY }, ...canary],
-  };
-  writeFileSync(path, JSON.stringify(scenario));
-  return path;
-}
-
-async function startApproved(h: Harness, version: string): Promise<ReleaseHandle> {
-  const handle = await h.start({ version });
-  await h.waitForStage(handle, 'STAGING_SOAK');
-  await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
-  return handle;
-}
-
-/** Skips the soak in one jump, then a minute at a time until the release reaches one of the stages. */
-async function skipUntil(h: Harness, handle: ReleaseHandle, stages: ReleaseStage[]): Promise<ReleaseStatus> {
-  let s = await h.status(handle);
-  if (s.canary.startedAt === null && !stages.includes(s.stage)) {
-    await env.sleep(2 * HOUR - MINUTE);
-    s = await h.status(handle);
-  }
-  for (let skipped = 0; !stages.includes(s.stage); skipped += MINUTE) {
-    if (skipped > 3 * HOUR) throw new Error(`release stayed in ${s.stage}; expected ${stages.join(' or ')}`);
-    await env.sleep(MINUTE);
-    s = await h.status(handle);
-  }
-  return s;
-}
 
 /** Minutes from the first CANARY transition to each later one (the step changes). */
 function stepChanges(status: ReleaseStatus): Array<{ minute: number; reason: string }> {
