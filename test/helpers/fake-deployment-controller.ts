@@ -20,6 +20,7 @@
 import type { AppsV1Api, KubeConfig, V1Deployment, V1DeploymentCondition } from '@kubernetes/client-node' with {
   'resolution-mode': 'import',
 };
+import { isNotFound, startReconcileLoop, type ReconcileLoop } from './reconcile-loop';
 
 /** Called once per container of the pod template (init containers excluded); true if any call is true. */
 export type ImagePredicate = (deploymentName: string, image: string, deployment: V1Deployment) => boolean;
@@ -48,15 +49,9 @@ export interface ReconcileRecord {
   at: Date;
 }
 
-export interface FakeDeploymentController {
+export interface FakeDeploymentController extends ReconcileLoop {
   /** Every status write, oldest first. */
   readonly reconciled: readonly ReconcileRecord[];
-  /** Errors from polling or patching (the loop keeps going), oldest first. */
-  readonly errors: readonly Error[];
-  /** Runs one reconcile pass now (waits for a pass already in flight first). */
-  reconcileOnce(): Promise<void>;
-  /** Stops polling and waits for the pass in flight. Idempotent. */
-  stop(): Promise<void>;
 }
 
 const DEFAULT_REPLICAS = 1;
@@ -165,7 +160,6 @@ export async function startFakeDeploymentController(
   const delayMs = options.rolloutDelayMs ?? 0;
 
   const reconciled: ReconcileRecord[] = [];
-  const errors: Error[] = [];
   /** `<ns>/<name>@<generation>` → when the controller first saw that generation (for rolloutDelayMs). */
   const firstSeen = new Map<string, number>();
   /** Generations for which only the in-progress status has been written so far. */
@@ -214,47 +208,13 @@ export async function startFakeDeploymentController(
     reconciled.push({ namespace, name, generation, images, outcome, at: now });
   };
 
-  const pass = async (): Promise<void> => {
-    try {
-      const deployments = await listDeployments();
-      const results = await Promise.allSettled(deployments.map((d) => reconcileDeployment(d)));
-      // A Deployment deleted between the list and its status write (a canary being removed) is gone,
-      // as the real controller would find it: not an error of the controller.
-      for (const r of results) if (r.status === 'rejected' && !isNotFound(r.reason)) errors.push(asError(r.reason));
-    } catch (err) {
-      errors.push(asError(err));
-    }
-  };
-
-  let inFlight: Promise<void> = Promise.resolve();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const run = (): Promise<void> => (inFlight = inFlight.then(pass));
-  const loop = (): void => {
-    if (stopped) return;
-    void run().then(() => {
-      if (!stopped) timer = setTimeout(loop, intervalMs);
-    });
-  };
-  loop();
-
-  return {
-    reconciled,
-    errors,
-    reconcileOnce: run,
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await inFlight;
-    },
-  };
-}
-
-function isNotFound(e: unknown): boolean {
-  const { code, body, message } = e as { code?: number; body?: unknown; message?: string };
-  return code === 404 || /"code":404/.test(typeof body === 'string' ? body : JSON.stringify(body ?? message ?? ''));
-}
-
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
+  const loop = startReconcileLoop({
+    list: listDeployments,
+    reconcile: reconcileDeployment,
+    // A Deployment deleted between the list and its status write (a canary being removed) is gone,
+    // as the real controller would find it: not an error of the controller.
+    expected: isNotFound,
+    intervalMs,
+  });
+  return { ...loop, reconciled };
 }

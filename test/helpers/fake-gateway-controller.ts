@@ -34,6 +34,7 @@ import type {
   RouteCondition,
   RouteParentStatus,
 } from '../../src/activities/kubernetes/gateway-router';
+import { isNotFound, startReconcileLoop, type ReconcileLoop } from './reconcile-loop';
 
 export const FAKE_GATEWAY_CONTROLLER_NAME = 'example.net/fake-gateway-controller';
 const GROUP = 'gateway.networking.k8s.io';
@@ -82,19 +83,13 @@ export interface StatusWrite {
   at: Date;
 }
 
-export interface FakeGatewayController {
+export interface FakeGatewayController extends ReconcileLoop {
   /** Each new backendRefs state of each route, oldest first (a generation that changed only other fields is not repeated). */
   readonly observed: readonly ObservedRoute[];
   /** Every status write, oldest first. */
   readonly writes: readonly StatusWrite[];
-  /** Errors from polling or patching (the loop keeps going), oldest first. */
-  readonly errors: readonly Error[];
   /** The observed backendRefs states of one route, oldest first. */
   history(namespace: string, name: string): ObservedRoute[];
-  /** Runs one reconcile pass now (waits for a pass already in flight first). */
-  reconcileOnce(): Promise<void>;
-  /** Stops polling and waits for the pass in flight. Idempotent. */
-  stop(): Promise<void>;
 }
 
 /** RFC 3339 with seconds, as metav1.Time is serialised. */
@@ -115,7 +110,6 @@ export async function startFakeGatewayController(
 
   const observed: ObservedRoute[] = [];
   const writes: StatusWrite[] = [];
-  const errors: Error[] = [];
   const lastObserved = new Map<string, string>();
 
   const serviceExists = async (namespace: string, name: string): Promise<boolean> => {
@@ -222,53 +216,34 @@ export async function startFakeGatewayController(
     });
   };
 
-  const pass = async (): Promise<void> => {
-    try {
-      const lists = await Promise.all(
-        options.namespaces.map(
-          (namespace) =>
-            custom.listNamespacedCustomObject({
-              group: GROUP,
-              version: VERSION,
-              namespace,
-              plural: PLURAL,
-            }) as Promise<{ items: HTTPRoute[] }>,
-        ),
-      );
-      const routes = lists.flatMap((l) => l.items);
-      const results = await Promise.allSettled(routes.map((r) => reconcileRoute(r)));
-      // A route changed or deleted between the list and the status write is picked up next pass,
-      // as a real controller's next reconcile would.
-      for (const r of results)
-        if (r.status === 'rejected' && !isNotFound(r.reason) && !isConflict(r.reason)) errors.push(asError(r.reason));
-    } catch (err) {
-      errors.push(asError(err));
-    }
+  const listRoutes = async (): Promise<HTTPRoute[]> => {
+    const lists = await Promise.all(
+      options.namespaces.map(
+        (namespace) =>
+          custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace,
+            plural: PLURAL,
+          }) as Promise<{ items: HTTPRoute[] }>,
+      ),
+    );
+    return lists.flatMap((l) => l.items);
   };
 
-  let inFlight: Promise<void> = Promise.resolve();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const run = (): Promise<void> => (inFlight = inFlight.then(pass));
-  const loop = (): void => {
-    if (stopped) return;
-    void run().then(() => {
-      if (!stopped) timer = setTimeout(loop, intervalMs);
-    });
-  };
-  loop();
-
+  const loop = startReconcileLoop({
+    list: listRoutes,
+    reconcile: reconcileRoute,
+    // A route changed or deleted between the list and the status write is picked up next pass,
+    // as a real controller's next reconcile would.
+    expected: (err) => isNotFound(err) || isConflict(err),
+    intervalMs,
+  });
   return {
+    ...loop,
     observed,
     writes,
-    errors,
     history: (namespace, name) => observed.filter((o) => o.namespace === namespace && o.name === name),
-    reconcileOnce: run,
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await inFlight;
-    },
   };
 }
 
@@ -341,15 +316,6 @@ function canonical(x: unknown): string {
   );
 }
 
-function isNotFound(e: unknown): boolean {
-  const { code, body, message } = e as { code?: number; body?: unknown; message?: string };
-  return code === 404 || /"code":404/.test(typeof body === 'string' ? body : JSON.stringify(body ?? message ?? ''));
-}
-
 function isConflict(e: unknown): boolean {
   return (e as { code?: number }).code === 409;
-}
-
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
 }

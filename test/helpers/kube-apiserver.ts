@@ -239,7 +239,7 @@ async function waitUntil(
 function kubeconfigYaml(
   server: string,
   caPem: string,
-  users: Record<KubeTestUser, string>,
+  users: Partial<Record<KubeTestUser, string>>,
   current: KubeTestUser,
 ): string {
   // JSON is valid YAML; no dependency on a YAML library.
@@ -257,6 +257,19 @@ function kubeconfigYaml(
     null,
     2,
   );
+}
+
+/**
+ * Writes a kubeconfig for `server`'s admin user that points at a loopback port nothing listens on (one
+ * just found free), for tests of what a client does when the API server cannot be reached. Returns the
+ * file and the server URL it names.
+ */
+export async function writeUnreachableKubeconfig(server: KubeApiServer): Promise<{ kubeconfig: string; url: string }> {
+  const port = await freePort();
+  const url = `https://127.0.0.1:${port}`;
+  const kubeconfig = join(server.dir, `kubeconfig-unreachable-${port}`);
+  writeFileSync(kubeconfig, kubeconfigYaml(url, server.caPem, { admin: server.token }, 'admin'), { mode: 0o600 });
+  return { kubeconfig, url };
 }
 
 /**

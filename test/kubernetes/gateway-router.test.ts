@@ -6,21 +6,14 @@
 // Run: node --import tsx --test test/kubernetes/gateway-router.test.ts
 // (builds kube-apiserver on first use: scripts/k8s/ensure-kube-binaries.sh, 10-20 minutes cold)
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
-import { parseAllDocuments } from 'yaml';
 import type * as K8sModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import type {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  RbacAuthorizationV1Api,
-  V1PolicyRule,
-} from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver';
+import type { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node' with {
+  'resolution-mode': 'import',
+};
+import { failure } from '../helpers/kube-fixtures';
+import { startKubeApiServer, writeUnreachableKubeconfig, type KubeApiServer } from '../helpers/kube-apiserver';
+import { bindRole, shippedRoleRules, untilRbacPropagates } from '../helpers/kube-rbac';
 import {
   FAKE_GATEWAY_CONTROLLER_NAME,
   installGatewayApiCrds,
@@ -97,22 +90,6 @@ function route(name: string, backend: { name: string; port: number }): RouteBody
 /** The client deserializes into model classes; compare their data. */
 const plain = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
-function failure(err: unknown): ApplicationFailure {
-  assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** The route without what the API server or the controller change, and without the backendRefs of rule `rule`. */
 function withoutOurs(r: HTTPRoute, rule: number): unknown {
   const copy = plain(r) as HTTPRoute & { metadata: Record<string, unknown> };
@@ -130,7 +107,6 @@ void describe('GatewayApiRouter against a real kube-apiserver with the Gateway A
   let custom: CustomObjectsApi;
   let core: CoreV1Api;
   let apps: AppsV1Api;
-  let rbac: RbacAuthorizationV1Api;
   const started = Date.now();
 
   const router = (overrides: Partial<GatewayApiRouterOptions> = {}) =>
@@ -163,7 +139,6 @@ void describe('GatewayApiRouter against a real kube-apiserver with the Gateway A
     custom = server.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
     core = server.kubeConfig.makeApiClient(k8s.CoreV1Api);
     apps = server.kubeConfig.makeApiClient(k8s.AppsV1Api);
-    rbac = server.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
     for (const namespace of [NAMESPACE, RBAC_NAMESPACE, GATEWAY_NAMESPACE])
       await core.createNamespace({ body: { metadata: { name: namespace } } });
     for (const namespace of [NAMESPACE, RBAC_NAMESPACE]) {
@@ -440,10 +415,7 @@ void describe('GatewayApiRouter against a real kube-apiserver with the Gateway A
   });
 
   void test('with exactly the rules of deploy/kubernetes/rbac.yaml the whole flow works; a missing verb is a one-line Forbidden', async () => {
-    const manifest = parseAllDocuments(
-      readFileSync(join(__dirname, '..', '..', 'deploy', 'kubernetes', 'rbac.yaml'), 'utf8'),
-    ).map((d) => d.toJS() as { kind: string; rules?: V1PolicyRule[] });
-    const rules = manifest.find((d) => d.kind === 'Role')?.rules ?? [];
+    const rules = shippedRoleRules()[0] ?? [];
     // The manifest grants at least what the router says it uses.
     for (const need of GATEWAY_ROUTER_RBAC_RULES) {
       for (const verb of need.verbs) {
@@ -458,34 +430,11 @@ void describe('GatewayApiRouter against a real kube-apiserver with the Gateway A
         );
       }
     }
-    const bind = async (name: string, roleRules: V1PolicyRule[]) => {
-      await rbac.createNamespacedRole({ namespace: RBAC_NAMESPACE, body: { metadata: { name }, rules: roleRules } });
-      await rbac.createNamespacedRoleBinding({
-        namespace: RBAC_NAMESPACE,
-        body: {
-          metadata: { name },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'limited' }],
-        },
-      });
-    };
     const limited = router({
       context: 'limited',
       namespace: RBAC_NAMESPACE,
       services: [{ name: 'orchestrator', route: 'orchestrator' }],
     });
-    /** RBAC changes reach the authorizer through an informer: retry while the old answer is still given. */
-    const untilRbacPropagates = async <T>(fn: () => Promise<T>, stillOld: (f: ApplicationFailure) => boolean) => {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        try {
-          return await fn();
-        } catch (err) {
-          if (!(err instanceof ApplicationFailure && stillOld(err)) || Date.now() > deadline) throw err;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    };
 
     // Without any binding: the first read is refused.
     await assert.rejects(limited.weights(), (err) => {
@@ -502,7 +451,7 @@ void describe('GatewayApiRouter against a real kube-apiserver with the Gateway A
     const withoutPatch = rules.map((r) =>
       r.resources?.includes('httproutes') ? { ...r, verbs: r.verbs.filter((v) => v !== 'patch') } : r,
     );
-    await bind('release-promote-no-patch', withoutPatch);
+    await bindRole(server.kubeConfig, RBAC_NAMESPACE, 'release-promote-no-patch', withoutPatch);
     await assert.rejects(
       untilRbacPropagates(
         () => limited.setCanaryWeight(10, () => undefined),
@@ -522,7 +471,7 @@ void describe('GatewayApiRouter against a real kube-apiserver with the Gateway A
     );
 
     // Exactly the manifest's rules.
-    await bind('release-promote', rules);
+    await bindRole(server.kubeConfig, RBAC_NAMESPACE, 'release-promote', rules);
     const weights = await untilRbacPropagates(
       () => limited.setCanaryWeight(25, () => undefined),
       (f) => / may not patch /.test(f.message),
@@ -539,25 +488,7 @@ void describe('GatewayApiRouter against a real kube-apiserver with the Gateway A
   });
 
   void test('an unreachable API server is a retryable error naming the server', async () => {
-    const port = await freePort();
-    const url = `https://127.0.0.1:${port}`;
-    const kubeconfig = join(server.dir, 'kubeconfig-unreachable-gateway');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          {
-            name: 'gone',
-            cluster: { server: url, 'certificate-authority-data': Buffer.from(server.caPem).toString('base64') },
-          },
-        ],
-        users: [{ name: 'admin', user: { token: server.token } }],
-        contexts: [{ name: 'gone', context: { cluster: 'gone', user: 'admin' } }],
-        'current-context': 'gone',
-      }),
-    );
+    const { kubeconfig, url } = await writeUnreachableKubeconfig(server);
     await assert.rejects(router({ kubeconfig }).weights(), (err) => {
       const f = failure(err);
       assert.equal(f.nonRetryable, false, 'Temporal retries it');

@@ -7,14 +7,12 @@
 // Run: node --import tsx --test test/kubernetes/replicas-router.test.ts
 // (builds the binaries on first use: scripts/k8s/ensure-kube-binaries.sh, 10-20 minutes cold)
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
-import { parseAllDocuments } from 'yaml';
 import type * as K8sModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import type { AppsV1Api, V1Deployment } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import type { AppsV1Api } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import { failure, stableDeployment } from '../helpers/kube-fixtures';
 import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver';
+import { bindRole, deploymentsRule, shippedDeploymentVerbs, untilRbacPropagates } from '../helpers/kube-rbac';
 import { startFakeDeploymentController, type FakeDeploymentController } from '../helpers/fake-deployment-controller';
 import { eventually } from '../helpers/eventually';
 import {
@@ -29,7 +27,6 @@ type K8s = typeof K8sModule;
 
 const NAMESPACE = 'agentaskit-production';
 const RBAC_NAMESPACE = 'agentaskit-rbac';
-const REGISTRY = 'registry.example:5000/agentaskit';
 const MAX_SHARE_ERROR_PP = 5;
 /** Each test uses its own services, so one kube-apiserver serves the whole file. */
 const REPLICAS: Record<string, number> = { 'api-gateway': 10, workers: 20, orchestrator: 2, billing: 4 };
@@ -38,26 +35,7 @@ const WORKERS: KubernetesService = { name: 'workers', container: 'app' };
 const ORCHESTRATOR: KubernetesService = { name: 'orchestrator' };
 const BILLING: KubernetesService = { name: 'billing' };
 
-function stableDeployment(name: string, version: string): V1Deployment {
-  const labels = { app: name, track: 'stable' };
-  const app = { name: 'app', image: `${REGISTRY}/${name}:${version}`, ports: [{ containerPort: 8080 }] };
-  // workers runs a sidecar first, so its version is read from the container named "app".
-  const containers =
-    name === 'workers' ? [{ name: 'log-shipper', image: 'registry.example:5000/infra/log-shipper:3.1' }, app] : [app];
-  return {
-    metadata: { name, labels: { app: name, team: 'platform' } },
-    spec: {
-      replicas: REPLICAS[name],
-      selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers } },
-    },
-  };
-}
-
-function failure(err: unknown): ApplicationFailure {
-  assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
+const stable = (name: string, version: string) => stableDeployment(name, version, REPLICAS[name]);
 
 const ignore = (): void => undefined;
 
@@ -126,10 +104,10 @@ void describe('ReplicasRouter against a real kube-apiserver', () => {
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
     await core.createNamespace({ body: { metadata: { name: RBAC_NAMESPACE } } });
     for (const name of Object.keys(REPLICAS))
-      await apps.createNamespacedDeployment({ namespace: NAMESPACE, body: stableDeployment(name, 'v1.0.0') });
+      await apps.createNamespacedDeployment({ namespace: NAMESPACE, body: stable(name, 'v1.0.0') });
     await apps.createNamespacedDeployment({
       namespace: RBAC_NAMESPACE,
-      body: stableDeployment('api-gateway', 'v1.0.0'),
+      body: stable('api-gateway', 'v1.0.0'),
     });
     await settled(Object.keys(REPLICAS));
     await settled(['api-gateway'], RBAC_NAMESPACE);
@@ -227,7 +205,7 @@ void describe('ReplicasRouter against a real kube-apiserver', () => {
     await apps.createNamespacedDeployment({
       namespace: NAMESPACE,
       body: {
-        ...stableDeployment('billing', 'v0.0.1'),
+        ...stable('billing', 'v0.0.1'),
         metadata: { name: 'billing-canary', labels: { app: 'billing' } },
       },
     });
@@ -262,7 +240,6 @@ void describe('ReplicasRouter against a real kube-apiserver', () => {
   });
 
   void test('the limited user bound to the documented deployments verbs runs the whole flow', async () => {
-    const rbac = server.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
     const limitedTarget = target([API_GATEWAY], { context: 'limited', namespace: RBAC_NAMESPACE });
     const limited = router([API_GATEWAY], { context: 'limited', namespace: RBAC_NAMESPACE });
 
@@ -275,41 +252,10 @@ void describe('ReplicasRouter against a real kube-apiserver', () => {
     });
 
     // The verbs the shipped manifest grants, so the manifest cannot drift from what the router calls.
-    const manifest = parseAllDocuments(
-      readFileSync(join(__dirname, '..', '..', 'deploy', 'kubernetes', 'rbac.yaml'), 'utf8'),
-    ).map((d) => d.toJS() as { kind: string; rules?: Array<{ resources: string[]; verbs: string[] }> });
-    const roles = manifest.filter((d) => d.kind === 'Role');
-    const deploymentRules = roles.map((r) => r.rules?.filter((rule) => rule.resources.includes('deployments')) ?? []);
-    assert.ok(roles.length > 0 && deploymentRules.every((rules) => rules.length === 1));
-    const verbs = deploymentRules[0]![0]!.verbs;
-    await rbac.createNamespacedRole({
-      namespace: RBAC_NAMESPACE,
-      body: {
-        metadata: { name: 'release-promote' },
-        rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs }],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: RBAC_NAMESPACE,
-      body: {
-        metadata: { name: 'release-promote' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'release-promote' },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'limited' }],
-      },
-    });
-    // RBAC changes reach the authorizer through an informer: retry while the old answer is still given.
-    await eventually(
-      'the Role binding to reach the authorizer',
-      async () => {
-        try {
-          await limited.check([10]);
-          return true;
-        } catch (err) {
-          if (err instanceof ApplicationFailure && err.type === 'Forbidden') return undefined;
-          throw err;
-        }
-      },
-      { timeoutMs: 10_000, intervalMs: 100 },
+    await bindRole(server.kubeConfig, RBAC_NAMESPACE, 'release-promote', [deploymentsRule(shippedDeploymentVerbs())]);
+    await untilRbacPropagates(
+      () => limited.check([10]),
+      (f) => f.type === 'Forbidden',
     );
 
     await limitedTarget.deployCanary('v1.1.0', 10, ignore);

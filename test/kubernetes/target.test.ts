@@ -5,15 +5,12 @@
 // Run: node --import tsx --test test/kubernetes/target.test.ts
 // (builds the binaries on first use: scripts/k8s/ensure-kube-binaries.sh, 10-20 minutes cold)
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
-import { parseAllDocuments } from 'yaml';
 import type * as K8sModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import type { AppsV1Api, V1Deployment } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver';
+import type { AppsV1Api } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import { failure, REGISTRY, stableDeployment } from '../helpers/kube-fixtures';
+import { startKubeApiServer, writeUnreachableKubeconfig, type KubeApiServer } from '../helpers/kube-apiserver';
+import { bindRole, deploymentsRule, shippedDeploymentVerbs, untilRbacPropagates } from '../helpers/kube-rbac';
 import { startFakeDeploymentController, type FakeDeploymentController } from '../helpers/fake-deployment-controller';
 import { KubernetesTarget, canaryReplicas, type KubernetesTargetOptions } from '../../src/activities/kubernetes/target';
 import { imageVersion, withVersion } from '../../src/activities/kubernetes/images';
@@ -23,49 +20,15 @@ type K8s = typeof K8sModule;
 
 const NAMESPACE = 'agentaskit-production';
 const RBAC_NAMESPACE = 'agentaskit-rbac';
-const REGISTRY = 'registry.example:5000/agentaskit';
 const SERVICES = [{ name: 'api-gateway' }, { name: 'orchestrator' }, { name: 'workers', container: 'app' }];
 const REPLICAS: Record<string, number> = { 'api-gateway': 12, orchestrator: 2, workers: 1 };
 
-function stableDeployment(name: string, version: string): V1Deployment {
-  const labels = { app: name, track: 'stable' };
-  const app = {
-    name: 'app',
-    image: `${REGISTRY}/${name}:${version}`,
-    env: [{ name: 'SERVICE', value: name }],
-    ports: [{ containerPort: 8080 }],
-  };
-  // workers runs a sidecar first, so its version is read from the container named "app".
-  const containers =
-    name === 'workers' ? [{ name: 'log-shipper', image: 'registry.example:5000/infra/log-shipper:3.1' }, app] : [app];
-  return {
-    metadata: { name, labels: { app: name, team: 'platform' } },
-    spec: {
-      replicas: REPLICAS[name],
-      selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers } },
-    },
-  };
-}
+/** The container is told its service (SERVICE), so a test can see that the rest of it is kept. */
+const stable = (name: string, version: string) =>
+  stableDeployment(name, version, REPLICAS[name], [{ name: 'SERVICE', value: name }]);
 
 /** The client deserializes into model classes (V1EnvVar...); compare their data. */
 const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x)) as unknown;
-
-function failure(err: unknown): ApplicationFailure {
-  assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 void describe('image tags and canary sizes', () => {
   void test('only the tag is replaced; a registry port is not a tag; a digest is dropped', () => {
@@ -134,7 +97,7 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
     for (const namespace of [NAMESPACE, RBAC_NAMESPACE]) {
       await core.createNamespace({ body: { metadata: { name: namespace } } });
       for (const { name } of SERVICES)
-        await apps.createNamespacedDeployment({ namespace, body: stableDeployment(name, 'v1.0.0') });
+        await apps.createNamespacedDeployment({ namespace, body: stable(name, 'v1.0.0') });
     }
     // Wait until the controller has rolled out the initial versions.
     await eventually(
@@ -281,7 +244,7 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
   void test('a Deployment named like a canary but not made by release-promote is left alone', async () => {
     await apps.createNamespacedDeployment({
       namespace: NAMESPACE,
-      body: { ...stableDeployment('orchestrator', 'v0.0.1'), metadata: { name: 'orchestrator-canary' } },
+      body: { ...stable('orchestrator', 'v0.0.1'), metadata: { name: 'orchestrator-canary' } },
     });
     try {
       await assert.rejects(
@@ -427,37 +390,9 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
   });
 
   void test('with a read-only Role the patch is refused; with the documented verbs the whole flow works', async () => {
-    const rbac = server.kubeConfig.makeApiClient(k8s.RbacAuthorizationV1Api);
-    const bind = async (name: string, verbs: string[]) => {
-      await rbac.createNamespacedRole({
-        namespace: RBAC_NAMESPACE,
-        body: { metadata: { name }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs }] },
-      });
-      await rbac.createNamespacedRoleBinding({
-        namespace: RBAC_NAMESPACE,
-        body: {
-          metadata: { name },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'limited' }],
-        },
-      });
-    };
+    const bind = (name: string, verbs: string[]) =>
+      bindRole(server.kubeConfig, RBAC_NAMESPACE, name, [deploymentsRule(verbs)]);
     const limited = target({ context: 'limited', namespace: RBAC_NAMESPACE });
-    /** RBAC changes reach the authorizer through an informer: retry while the old answer is still given. */
-    const untilRbacPropagates = async <T>(
-      fn: () => Promise<T>,
-      stillOld: (err: ApplicationFailure) => boolean,
-    ): Promise<T> => {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        try {
-          return await fn();
-        } catch (err) {
-          if (!(err instanceof ApplicationFailure && stillOld(err)) || Date.now() > deadline) throw err;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    };
 
     await bind('release-promote-read', ['get']);
     await assert.rejects(
@@ -477,13 +412,7 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
     );
 
     // The verbs the shipped manifest grants, so the manifest cannot drift from what the target calls.
-    const manifest = parseAllDocuments(
-      readFileSync(join(__dirname, '..', '..', 'deploy', 'kubernetes', 'rbac.yaml'), 'utf8'),
-    ).map((d) => d.toJS() as { kind: string; rules?: Array<{ resources: string[]; verbs: string[] }> });
-    const roles = manifest.filter((d) => d.kind === 'Role');
-    const deploymentRules = roles.map((r) => r.rules?.filter((rule) => rule.resources.includes('deployments')) ?? []);
-    assert.ok(roles.length > 0 && deploymentRules.every((rules) => rules.length === 1));
-    await bind('release-promote', deploymentRules[0]![0]!.verbs);
+    await bind('release-promote', shippedDeploymentVerbs());
     const health = await untilRbacPropagates(
       () => limited.deploy('v1.1.0', () => undefined),
       (f) => / may not patch /.test(f.message),
@@ -500,25 +429,7 @@ void describe('KubernetesTarget against a real kube-apiserver', () => {
   });
 
   void test('an unreachable API server is a retryable error naming the server', async () => {
-    const port = await freePort();
-    const url = `https://127.0.0.1:${port}`;
-    const kubeconfig = join(server.dir, 'kubeconfig-unreachable');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          {
-            name: 'gone',
-            cluster: { server: url, 'certificate-authority-data': Buffer.from(server.caPem).toString('base64') },
-          },
-        ],
-        users: [{ name: 'admin', user: { token: server.token } }],
-        contexts: [{ name: 'gone', context: { cluster: 'gone', user: 'admin' } }],
-        'current-context': 'gone',
-      }),
-    );
+    const { kubeconfig, url } = await writeUnreachableKubeconfig(server);
     await assert.rejects(
       target({ kubeconfig }).deploy('v1.1.0', () => undefined),
       (err) => {
