@@ -495,7 +495,7 @@ void describe('GatewayApiRouter against a real kube-apiserver with the Gateway A
       assert.equal(f.type, 'KubernetesUnreachable');
       assert.ok(
         f.message.startsWith(
-          `cannot reach the Kubernetes API server at ${url} to get httproutes.gateway.networking.k8s.io orchestrator in namespace agentaskit-production: `,
+          `cannot reach the Kubernetes API server at ${url} to get HTTPRoute orchestrator in namespace agentaskit-production: `,
         ),
         f.message,
       );

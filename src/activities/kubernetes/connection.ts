@@ -27,6 +27,17 @@ export interface KubeConnectionOptions {
   inCluster: boolean;
 }
 
+/** How often a waiting integration reads the API server again, and how long one request may take. */
+export interface KubeTiming {
+  /** Longest pause between two reads while waiting for a status (the first reads come sooner). Default 1 s. */
+  pollIntervalMs?: number;
+  /** How long one API request may take before it counts as the server being unreachable. Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_POLL_MS = 1_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export interface KubeConnection {
   /** The client library (ESM-only, loaded once with a dynamic import). */
   k8s: K8s;
@@ -139,4 +150,14 @@ export function pause(ms: number): Promise<void> {
     }, ms);
     cancellation?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Loads once and shares the result; a failed load is forgotten, so the next call (a retry) loads again. */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () =>
+    (loaded ??= load().catch((err: unknown) => {
+      loaded = undefined;
+      throw err;
+    }));
 }

@@ -7,10 +7,16 @@ export type KubeVerb = 'get' | 'patch' | 'create' | 'update' | 'delete';
 
 export interface KubeCall {
   verb: KubeVerb;
-  /** The Deployment's name. */
+  /** The object's name. */
   name: string;
   namespace: string;
+  /** What is called: deployments.apps unless said (services, httproutes.gateway.networking.k8s.io). */
+  resource?: { plural: string; kind: string; notFoundType: string };
+  /** The verbs the caller needs, for a Forbidden message; the deployment target's unless said. */
+  rbac?: string;
 }
+
+const DEPLOYMENTS = { plural: 'deployments.apps', kind: 'deployment', notFoundType: 'DeploymentNotFound' };
 
 export interface KubeIdentity {
   /** API server URL, e.g. https://10.0.0.1:443 */
@@ -77,55 +83,62 @@ function networkReason(err: unknown): string | null {
   return null;
 }
 
-/** The error to throw for a failed call; anything unrecognised is returned unchanged (and retried). */
+/** The error to throw for a failed call; anything unrecognised is returned unchanged (and retried). Messages are one line. */
 export function explainKubeError(err: unknown, call: KubeCall, who: KubeIdentity): Error {
-  const what = `${call.verb} deployment ${call.name} in namespace ${call.namespace}`;
+  const resource = call.resource ?? DEPLOYMENTS;
+  const what = `${call.verb} ${resource.kind} ${call.name} in namespace ${call.namespace}`;
+  const fail = (retry: boolean, message: string, type: string) =>
+    retry
+      ? ApplicationFailure.retryable(oneLine(message), type)
+      : ApplicationFailure.nonRetryable(oneLine(message), type);
   if (isApiException(err)) {
     const message = statusMessage(err.body);
     const server = message ? `: ${message}` : '';
     switch (err.code) {
       case 404:
-        return ApplicationFailure.nonRetryable(
-          `deployment ${call.name} not found in namespace ${call.namespace}`,
-          'DeploymentNotFound',
+        return fail(
+          false,
+          `${resource.kind} ${call.name} not found in namespace ${call.namespace}`,
+          resource.notFoundType,
         );
       case 403: {
         const subject = subjectFromMessage(message) ?? who.credentials;
-        return ApplicationFailure.nonRetryable(
-          `forbidden: ${subject} may not ${call.verb} deployments.apps in namespace ${call.namespace} (${who.credentials} at ${who.server})${server}. ` +
-            `Bind it to a Role in ${call.namespace} allowing ${REQUIRED_RBAC}.`,
+        return fail(
+          false,
+          `forbidden: ${subject} may not ${call.verb} ${resource.plural} in namespace ${call.namespace} (${who.credentials} at ${who.server})${server}. ` +
+            `Bind it to a Role in ${call.namespace} allowing ${call.rbac ?? REQUIRED_RBAC}.`,
           'Forbidden',
         );
       }
       case 401:
-        return ApplicationFailure.nonRetryable(
+        return fail(
+          false,
           `the Kubernetes API server at ${who.server} rejected the credentials of ${who.credentials} (401 Unauthorized) on ${what}: the token or certificate is missing, expired or revoked`,
           'Unauthorized',
         );
       case 400:
       case 422:
-        return ApplicationFailure.nonRetryable(
-          `the Kubernetes API server refused to ${what}${server}`,
-          'KubernetesRejected',
-        );
+        return fail(false, `the Kubernetes API server refused to ${what}${server}`, 'KubernetesRejected');
       case 409:
-        return ApplicationFailure.retryable(
-          `conflict on ${what} (changed concurrently)${server}`,
-          'KubernetesConflict',
-        );
+        return fail(true, `conflict on ${what} (changed concurrently)${server}`, 'KubernetesConflict');
       default:
-        return ApplicationFailure.retryable(
+        return fail(
+          true,
           `the Kubernetes API server at ${who.server} answered ${err.code} to ${what}${server}`,
           'KubernetesApiError',
         );
     }
   }
   const network = networkReason(err);
-  if (network !== null) {
-    return ApplicationFailure.retryable(
+  if (network !== null)
+    return fail(
+      true,
       `cannot reach the Kubernetes API server at ${who.server} to ${what}: ${network}`,
       'KubernetesUnreachable',
     );
-  }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
 }

@@ -45,8 +45,17 @@ import type {
   V1ServicePort,
 } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { Progress, ServiceWeights, TrafficRouter } from '../ports';
-import { activityCancellation, loadKubeConnection, pause, type KubeConnectionOptions } from './connection';
-import { explainKubeError, statusMessage, subjectFromMessage, type KubeIdentity, type KubeVerb } from './errors';
+import {
+  activityCancellation,
+  DEFAULT_POLL_MS,
+  loadOnce,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  loadKubeConnection,
+  pause,
+  type KubeConnectionOptions,
+  type KubeTiming,
+} from './connection';
+import { explainKubeError, statusMessage, type KubeIdentity, type KubeVerb } from './errors';
 import { TRACK_LABEL } from './target';
 
 export interface GatewayRoutedService {
@@ -56,15 +65,11 @@ export interface GatewayRoutedService {
   route: string;
 }
 
-export interface GatewayApiRouterOptions extends KubeConnectionOptions {
+export interface GatewayApiRouterOptions extends KubeConnectionOptions, KubeTiming {
   namespace: string;
   services: GatewayRoutedService[];
   /** How long the Gateway controller may take to accept a change before it fails with RouteNotAccepted. */
   acceptanceTimeoutMs: number;
-  /** Longest pause between two reads of a route's status (the first reads come sooner). Default 1 s. */
-  pollIntervalMs?: number;
-  /** How long one API request may take before it counts as the server being unreachable. Default 30 s. */
-  requestTimeoutMs?: number;
   /** The config key of these settings, for messages. Default `environments.<environment>.router`. */
   configKey?: string;
 }
@@ -165,9 +170,13 @@ interface Connection {
 
 type Options = (contentType?: string) => ConfigurationOptions<ObservableMiddleware>;
 
-const DEFAULT_POLL_MS = 1_000;
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const JSON_PATCH = 'application/json-patch+json';
+/** How messages name an object of each resource. */
+const KINDS: Record<Resource, string> = {
+  'httproutes.gateway.networking.k8s.io': 'HTTPRoute',
+  services: 'service',
+  'deployments.apps': 'deployment',
+};
 const NOT_FOUND_TYPES: Record<Resource, string> = {
   'httproutes.gateway.networking.k8s.io': 'RouteNotFound',
   services: 'ServiceNotFound',
@@ -175,7 +184,6 @@ const NOT_FOUND_TYPES: Record<Resource, string> = {
 };
 
 export class GatewayApiRouter implements TrafficRouter {
-  private connection: Promise<Connection> | undefined;
   private readonly pollMs: number;
   private readonly requestTimeoutMs: number;
 
@@ -391,84 +399,38 @@ export class GatewayApiRouter implements TrafficRouter {
   }
 
   private describe(call: Call): string {
-    return `${call.verb} ${call.resource} ${call.name} in namespace ${this.o.namespace}`;
+    return `${call.verb} ${KINDS[call.resource]} ${call.name} in namespace ${this.o.namespace}`;
   }
 
-  /** errors.ts's explanations, for the router's resources. Messages are one line. */
+  /** errors.ts's explanations for the router's resources; a missing route says which of two things is missing. */
   private explain(err: unknown, call: Call, who: KubeIdentity): Error {
     const ns = this.o.namespace;
-    const what = this.describe(call);
-    if (!isApiException(err)) {
-      // errors.ts tells network failures (retried) from the rest; its words are about Deployments.
-      const generic = explainKubeError(err, { verb: call.verb, name: call.name, namespace: ns }, who);
-      if (generic instanceof ApplicationFailure && generic.type === 'KubernetesUnreachable') {
-        return ApplicationFailure.retryable(
-          oneLine(`cannot reach the Kubernetes API server at ${who.server} to ${what}: ${(err as Error).message}`),
-          'KubernetesUnreachable',
-        );
-      }
-      return generic;
+    if (isApiException(err) && err.code === 404 && call.resource === 'httproutes.gateway.networking.k8s.io') {
+      const message = statusMessage(err.body);
+      const objectMissing = message?.includes(`"${call.name}" not found`) ?? false;
+      return ApplicationFailure.nonRetryable(
+        oneLine(
+          objectMissing
+            ? `HTTPRoute ${call.name} not found in namespace ${ns} (release-promote changes the weights of an existing route; it never creates one)`
+            : `HTTPRoute ${call.name} not found in namespace ${ns}: the Kubernetes API server at ${who.server} does not serve ${GATEWAY_GROUP}/${GATEWAY_VERSION} ${HTTPROUTES} (are the Gateway API CRDs installed?)${message ? `: ${message}` : ''}`,
+        ),
+        NOT_FOUND_TYPES[call.resource],
+      );
     }
-    const message = statusMessage(err.body);
-    const server = message ? `: ${message}` : '';
-    switch (err.code) {
-      case 404: {
-        const type = NOT_FOUND_TYPES[call.resource];
-        if (call.resource === 'httproutes.gateway.networking.k8s.io') {
-          const objectMissing = message?.includes(`"${call.name}" not found`) ?? false;
-          return ApplicationFailure.nonRetryable(
-            oneLine(
-              objectMissing
-                ? `HTTPRoute ${call.name} not found in namespace ${ns} (release-promote changes the weights of an existing route; it never creates one)`
-                : `HTTPRoute ${call.name} not found in namespace ${ns}: the Kubernetes API server at ${who.server} does not serve ${GATEWAY_GROUP}/${GATEWAY_VERSION} ${HTTPROUTES} (are the Gateway API CRDs installed?)${server}`,
-            ),
-            type,
-          );
-        }
-        const kind = call.resource === 'services' ? 'service' : 'deployment';
-        return ApplicationFailure.nonRetryable(`${kind} ${call.name} not found in namespace ${ns}`, type);
-      }
-      case 403: {
-        const subject = subjectFromMessage(message) ?? who.credentials;
-        return ApplicationFailure.nonRetryable(
-          oneLine(
-            `forbidden: ${subject} may not ${call.verb} ${call.resource} in namespace ${ns} (${who.credentials} at ${who.server})${server}. ` +
-              `Bind it to a Role in ${ns} allowing ${GATEWAY_ROUTER_RBAC}.`,
-          ),
-          'Forbidden',
-        );
-      }
-      case 401:
-        return ApplicationFailure.nonRetryable(
-          `the Kubernetes API server at ${who.server} rejected the credentials of ${who.credentials} (401 Unauthorized) on ${what}: the token or certificate is missing, expired or revoked`,
-          'Unauthorized',
-        );
-      case 400:
-      case 422:
-        return ApplicationFailure.nonRetryable(
-          oneLine(`the Kubernetes API server refused to ${what}${server}`),
-          'KubernetesRejected',
-        );
-      case 409:
-        return ApplicationFailure.retryable(
-          oneLine(`conflict on ${what} (changed concurrently)${server}`),
-          'KubernetesConflict',
-        );
-      default:
-        return ApplicationFailure.retryable(
-          oneLine(`the Kubernetes API server at ${who.server} answered ${err.code} to ${what}${server}`),
-          'KubernetesApiError',
-        );
-    }
+    return explainKubeError(
+      err,
+      {
+        verb: call.verb,
+        name: call.name,
+        namespace: ns,
+        resource: { plural: call.resource, kind: KINDS[call.resource], notFoundType: NOT_FOUND_TYPES[call.resource] },
+        rbac: GATEWAY_ROUTER_RBAC,
+      },
+      who,
+    );
   }
 
-  private connect(): Promise<Connection> {
-    this.connection ??= this.load().catch((err: unknown) => {
-      this.connection = undefined;
-      throw err;
-    });
-    return this.connection;
-  }
+  private readonly connect = loadOnce(() => this.load());
 
   private async load(): Promise<Connection> {
     const key = this.o.configKey ?? `environments.${this.o.environment}.router`;

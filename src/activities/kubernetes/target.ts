@@ -29,7 +29,15 @@ import type {
 } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { DeploymentTarget, Progress } from '../ports';
 import type { ServiceHealth } from '../../shared/release';
-import { activityCancellation, loadKubeConnection, pause } from './connection';
+import {
+  activityCancellation,
+  DEFAULT_POLL_MS,
+  loadOnce,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  loadKubeConnection,
+  pause,
+  type KubeTiming,
+} from './connection';
 import { explainKubeError, type KubeCall, type KubeIdentity, type KubeVerb } from './errors';
 import { imageVersion, isValidTag, withVersion } from './images';
 import { healthOf, rolloutState } from './rollout';
@@ -41,7 +49,7 @@ export interface KubernetesService {
   container?: string;
 }
 
-export interface KubernetesTargetOptions {
+export interface KubernetesTargetOptions extends KubeTiming {
   /** The environment's name (staging, production), for messages. */
   environment: string;
   namespace: string;
@@ -54,10 +62,6 @@ export interface KubernetesTargetOptions {
   inCluster: boolean;
   /** How long one Deployment's rollout may take before the deploy fails with RolloutStuck. */
   rolloutTimeoutMs: number;
-  /** Longest pause between two reads of a rollout's status (the first reads come sooner). Default 1 s. */
-  pollIntervalMs?: number;
-  /** How long one API request may take before it counts as the server being unreachable. Default 30 s. */
-  requestTimeoutMs?: number;
 }
 
 /** The pod and selector label that tells the stable track from the canary (also the metrics' track label). */
@@ -85,11 +89,7 @@ interface Connection {
   options(signal: AbortSignal, contentType?: string): ConfigurationOptions<ObservableMiddleware>;
 }
 
-const DEFAULT_POLL_MS = 1_000;
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-
 export class KubernetesTarget implements DeploymentTarget {
-  private connection: Promise<Connection> | undefined;
   private readonly pollMs: number;
   private readonly requestTimeoutMs: number;
 
@@ -373,13 +373,7 @@ export class KubernetesTarget implements DeploymentTarget {
     }
   }
 
-  private connect(): Promise<Connection> {
-    this.connection ??= this.load().catch((err: unknown) => {
-      this.connection = undefined;
-      throw err;
-    });
-    return this.connection;
-  }
+  private readonly connect = loadOnce(() => this.load());
 
   private async load(): Promise<Connection> {
     const c = await loadKubeConnection(this.o, `environments.${this.o.environment}.target.context`);
