@@ -19,8 +19,11 @@ export type Progress = (detail: string) => void;
 export interface DeploymentTarget {
   /** Rolls every service's stable track to `version` and waits for the rollout. Re-applying the same version is a no-op. */
   deploy(version: string, progress: Progress): Promise<ServiceHealth[]>;
-  /** Runs `version` as a canary beside the stable track with about `weightPercent` of the capacity. Idempotent. */
-  deployCanary(version: string, weightPercent: number, progress: Progress): Promise<ServiceHealth[]>;
+  /**
+   * Runs `version` as a canary beside the stable track, with pods for about `capacityPercent` of the
+   * stable track's load (its share of requests is the TrafficRouter's). Idempotent.
+   */
+  deployCanary(version: string, capacityPercent: number, progress: Progress): Promise<ServiceHealth[]>;
   /** Removes the canary; the stable track keeps serving. A no-op when there is no canary. */
   removeCanary(progress: Progress): Promise<void>;
   /** Health and running version of each service's stable or canary track. */

@@ -5,11 +5,11 @@
 //   version) and waits for the rollout like `kubectl rollout status`, one service after another in
 //   the configured order, so a stuck rollout stops the release before the next service changes.
 // - deployCanary: creates (or updates) `<name>-canary`, a copy of the stable Deployment at the new
-//   version with `track: canary` added to its selector and pod labels and about weightPercent of
-//   the stable replicas. Pods of both carry the Service's selector labels, so the Service sends the
-//   canary its share of the traffic. Stable pods are expected to carry `track: stable` (and the
-//   stable selector to include it) so the two selectors do not overlap; Services select on the app
-//   labels only. Canaries are marked with the label release-promote.io/canary-of=<name>, and a
+//   version with `track: canary` added to its selector and pod labels and a capacity of about the
+//   given percent of the stable replicas. Its share of requests is set by the environment's router
+//   (gateway-router.ts: route weights; replicas-router.ts: the pod split). Stable pods are expected
+//   to carry `track: stable` (and the stable selector to include it) so the two selectors do not
+//   overlap. Canaries are marked with the label release-promote.io/canary-of=<name>, and a
 //   Deployment without that label is never changed or deleted.
 // - removeCanary: deletes `<name>-canary` (already gone is fine). Promotion is a stable deploy.
 // - health: per service, the Deployment's image tag and whether its current generation is rolled
