@@ -73,6 +73,11 @@ test('[10, 25, 50] holds each step for its 30 minutes, judged at its own weight:
     const metrics = JSON.parse(readFileSync(join(h.dir, 'evidence', 'v5.0.0', 'metrics.json'), 'utf8')) as {
       canary: { steps: number[]; step: unknown };
     };
+    // Slack (the notifier) hears of each step with its weights.
+    assert.ok(
+      h.notifications.some((n) => n.kind === 'stage-changed' && /^canary step 2 of 3: 25% of requests/.test(n.reason)),
+      'a stage-changed notification for step 2',
+    );
     assert.deepEqual(metrics.canary.steps, [10, 25, 50]);
     assert.deepEqual(metrics.canary.step, { index: 3, of: 3, weightPct: 50 });
   });
@@ -138,6 +143,30 @@ test('a pause in step 2 does not count: the step still needs its full 30 minutes
         .filter((c) => c.reason.startsWith('canary step'))
         .map((c) => c.reason.slice(0, 19)),
       ['canary step 2 of 3:', 'canary step 3 of 3:'],
+    );
+  });
+});
+
+test('a pause in step 3 rolled back by a person takes the canary traffic away first', async () => {
+  const scenario = scenarioFile('p99-in-step-3', [{ fromMinute: 65, p99Ms: 230 }]);
+  await withHarness(env, { config: STEPS, scenario }, async (h) => {
+    const handle = await startApproved(h, 'v5.3.0');
+    const paused = await skipUntil(h, handle, ['CANARY_PAUSED']);
+    assert.deepEqual(paused.canary.step, { index: 3, of: 3, weightPct: 50 });
+    await handle.executeUpdate(pauseDecisionUpdate, {
+      args: [{ approver: '@bob', channel: 'slack', decision: 'rollback', reason: 'P99 at 50% is too slow' }],
+    });
+    const result = await handle.result();
+    assert.equal(result.outcome, 'ROLLED_BACK', result.reason);
+    assert.match(result.reason, /^rollback decided by @bob while paused \(api-gateway: P99 230 ms/);
+    const status = await h.status(handle);
+    assert.deepEqual(
+      status.rollback?.steps.map((s) => s.step),
+      ['send no requests to the canary', 'remove the canary', 'confirm the stable version still serves'],
+    );
+    assert.deepEqual(
+      status.canary.weights?.map((w) => w.canary),
+      [0, 0, 0],
     );
   });
 });
