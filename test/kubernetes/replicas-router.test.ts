@@ -29,11 +29,12 @@ const NAMESPACE = 'agentaskit-production';
 const RBAC_NAMESPACE = 'agentaskit-rbac';
 const MAX_SHARE_ERROR_PP = 5;
 /** Each test uses its own services, so one kube-apiserver serves the whole file. */
-const REPLICAS: Record<string, number> = { 'api-gateway': 10, workers: 20, orchestrator: 2, billing: 4 };
+const REPLICAS: Record<string, number> = { 'api-gateway': 10, workers: 20, orchestrator: 2, billing: 4, search: 10 };
 const API_GATEWAY: KubernetesService = { name: 'api-gateway' };
 const WORKERS: KubernetesService = { name: 'workers', container: 'app' };
 const ORCHESTRATOR: KubernetesService = { name: 'orchestrator' };
 const BILLING: KubernetesService = { name: 'billing' };
+const SEARCH: KubernetesService = { name: 'search' };
 
 const stable = (name: string, version: string) => stableDeployment(name, version, REPLICAS[name]);
 
@@ -199,6 +200,24 @@ void describe('ReplicasRouter against a real kube-apiserver', () => {
     assert.deepEqual(await current(names), before, 'nothing was written');
     assert.equal((await read('orchestrator')).metadata?.annotations?.[STABLE_REPLICAS_ANNOTATION], undefined);
     await router([WORKERS]).check([10, 25]); // within maxShareError: no refusal
+  });
+
+  void test('a weight for a service with no canary is refused before its stable track loses a pod; weight 0 still works', async () => {
+    const before = await settled(['search']);
+    await assert.rejects(router([SEARCH]).setCanaryWeight(10, ignore), (err) => {
+      const f = failure(err);
+      assert.equal(f.type, 'CanaryNotDeployed');
+      assert.equal(f.nonRetryable, true);
+      assert.equal(
+        f.message,
+        `no canary to give 10% of the pods to: search-canary not found in namespace ${NAMESPACE}; deploy the canary first`,
+      );
+      return true;
+    });
+    assert.deepEqual(await current(['search']), before, 'search was not scaled');
+    assert.deepEqual(await router([SEARCH]).setCanaryWeight(0, ignore), [
+      { service: 'search', stable: 100, canary: 0 },
+    ]);
   });
 
   void test('a Deployment named like the canary but not made by release-promote is never changed', async () => {

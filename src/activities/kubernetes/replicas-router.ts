@@ -10,7 +10,7 @@ import type { Progress, ServiceWeights, TrafficRouter } from '../ports';
 import { replicaShareRefusal, replicaSplit } from '../../shared/traffic-share';
 import { fmt } from '../../shared/canary-verdict';
 import type { KubeConnectionOptions } from './connection';
-import { KubernetesTarget, type KubernetesService } from './target';
+import { canaryName, KubernetesTarget, type KubernetesService } from './target';
 
 export interface ReplicasRouterOptions extends KubeConnectionOptions {
   namespace: string;
@@ -40,6 +40,16 @@ export class ReplicasRouter implements TrafficRouter {
 
   async setCanaryWeight(canaryPercent: number, progress: Progress): Promise<ServiceWeights[]> {
     await this.check([canaryPercent]);
+    if (canaryPercent > 0) {
+      // Pods taken from a stable track with no canary beside it would be capacity lost for nothing.
+      const tracks = await Promise.all(this.o.services.map((svc) => this.target.trackReplicas(svc.name)));
+      const missing = this.o.services.filter((_, i) => !tracks[i]!.canaryExists).map((svc) => canaryName(svc.name));
+      if (missing.length > 0)
+        throw ApplicationFailure.nonRetryable(
+          `no canary to give ${canaryPercent}% of the pods to: ${missing.join(', ')} not found in namespace ${this.o.namespace}; deploy the canary first`,
+          'CanaryNotDeployed',
+        );
+    }
     for (const svc of this.o.services) {
       const total = await this.target.podTotal(svc.name);
       if (canaryPercent === 0) {

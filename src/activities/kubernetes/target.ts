@@ -204,11 +204,18 @@ export class KubernetesTarget implements DeploymentTarget {
     return Number.isInteger(recorded) && recorded > 0 ? recorded : (stable.spec?.replicas ?? 1);
   }
 
-  /** The stable and canary replicas of a service now (0 for a canary that does not exist). */
-  async trackReplicas(service: string): Promise<{ stable: number; canary: number }> {
+  /**
+   * The stable and canary replicas of a service now (0 for a canary that does not exist or is not
+   * ours), and whether a Deployment of the canary's name exists at all.
+   */
+  async trackReplicas(service: string): Promise<{ stable: number; canary: number; canaryExists: boolean }> {
     const [stable, canary] = await Promise.all([this.read('get', service), this.readOptional(canaryName(service))]);
     const ours = canary !== null && canary.metadata?.labels?.[CANARY_OF_LABEL] === service;
-    return { stable: stable.spec?.replicas ?? 1, canary: ours ? (canary.spec?.replicas ?? 1) : 0 };
+    return {
+      stable: stable.spec?.replicas ?? 1,
+      canary: ours ? (canary.spec?.replicas ?? 1) : 0,
+      canaryExists: canary !== null,
+    };
   }
 
   /**
