@@ -161,3 +161,34 @@ export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
       throw err;
     }));
 }
+
+/**
+ * One API request: aborted after `timeoutMs` (then a retryable KubernetesUnreachable naming the
+ * server and what was asked) or when the activity is cancelled (the cancellation is rethrown);
+ * any other failure goes through `explain`.
+ */
+export async function kubeRequest<T>(
+  o: { server: string; timeoutMs: number; what: string; explain: (err: unknown) => Error },
+  send: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const timeout = AbortSignal.timeout(o.timeoutMs);
+  const cancellation = activityCancellation();
+  const signal = cancellation ? AbortSignal.any([timeout, cancellation]) : timeout;
+  try {
+    return await send(signal);
+  } catch (err) {
+    if (cancellation?.aborted) throw cancellation.reason;
+    if (timeout.aborted)
+      throw ApplicationFailure.retryable(
+        `the Kubernetes API server at ${o.server} did not answer within ${seconds(o.timeoutMs)} (${o.what})`,
+        'KubernetesUnreachable',
+      );
+    throw o.explain(err);
+  }
+}
+
+/** 30s, 2.5s, 0.1s. */
+export function seconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) || s >= 10 ? Math.round(s) : s.toFixed(1)}s`;
+}

@@ -46,8 +46,9 @@ import type {
 } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { Progress, ServiceWeights, TrafficRouter } from '../ports';
 import {
-  activityCancellation,
   DEFAULT_POLL_MS,
+  kubeRequest,
+  seconds,
   loadOnce,
   DEFAULT_REQUEST_TIMEOUT_MS,
   loadKubeConnection,
@@ -381,21 +382,15 @@ export class GatewayApiRouter implements TrafficRouter {
   /** One API request, with a timeout, the activity's cancellation, and errors explained. */
   private async call<T>(call: Call, request: (clients: Clients, options: Options) => Promise<T>): Promise<T> {
     const connection = await this.connect();
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-    const cancellation = activityCancellation();
-    const signal = cancellation ? AbortSignal.any([timeout, cancellation]) : timeout;
-    try {
-      return await request(connection.clients, (contentType) => connection.options(signal, contentType));
-    } catch (err) {
-      if (cancellation?.aborted) throw cancellation.reason;
-      if (timeout.aborted) {
-        throw ApplicationFailure.retryable(
-          `the Kubernetes API server at ${connection.identity.server} did not answer within ${seconds(this.requestTimeoutMs)} (${this.describe(call)})`,
-          'KubernetesUnreachable',
-        );
-      }
-      throw this.explain(err, call, connection.identity);
-    }
+    return kubeRequest(
+      {
+        server: connection.identity.server,
+        timeoutMs: this.requestTimeoutMs,
+        what: this.describe(call),
+        explain: (err) => this.explain(err, call, connection.identity),
+      },
+      (signal) => request(connection.clients, (contentType) => connection.options(signal, contentType)),
+    );
   }
 
   private describe(call: Call): string {
@@ -615,11 +610,6 @@ function isApiException(err: unknown): err is Error & { code: number; body: unkn
 
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
-}
-
-function seconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) || s >= 10 ? Math.round(s) : s.toFixed(1)}s`;
 }
 
 function formatLabels(labels: Record<string, string>): string {

@@ -30,8 +30,8 @@ import type {
 import type { DeploymentTarget, Progress } from '../ports';
 import type { ServiceHealth } from '../../shared/release';
 import {
-  activityCancellation,
   DEFAULT_POLL_MS,
+  kubeRequest,
   loadOnce,
   DEFAULT_REQUEST_TIMEOUT_MS,
   loadKubeConnection,
@@ -362,22 +362,15 @@ export class KubernetesTarget implements DeploymentTarget {
     ) => Promise<T>,
   ): Promise<T> {
     const connection = await this.connect();
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-    const cancellation = activityCancellation();
-    const signal = cancellation ? AbortSignal.any([timeout, cancellation]) : timeout;
-    try {
-      return await request(connection.apps, (contentType) => connection.options(signal, contentType));
-    } catch (err) {
-      if (cancellation?.aborted) throw cancellation.reason;
-      const full = { ...call, namespace: this.o.namespace };
-      if (timeout.aborted) {
-        throw ApplicationFailure.retryable(
-          `the Kubernetes API server at ${connection.identity.server} did not answer within ${Math.round(this.requestTimeoutMs / 1000)}s (${call.verb} deployment ${call.name} in namespace ${this.o.namespace})`,
-          'KubernetesUnreachable',
-        );
-      }
-      throw explainKubeError(err, full, connection.identity);
-    }
+    return kubeRequest(
+      {
+        server: connection.identity.server,
+        timeoutMs: this.requestTimeoutMs,
+        what: `${call.verb} deployment ${call.name} in namespace ${this.o.namespace}`,
+        explain: (err) => explainKubeError(err, { ...call, namespace: this.o.namespace }, connection.identity),
+      },
+      (signal) => request(connection.apps, (contentType) => connection.options(signal, contentType)),
+    );
   }
 
   private readonly connect = loadOnce(() => this.load());
