@@ -27,8 +27,9 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
-# Where the records live (named volumes / PersistentVolumes are mounted here; an empty named volume
-# takes these directories' ownership, so the unprivileged user can write to it).
+# The files store's records directories, also where `audit export` and `collect-evidence` write by
+# default (a named volume mounted here takes these directories' ownership, so the unprivileged user
+# can write to it). With records.store: postgres nothing needs to be mounted here.
 RUN mkdir -p /app/operational_audit /app/TEST/release /app/.release-promote \
  && chown -R node:node /app/operational_audit /app/TEST /app/.release-promote
 USER node

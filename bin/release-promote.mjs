@@ -10,6 +10,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'client', 'cli.ts');
 const require = createRequire(import.meta.url);
 
+// A reader that stops early (`release-promote audit v1.2.3 | head`) is not an error of ours.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+
 if (existsSync(source)) {
   const { register } = require('tsx/cjs/api');
   register();

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The test suite (`npm test`): installs what the tests need when missing (npm dependencies, the
-# Temporal dev and test servers, Prometheus, kube-apiserver and etcd, the Gateway API CRDs, Chromium),
-# type-checks, lints, then runs every test file with node's test runner, one file at a time
-# (Temporal-backed suites share one machine's two cores, and time skipping is global to a test server).
+# Temporal dev and test servers, Prometheus, PostgreSQL, kube-apiserver and etcd, the Gateway API
+# CRDs, Chromium), type-checks, lints, then runs every test file with node's test runner, one file at
+# a time (Temporal-backed suites share one machine's two cores, and time skipping is global to a test
+# server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 node scripts/ensure-deps.mjs
 bash scripts/servers/ensure-servers.sh >/dev/null
 bash scripts/prometheus/ensure-prometheus.sh >/dev/null
+bash scripts/postgres/ensure-postgres.sh >/dev/null
 bash scripts/k8s/ensure-kube-binaries.sh >/dev/null
 bash scripts/k8s/ensure-gateway-api-crds.sh >/dev/null
 if [ -f scripts/ui/ensure-chromium.sh ]; then bash scripts/ui/ensure-chromium.sh >/dev/null; fi

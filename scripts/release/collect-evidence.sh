@@ -10,13 +10,14 @@ usage() {
   cat <<'USAGE'
 Usage: ./scripts/release/collect-evidence.sh <version>
 
-Regenerates the evidence of a release (or hotfix) from its workflow and its audit trail, and prints
-the three paths:
+Writes the evidence of a release (or hotfix) from the records store (records.store: files or postgres;
+from the release workflow when the store holds none of it), and prints the three paths:
   TEST/release/<version>/promotion.log   timeline, gates, canary evaluations, rollback steps
   TEST/release/<version>/metrics.json    every canary evaluation with inputs, thresholds, verdict, reason
   TEST/release/<version>/approval.json   approvals: approver, channel, time
-(under records.evidenceDir of the config; TEST/release by default). The workers also keep these files
-current at every stage change. Runs: release-promote collect-evidence <version>.
+(under records.evidenceDir of the config; TEST/release by default). The workers keep the evidence
+current in the store at every stage change, so this works on any machine that reaches the store.
+Runs: release-promote collect-evidence <version>.
 
 Environment: RELEASE_PROMOTE_CONFIG, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*
 

@@ -1,5 +1,5 @@
 // The one place the activities are wired from the config: which deployment target, metrics source,
-// gate provider and notifier each environment uses, the records' directories and the installation's
+// gate provider and notifier each environment uses, the records store and the installation's
 // policy. The worker builds its activities from this; the integrations are constructed only when an
 // environment or section uses them.
 import { resolve } from 'node:path';
@@ -22,8 +22,14 @@ import { PrometheusMetrics, type PrometheusConfig } from './metrics/prometheus';
 import { GitHubGates, type GitHubGatesConfig } from './gates/github';
 import { SlackNotifier } from './notify/slack';
 import { KubernetesTarget } from './kubernetes/target';
+import { openRecordsStore } from '../records/open-store';
+import type { RecordsStore } from '../records/store';
 
-export function activityDeps(config: Config, client: Client, options: { notifier?: Notifier } = {}): ActivityDeps {
+export function activityDeps(
+  config: Config,
+  client: Client,
+  options: { notifier?: Notifier; records?: RecordsStore } = {},
+): ActivityDeps {
   const scenario = loadScenario(config.simulation.scenario);
   const stateDir = resolve(config.simulation.stateDir);
   const real = realIntegrations;
@@ -80,9 +86,7 @@ export function activityDeps(config: Config, client: Client, options: { notifier
       (config.notifications.provider === 'slack'
         ? real.slackNotifier(config.notifications, config.slack.users)
         : new ConsoleNotifier()),
-    auditDir: resolve(config.records.auditDir),
-    evidenceDir: resolve(config.records.evidenceDir),
-    sotDir: resolve(config.records.sotDir),
+    records: options.records ?? openRecordsStore(config.records),
   };
 }
 

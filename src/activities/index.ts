@@ -1,6 +1,6 @@
 // The activities a release runs, built over the ports. Each is idempotent: deploys converge on a
 // version, gate and metric reads have no side effects, audit appends carry an idempotency key,
-// ledger updates are keyed by workflow ID and evidence is rewritten whole.
+// ledger updates are keyed by workflow ID, and evidence is a whole document the store keeps once.
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import {
@@ -37,9 +37,9 @@ import type {
   TrafficRouter,
 } from './ports';
 import type { Notification, NotificationReceipt } from '../shared/notifications';
-import { appendAuditEntry, readAuditEntries, type AppendResult } from '../records/audit-log';
-import { exportVersionRecords, ledgerStart } from '../records/version-records';
-import { renderEvidence, writeEvidenceFiles } from '../records/evidence';
+import { ledgerStart } from '../records/version-records';
+import { renderEvidence } from '../records/evidence';
+import type { AppendResult, RecordsStore } from '../records/store';
 
 export interface ActivityDeps {
   client: Client;
@@ -54,9 +54,8 @@ export interface ActivityDeps {
   services(environment: string): string[];
   gates(now: () => number): GateProvider;
   notifier: Notifier;
-  auditDir: string;
-  evidenceDir: string;
-  sotDir: string;
+  /** Where the audit trail, evidence and version-record exports are kept (files or postgres). */
+  records: RecordsStore;
 }
 
 /** The server's time for this attempt: the workflow's timeline, which time-skipping tests move. */
@@ -88,11 +87,13 @@ function withinAttempt<R>(client: Client, call: () => Promise<R>): Promise<R> {
 
 export function createActivities(deps: ActivityDeps) {
   const temporal = <R>(call: () => Promise<R>) => withinAttempt(deps.client, call);
-  const startLedger = (environment: string) =>
+  // The ledger's start input (its last exported records) counts only when the ledger has to start;
+  // update-with-start ignores it while the ledger runs.
+  const startLedger = async (environment: string) =>
     startOperation(EnvironmentLedger, {
       workflowId: environmentWorkflowId(environment, deps.taskQueue),
       taskQueue: deps.taskQueue,
-      args: [ledgerStart(deps.sotDir, environment)],
+      args: [ledgerStart(environment, await deps.records.versionRecords(environment))],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `Ledger of the ${environment} environment: lease queue and version records`,
     });
@@ -204,28 +205,31 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async appendAudit(entry: AuditEntry): Promise<AppendResult> {
-      return appendAuditEntry(deps.auditDir, entry);
+      return deps.records.appendAudit(entry);
     },
 
-    /** Rewrites the release's evidence files from its current state (queried, so the history stays small). */
+    /** Keeps the release's evidence as of its current state (queried, so the history stays small). */
     async writeEvidence(input: { workflowId: string; version: string }): Promise<string> {
       const status: ReleaseStatus = await temporal(() =>
         workflowHandle(deps.client, ReleasePromotion, input.workflowId).query(statusQuery),
       );
-      return writeEvidenceFiles(
-        deps.evidenceDir,
-        input.version,
-        status.runId,
-        renderEvidence(status, readAuditEntries(deps.auditDir, input.version)),
-      );
+      const kept = await deps.records.putEvidence({
+        version: input.version,
+        workflowId: status.workflowId,
+        runId: status.runId,
+        policyDigest: status.policyDigest ?? null,
+        files: renderEvidence(status, await deps.records.auditEntries(input.version)),
+      });
+      return `${deps.records.description}: evidence of ${kept.version} run ${kept.runId}${kept.revision ? ` revision ${kept.revision}` : ''}`;
     },
 
     async acquireEnvironment(input: { environment: string } & LeaseRequest): Promise<LeaseAnswer> {
       const { environment, ...request } = input;
+      const startWorkflowOperation = await startLedger(environment);
       return temporal(() =>
         deps.client.workflow.executeUpdateWithStart(acquireEnvironmentUpdate, {
           args: [request],
-          startWorkflowOperation: startLedger(environment),
+          startWorkflowOperation,
         }),
       );
     },
@@ -235,19 +239,21 @@ export function createActivities(deps: ActivityDeps) {
       workflowId: string;
       blockedBecause?: string;
     }): Promise<void> {
+      const startWorkflowOperation = await startLedger(input.environment);
       await temporal(() =>
         deps.client.workflow.executeUpdateWithStart(releaseEnvironmentUpdate, {
           args: [{ workflowId: input.workflowId, blockedBecause: input.blockedBecause }],
-          startWorkflowOperation: startLedger(input.environment),
+          startWorkflowOperation,
         }),
       );
     },
 
     async recordVersion(input: { environment: string; record: VersionRecord }): Promise<EnvironmentRecords> {
+      const startWorkflowOperation = await startLedger(input.environment);
       return temporal(() =>
         deps.client.workflow.executeUpdateWithStart(recordVersionUpdate, {
           args: [input.record],
-          startWorkflowOperation: startLedger(input.environment),
+          startWorkflowOperation,
         }),
       );
     },
@@ -257,7 +263,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async exportVersionRecords(records: EnvironmentRecords): Promise<boolean> {
-      return exportVersionRecords(deps.sotDir, records);
+      return deps.records.exportVersionRecords(records);
     },
 
     async isWorkflowRunning(input: { workflowId: string }): Promise<boolean> {

@@ -3,6 +3,7 @@
 import { userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema';
+import type { RecordsStore } from '../records/store';
 import { InvalidInputError } from './errors';
 
 export interface Globals {
@@ -14,12 +15,19 @@ export interface CliContext {
   /** The config file in use (--config, $RELEASE_PROMOTE_CONFIG or ./release-promote.yaml), or null for the built-in defaults. */
   configFile(): string | null;
   client(): Promise<{ client: Client; namespace: string }>;
+  /** The config's records store (files or postgres), opened on first use. */
+  records(): RecordsStore;
   close(): Promise<void>;
   out(line: string): void;
   /** A line for stderr (notes, warnings). */
   err(line: string): void;
   /** The exit code the command ends with, when it is not 0 (a failed verification, a release not promoted). */
   exitCode: number;
+  /**
+   * The process must exit when the command ends even if native handles remain: a worker that failed to
+   * start leaves the SDK's runtime (its log forwarding) holding the event loop open.
+   */
+  exitProcessWhenDone?: boolean;
 }
 
 /** Where the CLI writes: the process's streams, or a test's buffers (the CLI run in-process). */

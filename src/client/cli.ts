@@ -1,5 +1,10 @@
 // release-promote: start and steer releases from a terminal. Every command validates its input
 // before touching Temporal, and every error is one line with what to do about it.
+import { retryingRows, retryingWork } from './retrying-work';
+import { registerMigrateCommand } from './commands/migrate';
+import { registerHistoryCommand } from './commands/history';
+import { openRecordsStore } from '../records/open-store';
+import { RecordsSchemaBehind, RecordsStoreUnavailable, type RecordsStore } from '../records/store';
 import { Command, Option } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { loadConfig, ConfigError, configPath, readConfigFile, releasePolicy } from '../config/load';
@@ -50,6 +55,7 @@ export function buildCli(io: CliIo = PROCESS_IO): { program: Command; ctx: CliCo
 
   let connected: { client: Client; namespace: string; close: () => Promise<void> } | null = null;
   let config: Config | null = null;
+  let records: RecordsStore | null = null;
   const ctx: CliContext = {
     config: () => (config ??= loadConfig(program.opts<Globals>().config)),
     configFile: () => configPath(program.opts<Globals>().config),
@@ -60,8 +66,10 @@ export function buildCli(io: CliIo = PROCESS_IO): { program: Command; ctx: CliCo
       }
       return connected;
     },
+    records: () => (records ??= openRecordsStore(ctx.config().records)),
     close: async () => {
       await connected?.close();
+      await records?.close();
     },
     out: (line) => io.stdout(`${line}\n`),
     err: (line) => io.stderr(`${line}\n`),
@@ -253,7 +261,9 @@ export function buildCli(io: CliIo = PROCESS_IO): { program: Command; ctx: CliCo
           `could not read ${handle.workflowId} (${err.message}): is a worker running on task queue "${ctx.config().temporal.taskQueue}"? Start one with "release-promote worker"`,
         );
       });
-      ctx.out(o.json ? JSON.stringify(status, null, 2) : renderStatus(status));
+      const retrying = await retryingWork(handle);
+      if (o.json) return ctx.out(JSON.stringify({ ...status, retrying }, null, 2));
+      ctx.out(renderStatus(status, Date.now(), retryingRows(retrying)));
     });
 
   program
@@ -291,6 +301,8 @@ export function buildCli(io: CliIo = PROCESS_IO): { program: Command; ctx: CliCo
 
   registerOperationsCommands(program, ctx);
   registerRecordsCommands(program, ctx);
+  registerMigrateCommand(program, ctx);
+  registerHistoryCommand(program, ctx);
   registerServiceCommands(program, ctx);
   registerSlackCommands(program, ctx);
   return { program, ctx };
@@ -362,13 +374,20 @@ export function describeError(err: unknown): { message: string; expected: boolea
     ReleaseNotFoundError,
     ReleaseEndedError,
   ].some((t) => err instanceof t);
-  const expected = input || err instanceof NoWorkerError;
+  const expected = input || [NoWorkerError, RecordsStoreUnavailable, RecordsSchemaBehind].some((t) => err instanceof t);
   return { message: (err as Error).message ?? String(err), expected, exitCode: input ? 2 : 1 };
 }
 
 /** Runs the CLI and returns its exit code (bin/release-promote.mjs sets the process's to it). */
 export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
   const { program, ctx } = buildCli(io);
+  const code = await run(program, ctx, argv, io);
+  await ctx.close();
+  if (ctx.exitProcessWhenDone && io === PROCESS_IO) process.exit(code);
+  return code;
+}
+
+async function run(program: Command, ctx: CliContext, argv: string[], io: CliIo): Promise<number> {
   try {
     await program.parseAsync(argv);
     return ctx.exitCode;
@@ -380,7 +399,5 @@ export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<numb
     io.stderr(`release-promote: ${message}\n`);
     if (!expected && process.env.RELEASE_PROMOTE_DEBUG) io.stderr(`${(err as Error).stack}\n`);
     return exitCode;
-  } finally {
-    await ctx.close();
   }
 }

@@ -6,7 +6,7 @@ import { approvalProgress } from '../shared/approval-rules';
 import { holdersOf, rolesFor } from '../shared/authorization';
 import { formatDuration } from '../shared/duration-format';
 
-export function renderStatus(s: ReleaseStatus, now = Date.now()): string {
+export function renderStatus(s: ReleaseStatus, now = Date.now(), extra: Array<[string, string]> = []): string {
   const rows: Array<[string, string]> = [
     ['release', `${s.version} (${s.kind}) — ${s.workflowId}`],
     ['stage', s.outcome ? `${s.stage}: ${s.outcomeReason ?? ''}` : s.stage],
@@ -76,6 +76,7 @@ export function renderStatus(s: ReleaseStatus, now = Date.now()): string {
   }
   const last = s.history.at(-1);
   if (last) rows.push(['last transition', `${last.at} ${last.from ?? '-'} → ${last.to}: ${last.reason}`]);
+  rows.push(...extra);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
 }

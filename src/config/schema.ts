@@ -1,5 +1,6 @@
 // The config file (release-promote.yaml). Every default is the seed's (RELEASE-PROMOTE.md), so an
 // empty file describes the documented process exactly.
+import { recordsSchema } from './records-schema';
 import { z } from 'zod';
 import { durationMs } from './duration';
 import { strictObject } from './strict';
@@ -137,12 +138,7 @@ export const configSchema = strictObject({
   gates: gatesSchema,
   notifications: notificationsSchema,
   slack: slackGatewaySchema,
-  records: strictObject({
-    auditDir: z.string().default('operational_audit/releases'),
-    evidenceDir: z.string().default('TEST/release'),
-    /** Export of the version records (source of truth), one JSON file per environment. */
-    sotDir: z.string().default('operational_audit/sot'),
-  }).prefault({}),
+  records: recordsSchema,
 }).superRefine((config, ctx) => {
   for (const name of Object.keys(config.environments)) {
     if (environmentProblem(name) !== null) {

@@ -16,7 +16,9 @@ export interface EvidenceFiles {
   'approval.json': string;
 }
 
-export function renderEvidence(status: ReleaseStatus, allEntries: AuditEntry[]): EvidenceFiles {
+export const EVIDENCE_FILE_NAMES = ['promotion.log', 'metrics.json', 'approval.json'] as const;
+
+export function renderEvidence(status: ReleaseStatus, allEntries: readonly AuditEntry[]): EvidenceFiles {
   // This run's entries, and the environment's rollbacks that concern its version.
   const audit = allEntries.filter(
     (e) => (e.workflow_id === status.workflowId && e.run_id === status.runId) || e.kind === 'rollback',

@@ -1,6 +1,6 @@
 // The exported copy of an environment's version records (the source of truth lives in the
-// environment's ledger workflow). Written atomically, and never replaced by an older revision, so
-// concurrent exporters and crashes leave the newest complete file.
+// environment's ledger workflow). In the files store: written atomically, and never replaced by an
+// older revision, so concurrent exporters and crashes leave the newest complete file.
 import { join } from 'node:path';
 import type { EnvironmentLedgerInput, EnvironmentRecords } from '../shared/ledger';
 import { readJson, writeJsonAtomic } from './atomic-json';
@@ -30,12 +30,6 @@ export async function exportVersionRecords(sotDir: string, records: EnvironmentR
  * forget the environment's versions, so a fresh one starts from the last export. While a ledger runs,
  * update-with-start ignores this input.
  */
-export function ledgerStart(sotDir: string, environment: string): EnvironmentLedgerInput {
-  let exported: EnvironmentRecords | null = null;
-  try {
-    exported = readJson<EnvironmentRecords>(versionRecordsPath(sotDir, environment));
-  } catch {
-    // An unreadable export is no worse than none: start empty.
-  }
+export function ledgerStart(environment: string, exported: EnvironmentRecords | null): EnvironmentLedgerInput {
   return exported ? { environment, state: { ...exported, lease: null, queue: [] } } : { environment };
 }

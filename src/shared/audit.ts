@@ -56,9 +56,32 @@ export interface AuditEntry {
   to_version: string | null;
 }
 
+/**
+ * An entry as a records store keeps it: chained to the entry before it in its chain (tamper
+ * evidence). Both fields are absent on entries written before chaining existed.
+ */
+export interface StoredAuditEntry extends AuditEntry {
+  /** The hash of the previous entry of the chain; null for the first. */
+  prev_hash?: string | null;
+  /** sha256 over this entry's canonical JSON (prev_hash included, hash left out). */
+  hash?: string;
+}
+
+/** The chain an entry belongs to: its version's, or the environment's rollbacks ('rollbacks'). */
+export function auditChainName(entry: Pick<AuditEntry, 'kind' | 'version'>): string {
+  return entry.kind === 'rollback' ? 'rollbacks' : entry.version;
+}
+
 /** Which audit file an entry belongs in: a release's own, or the environment's rollbacks. */
 export function auditFileName(entry: Pick<AuditEntry, 'kind' | 'version' | 'workflow_id'>): string {
-  return entry.kind === 'rollback' ? 'rollbacks.jsonl' : `${entry.version}.jsonl`;
+  return `${auditChainName(entry)}.jsonl`;
+}
+
+/** A manual rollback's entries belong to the trails of the version it restores and the one it replaces. */
+export function concernsVersion(entry: AuditEntry, version: string): boolean {
+  return entry.kind === 'rollback'
+    ? entry.version === version || entry.from_version === version
+    : entry.version === version;
 }
 
 /** The seed stage a release is in after moving to `to`: it advances only when it is deployed further. */

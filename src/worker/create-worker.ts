@@ -8,6 +8,7 @@ import type { Config } from '../config/schema';
 import { createActivities } from '../activities';
 import type { Notifier } from '../activities/ports';
 import { activityDeps } from '../activities/deps';
+import type { RecordsStore } from '../records/store';
 
 export const PREBUILT_BUNDLE = join(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
 
@@ -17,6 +18,8 @@ export interface WorkerSetup {
   client: Client;
   namespace: string;
   notifier?: Notifier;
+  /** The records store (default: opened from the config's `records`). */
+  records?: RecordsStore;
   /** How long in-flight activities may run on after SIGTERM before the worker stops. */
   shutdownGraceTime?: string;
   /** Plugins for this worker alone (tracing); the connection's plugins apply as well. */
@@ -26,7 +29,9 @@ export interface WorkerSetup {
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {
-  const activities = createActivities(activityDeps(setup.config, setup.client, { notifier: setup.notifier }));
+  const activities = createActivities(
+    activityDeps(setup.config, setup.client, { notifier: setup.notifier, records: setup.records }),
+  );
   // Running from TypeScript sources (development, tests) always bundles the current workflow code;
   // a built install uses the bundle made at build time.
   const fromSource = __filename.endsWith('.ts');

@@ -1,8 +1,9 @@
 // The worker's operational HTTP endpoint (node:http; the exposition by prom-client):
 //
 //   GET /healthz   liveness: 200 while the process serves requests at all.
-//   GET /readyz    readiness: 200 while the worker state is RUNNING (polling its task queue);
-//                  503 while it starts, drains or after it stopped or failed.
+//   GET /readyz    readiness: 200 while the worker state is RUNNING (polling its task queue) and
+//                  its records store answers; 503 while it starts, drains, after it stopped or
+//                  failed, or while the store is unreachable (the body's second line says why).
 //   GET /metrics   the project's own metrics, Prometheus text format 0.0.4. The SDK's metrics
 //                  (task latencies, slots, pollers, ...) have their own endpoint on
 //                  RELEASE_PROMOTE_SDK_METRICS_PORT, served by the SDK's Rust core.
@@ -30,8 +31,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnectionPlugin, WorkerOptions, WorkerPlugin } from '@temporalio/worker';
 import type { AuditEntry } from '../shared/audit';
 import type { ReleaseStage } from '../shared/release';
-import type { AppendResult } from '../records/audit-log';
-import { readAuditEntries } from '../records/audit-log';
+import type { AppendResult, RecordsStore } from '../records/store';
 import { ConfigError } from '../config/load';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -163,7 +163,7 @@ export class ReleaseMetrics {
    * An audit entry this worker tried to append, and whether it was actually written (a retried
    * activity or another replica may already have written it: then nothing is counted).
    */
-  observeAudit(entry: AuditEntry, result: AppendResult, auditDir: string): void {
+  async observeAudit(entry: AuditEntry, result: AppendResult, records: RecordsStore): Promise<void> {
     if (!result.written) return;
     if (entry.action === 'rollback') {
       this.recordRollback(entry.kind);
@@ -172,7 +172,7 @@ export class ReleaseMetrics {
     if (entry.action === 'approve' || entry.action === 'hotfix_approve' || entry.action === 'reject') {
       try {
         const decidedAt = Date.parse(entry.timestamp);
-        const request = readAuditEntries(auditDir, entry.version)
+        const request = (await records.auditEntries(entry.version))
           .filter(
             (e) => e.action === 'approval_request' && e.run_id === entry.run_id && Date.parse(e.timestamp) <= decidedAt,
           )
@@ -222,7 +222,10 @@ export class ReleaseMetrics {
  * A plugin (for NativeConnection.connect({ plugins }); the worker inherits it) whose activity
  * interceptor feeds `metrics` from the audit entries the worker writes.
  */
-export function releaseMetricsPlugin(metrics: ReleaseMetrics, auditDir: string): WorkerPlugin & NativeConnectionPlugin {
+export function releaseMetricsPlugin(
+  metrics: ReleaseMetrics,
+  records: RecordsStore,
+): WorkerPlugin & NativeConnectionPlugin {
   return {
     name: 'release-promote.metrics',
     configureWorker(options: WorkerOptions): WorkerOptions {
@@ -237,7 +240,7 @@ export function releaseMetricsPlugin(metrics: ReleaseMetrics, auditDir: string):
                 execute: async (input, next) => {
                   const result = await next(input);
                   if (ctx.info.activityType === 'appendAudit')
-                    metrics.observeAudit(input.args[0] as AuditEntry, result as AppendResult, auditDir);
+                    await metrics.observeAudit(input.args[0] as AuditEntry, result as AppendResult, records);
                   return result;
                 },
               },
@@ -267,6 +270,23 @@ export interface HealthServerOptions {
   /** The worker's state, e.g. worker.getState(); ready means "RUNNING". */
   state: () => string;
   metrics: ReleaseMetrics;
+  /** The worker's records store: readiness includes it (checked at most every 5 s). */
+  records?: RecordsStore;
+}
+
+/** The store's answer, reused for a few seconds so frequent probes do not each open a connection. */
+function storeProbe(records: RecordsStore | undefined): () => Promise<string | null> {
+  let last: { at: number; problem: string | null } | null = null;
+  return async () => {
+    if (!records) return null;
+    if (last && Date.now() - last.at < 5_000) return last.problem;
+    const problem = await records.check().then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    last = { at: Date.now(), problem };
+    return problem;
+  };
 }
 
 export interface HealthServer {
@@ -276,6 +296,7 @@ export interface HealthServer {
 }
 
 export async function startHealthServer(o: HealthServerOptions): Promise<HealthServer> {
+  const storeProblem = storeProbe(o.records);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
@@ -286,7 +307,9 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
     if (path === '/healthz') return send(200, 'ok\n');
     if (path === '/readyz') {
       const state = o.state();
-      return send(state === 'RUNNING' ? 200 : 503, `${state}\n`);
+      const problem = await storeProblem();
+      const store = o.records ? `records: ${problem === null ? `ok (${o.records.description})` : problem}\n` : '';
+      return send(state === 'RUNNING' && problem === null ? 200 : 503, `${state}\n${store}`);
     }
     if (path === '/metrics') return send(200, await o.metrics.render(), o.metrics.registry.contentType);
     return send(404, 'not found: try /healthz, /readyz or /metrics\n');

@@ -2,13 +2,13 @@
 // tracing, the policy's audit line) or as the demo embeds it (a dev server's address, notifications
 // as console lines). The one entry the CLI uses to run a worker.
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from '../config/schema';
 import { releasePolicy } from '../config/load';
 import { installedPolicy } from '../config/policy-digest';
 import { ConsoleNotifier } from '../activities/notify/console';
-import { recordPolicyInForce } from '../records/policy-log';
+import { openRecordsStore } from '../records/open-store';
+import { RecordsSchemaBehind, type RecordsStore } from '../records/store';
 import {
   connectClient,
   temporalSettings,
@@ -103,29 +103,35 @@ async function runService(config: Config, configFile: string | null): Promise<Ru
   });
   let connection: NativeConnection | undefined;
   let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
+  const records = openRecordsStore(config.records, (message) => {
+    logger.warn(message);
+  });
   const cleanup = async () => {
     await tracing?.shutdown();
     await health?.close();
     await connection?.close();
     await clientConnection.close();
+    await records.close();
   };
   try {
+    await checkRecordsStore(records, logger);
     // Plugins given to the connection are applied to every worker created on it.
-    const plugins = [releaseLogAttributesPlugin(), releaseMetricsPlugin(metrics, resolve(config.records.auditDir))];
+    const plugins = [releaseLogAttributesPlugin(), releaseMetricsPlugin(metrics, records)];
     connection = await connectWorker({ ...settings, options: { ...settings.options, plugins } });
-    // Up before the worker: liveness answers while it starts; readiness waits for RUNNING.
-    health = await startHealthServer({ port: healthPort, state: () => state(), metrics });
+    // Up before the worker: liveness answers while it starts; readiness waits for RUNNING and the store.
+    health = await startHealthServer({ port: healthPort, state: () => state(), metrics, records });
     const worker = await createWorker({
       config,
       connection,
       client,
       namespace: settings.namespace,
       shutdownGraceTime,
+      records,
       plugins: tracing ? [tracing.plugin] : [],
       bundleWorkflowsAtStart: tracing !== null,
     });
     state = () => worker.getState();
-    await auditPolicy(config, configFile, settings.namespace, logger);
+    await auditPolicy(records, config, configFile, settings.namespace, logger);
     logger.info(
       `worker polling task queue "${config.temporal.taskQueue}" on ${settings.address} (namespace ${settings.namespace})`,
       {
@@ -149,22 +155,57 @@ async function runService(config: Config, configFile: string | null): Promise<Ru
   }
 }
 
+/**
+ * A store whose schema is behind this code stops the worker before it takes work, naming the command
+ * that fixes it. An unreachable store does not: the worker starts (rollbacks need it), its record
+ * activities retry until the store is back, and readiness reports the store.
+ */
+async function checkRecordsStore(records: RecordsStore, logger: ReturnType<typeof createJsonLogger>): Promise<void> {
+  try {
+    await records.check();
+    logger.info(`records store: ${records.description}`, { recordsStore: records.kind });
+  } catch (err) {
+    if (err instanceof RecordsSchemaBehind) throw err;
+    logger.warn(`records store not reachable at start; record activities will retry: ${(err as Error).message}`, {
+      recordsStore: records.kind,
+    });
+  }
+}
+
 /** The policy's audit trail: a line when this worker's rules differ from the last recorded. */
 async function auditPolicy(
+  records: RecordsStore,
   config: Config,
   configFile: string | null,
   namespace: string,
   logger: ReturnType<typeof createJsonLogger>,
 ): Promise<void> {
   const { digest } = installedPolicy(releasePolicy(config, namespace));
-  const change = await recordPolicyInForce(resolve(config.records.auditDir), {
+  const entry = {
     timestamp: new Date().toISOString(),
     digest,
     changed_by: config.change?.by ?? null,
     reference: config.change?.reference ?? null,
     config_file: configFile ?? 'built-in defaults',
     worker: `${hostname()}/${process.pid}`,
-  });
+  };
+  let change;
+  try {
+    change = await records.recordPolicyInForce(entry);
+  } catch (err) {
+    // The store is down: the worker runs on, and the change is recorded once the store answers.
+    logger.warn(`release policy ${digest} not recorded yet: ${(err as Error).message}; retrying every 15 s`, {
+      policyDigest: digest,
+    });
+    const retry = setInterval(() => {
+      records.recordPolicyInForce(entry).then(
+        () => clearInterval(retry),
+        () => undefined,
+      );
+    }, 15_000);
+    retry.unref();
+    return;
+  }
   logger.info(
     change
       ? `release policy ${digest} takes effect (was ${change.previous_digest ?? 'none recorded'}; changed by ${change.changed_by ?? 'unknown: set change.by in the config'})`

@@ -60,13 +60,14 @@ const PROFILES = {
     startToCloseTimeout: '30s',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
   },
+  // No attempt limit: a record that cannot be written (the records store is down) holds the release
+  // where it is until the store is back, rather than failing it; `status` shows the retrying write.
   record: {
     startToCloseTimeout: '1m',
     retry: {
       initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '30s',
-      maximumAttempts: 20,
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
   },

@@ -3,24 +3,29 @@
 //
 // - docker-compose.yml: `docker compose config` when the compose plugin is installed; always a
 //   structural check (image or build everywhere, healthchecks, depends_on conditions that can be
-//   met, declared volumes mounted where the config writes its records), the worker's and the
-//   gateway's commands run as real CLI commands (`--help` exits 0), and the search-attribute job's
-//   script really registers the six release search attributes on a Temporal dev server (twice:
-//   it must be re-runnable).
-// - Kubernetes: every manifest parses; RBAC gives exactly the verbs the Kubernetes target needs in
-//   exactly the namespaces the config deploys to; then everything is created on a real
+//   met, the start-up order, no volume declared for nothing), the config's records store is the
+//   compose PostgreSQL's release_promote database with the password the compose file gives the
+//   role, the worker's, the migration's and the gateway's commands are real CLI commands (`--help`),
+//   the search-attribute job's script really registers the six release search attributes on a
+//   Temporal dev server, and the records one-shots really create the role and database and migrate
+//   the schema on a real PostgreSQL (each twice: they must be re-runnable).
+// - Kubernetes: every manifest parses; the worker uses the postgres store (password from a mounted
+//   Secret, `migrate` in an init container); RBAC gives exactly the verbs the Kubernetes target needs
+//   in exactly the namespaces the config deploys to; then everything is created on a real
 //   kube-apiserver (strict field validation) and SubjectAccessReviews check what the worker's
 //   service account may and may not do.
 //
 // Run: node --import tsx --test test/deploy/compose.test.ts
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import pg from 'pg';
+import { parse as parseYaml, parseAllDocuments, parseDocument } from 'yaml';
 import { Connection } from '@temporalio/client';
 import type * as K8sModule from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { configSchema, type Config } from '../../src/config/schema';
@@ -29,6 +34,8 @@ import { releaseSearchAttributes } from '../../src/shared/search-attributes';
 import { startDevServer, type DevServer } from '../../src/servers/dev-server';
 import { temporalCliPath } from '../../src/servers/locate';
 import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver';
+import { startPostgres, type PostgresServer } from '../helpers/postgres';
+import { LATEST_SCHEMA_VERSION } from '../../src/records/postgres/migrations';
 import { BEGIN_MARKER, configReference, END_MARKER } from '../../scripts/config-reference';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -77,6 +84,16 @@ const isNamedVolume = (source: string) =>
   !source.startsWith('/') &&
   !source.startsWith('~') &&
   !source.startsWith('$');
+
+/**
+ * A compose value as compose interpolates it when none of its variables is set: `${X:-default}` and
+ * `${X-default}` are the default, `${X}` is empty, `$$` is `$`.
+ */
+function withDefaults(value: string): string {
+  return value.replace(/\$\$|\$\{(\w+)(?::?-([^}]*))?\}/g, (whole, _name: string, fallback?: string) =>
+    whole === '$$' ? '$' : (fallback ?? ''),
+  );
+}
 
 function cliHelp(command: string): { status: number | null; output: string } {
   const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'release-promote.mjs'), command, '--help'], {
@@ -263,6 +280,19 @@ void describe('docker-compose.yml', () => {
         problems.push(...unknown(`services.${name}.healthcheck`, service.healthcheck, COMPOSE_HEALTHCHECK));
       if (service.build && typeof service.build === 'object')
         problems.push(...unknown(`services.${name}.build`, service.build, COMPOSE_BUILD));
+      // A command line is a string or a list of strings ("a: b" unquoted in a list item is a mapping).
+      for (const [key, value] of [
+        ['command', service.command],
+        ['entrypoint', service.entrypoint],
+        ['healthcheck.test', service.healthcheck?.test],
+      ] as const) {
+        if (
+          value !== undefined &&
+          typeof value !== 'string' &&
+          !(Array.isArray(value) && value.every((v) => typeof v === 'string'))
+        )
+          problems.push(`services.${name}.${key}: ${JSON.stringify(value)} is not a string or a list of strings`);
+      }
       const restart = service.restart ?? 'no';
       if (!/^(no|always|unless-stopped|on-failure(:\d+)?)$/.test(restart))
         problems.push(`services.${name}.restart: "${restart}"`);
@@ -290,6 +320,8 @@ void describe('docker-compose.yml', () => {
       'temporal',
       'register-search-attributes',
       'temporal-ui',
+      'records-database',
+      'records-migrate',
       'worker',
       'slack-gateway',
       'prometheus',
@@ -299,10 +331,13 @@ void describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(services)) {
       assert.ok(service.image || service.build, `service ${name} has neither image nor build`);
     }
-    for (const name of ['worker', 'slack-gateway']) {
+    for (const name of ['worker', 'records-migrate', 'slack-gateway']) {
       assert.ok(services[name]!.build, `${name} is built from the Dockerfile`);
       assert.equal((services[name]!.build as { dockerfile?: string }).dockerfile, 'Dockerfile');
+      assert.equal(services[name]!.image, services.worker!.image, `${name} runs the worker's image`);
     }
+    // The records one-shot runs psql from the image the database server runs.
+    assert.equal(services['records-database']!.image, services.postgresql!.image);
   });
 
   void it('has healthchecks where others wait for health, and satisfiable depends_on conditions', () => {
@@ -336,8 +371,15 @@ void describe('docker-compose.yml', () => {
     assert.equal(dependsOn('temporal-schema', 'postgresql'), 'service_healthy');
     assert.equal(dependsOn('temporal', 'temporal-schema'), 'service_completed_successfully');
     assert.equal(dependsOn('register-search-attributes', 'temporal'), 'service_healthy');
+    assert.equal(dependsOn('worker', 'temporal'), 'service_healthy');
     assert.equal(dependsOn('worker', 'register-search-attributes'), 'service_completed_successfully');
     assert.equal(dependsOn('slack-gateway', 'register-search-attributes'), 'service_completed_successfully');
+    // And for the records: role and database → schema → worker (a worker refuses a schema behind it).
+    assert.equal(dependsOn('records-database', 'postgresql'), 'service_healthy');
+    assert.equal(dependsOn('records-migrate', 'records-database'), 'service_completed_successfully');
+    assert.equal(dependsOn('worker', 'records-migrate'), 'service_completed_successfully');
+    for (const name of ['records-database', 'records-migrate'])
+      assert.equal(services[name]!.restart, 'no', `${name} is a one-shot`);
   });
 
   void it('declares every named volume and secret, and every bind-mounted file exists', () => {
@@ -357,33 +399,66 @@ void describe('docker-compose.yml', () => {
         assert.ok(compose.secrets?.[id], `${name} uses secret ${id}, which is not declared`);
       }
     }
-    for (const volume of ['operational_audit', 'release_evidence'])
-      assert.ok(compose.volumes && volume in compose.volumes, `volume ${volume}`);
+    // No volume is declared for nothing (the records are in the database, not on volumes).
+    const mounted = new Set(Object.values(services).flatMap((service) => mounts(service).map((m) => m.source)));
+    for (const volume of Object.keys(compose.volumes ?? {}))
+      assert.ok(mounted.has(volume), `volume ${volume} is declared but no service mounts it`);
   });
 
-  void it('mounts deploy/release-promote.yaml as the config, and the records volumes where that config writes', () => {
+  void it("mounts deploy/release-promote.yaml as the config, whose records store is the compose PostgreSQL's release_promote database", () => {
     const worker = services.worker!;
     const configPath = environment(worker).RELEASE_PROMOTE_CONFIG;
     assert.ok(configPath, 'RELEASE_PROMOTE_CONFIG is set');
-    for (const name of ['worker', 'slack-gateway']) {
+    for (const name of ['worker', 'records-migrate', 'slack-gateway']) {
+      assert.equal(environment(services[name]!).RELEASE_PROMOTE_CONFIG, configPath, `${name} reads the same config`);
       const mount: { source: string; target: string } | undefined = mounts(services[name]!).find(
         (m) => m.target === configPath,
       );
       assert.ok(mount, `${name} mounts the config at ${configPath}`);
       assert.equal(mount.source, './deploy/release-promote.yaml');
     }
-    const config = loadConfig(join(ROOT, 'deploy', 'release-promote.yaml'));
-    const volumeAt = (dir: string) =>
-      mounts(worker).find((m) => isNamedVolume(m.source) && (dir === m.target || dir.startsWith(`${m.target}/`)))
-        ?.source;
-    assert.equal(volumeAt(config.records.auditDir), 'operational_audit', `records.auditDir ${config.records.auditDir}`);
-    assert.equal(volumeAt(config.records.sotDir), 'operational_audit', `records.sotDir ${config.records.sotDir}`);
-    assert.equal(
-      volumeAt(config.records.evidenceDir),
-      'release_evidence',
-      `records.evidenceDir ${config.records.evidenceDir}`,
+    // The worker keeps nothing on the host: its only mount is the config.
+    assert.deepEqual(
+      mounts(worker).map((m) => m.source),
+      ['./deploy/release-promote.yaml'],
     );
-    assert.ok(config.records.evidenceDir.endsWith('/TEST/release'));
+    const config = loadConfig(join(ROOT, 'deploy', 'release-promote.yaml'));
+    assert.equal(config.records.store, 'postgres');
+    const postgres = config.records.postgres;
+    assert.ok(postgres, 'records.postgres');
+    const url = new URL(postgres.url);
+    assert.equal(url.hostname, 'postgresql', 'the database is the compose postgresql service');
+    assert.ok(services[url.hostname]);
+    assert.equal(url.port || '5432', '5432');
+    assert.equal(url.username, 'release_promote');
+    assert.equal(url.pathname, '/release_promote');
+    assert.equal(postgres.tls.mode, 'disable', "the compose network's local database");
+    // The one-shot that creates that role and database connects to that server as its superuser.
+    const oneShot = environment(services['records-database']!);
+    const server = environment(services.postgresql!);
+    assert.equal(oneShot.PGHOST, url.hostname);
+    assert.equal(oneShot.PGPORT, '5432');
+    assert.equal(oneShot.PGUSER, server.POSTGRES_USER);
+    assert.equal(oneShot.PGPASSWORD, server.POSTGRES_PASSWORD);
+    const script = (services['records-database']!.command as string[]).join('\n');
+    assert.match(script, /CREATE ROLE release_promote LOGIN/);
+    assert.match(script, /CREATE DATABASE release_promote OWNER release_promote/);
+    // The password: the role gets RELEASE_PROMOTE_DB_PASSWORD (a development default when unset), and
+    // the worker and the migration get the same value in the variable the config names.
+    assert.equal(postgres.passwordFile, undefined, 'compose passes the password in the environment');
+    const passwordEnv = postgres.passwordEnv ?? 'PGPASSWORD';
+    const rolePassword = oneShot.RELEASE_PROMOTE_DB_PASSWORD;
+    assert.match(rolePassword ?? '', /^\$\{RELEASE_PROMOTE_DB_PASSWORD:-[^}]+\}$/);
+    for (const name of ['worker', 'records-migrate'])
+      assert.equal(
+        environment(services[name]!)[passwordEnv],
+        rolePassword,
+        `${name} gets the role's password in ${passwordEnv}`,
+      );
+    assert.ok(
+      !(passwordEnv in environment(services['slack-gateway']!)),
+      'the gateway, which reads no records, does not get it',
+    );
     // The kubeconfig the targets name is the mounted secret.
     for (const env of Object.values(config.environments)) {
       if (env.target.type === 'kubernetes') assert.equal(env.target.kubeconfig, '/run/secrets/kubeconfig');
@@ -404,8 +479,8 @@ void describe('docker-compose.yml', () => {
     );
   });
 
-  void it('runs real CLI commands in the worker and the Slack gateway', () => {
-    for (const name of ['worker', 'slack-gateway']) {
+  void it('runs real CLI commands in the worker, the records migration and the Slack gateway', () => {
+    for (const name of ['worker', 'records-migrate', 'slack-gateway']) {
       const command = services[name]!.command;
       const argv = Array.isArray(command) ? command : (command ?? '').split(/\s+/).filter(Boolean);
       assert.ok(argv.length > 0, `${name} has a command`);
@@ -476,6 +551,186 @@ void describe('docker-compose.yml', () => {
       }
     });
   });
+
+  void describe('the records one-shots, run against a real PostgreSQL', () => {
+    let server: PostgresServer;
+    let dir: string;
+    /** The environment that finds the test installation's psql. */
+    let psqlEnv: Record<string, string>;
+    before(async () => {
+      server = await startPostgres();
+      dir = mkdtempSync(join(tmpdir(), 'release-promote-records-compose-'));
+      const located = await run('bash', [join(ROOT, 'scripts', 'postgres', 'ensure-postgres.sh'), '--print-env']);
+      const exported = Object.fromEntries(
+        [...located.stdout.matchAll(/^export (\w+)='(.*)'$/gm)].map((m) => [m[1]!, m[2]!.replace(/'\\''/g, "'")]),
+      );
+      assert.ok(exported.POSTGRES_BIN_DIR, located.stdout);
+      psqlEnv = { PATH: `${exported.POSTGRES_BIN_DIR}:${process.env.PATH ?? ''}` };
+      if (exported.POSTGRES_LD_LIBRARY_PATH)
+        psqlEnv.LD_LIBRARY_PATH = [exported.POSTGRES_LD_LIBRARY_PATH, process.env.LD_LIBRARY_PATH]
+          .filter(Boolean)
+          .join(':');
+    });
+    after(async () => {
+      await server?.stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** A service's environment as compose gives it when none of the variables is set. */
+    const composeEnv = (name: string) =>
+      Object.fromEntries(Object.entries(environment(services[name]!)).map(([k, v]) => [k, withDefaults(String(v))]));
+    /** process.env without the libpq variables of whoever runs the tests. */
+    const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
+
+    /** The records-database service's script, with its environment, against the test server. */
+    const runRecordsDatabase = async (overrides: Record<string, string> = {}) => {
+      const script = withDefaults((services['records-database']!.command as string[]).join('\n'));
+      const env = {
+        ...cleanEnv(),
+        ...psqlEnv,
+        ...composeEnv('records-database'),
+        PGHOST: server.host,
+        PGPORT: String(server.port),
+        ...overrides,
+      };
+      return run('sh', ['-c', script], { env, timeout: 60_000 }).catch(
+        (err: { stdout?: string; stderr?: string; message: string }) =>
+          assert.fail(`records-database failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`),
+      );
+    };
+
+    /** The records-migrate service's command through the CLI, with its environment and the config at the test server. */
+    const runMigrate = (configFile: string, extraArgs: string[] = []) => {
+      const argv = services['records-migrate']!.command as string[];
+      const env = { ...cleanEnv(), ...composeEnv('records-migrate'), RELEASE_PROMOTE_CONFIG: configFile };
+      return new Promise<{ code: number | null; output: string }>((resolveRun) => {
+        execFile(
+          process.execPath,
+          [join(ROOT, 'bin', 'release-promote.mjs'), ...argv, ...extraArgs],
+          { env, timeout: 120_000 },
+          (err, stdout, stderr) => {
+            const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+            resolveRun({ code, output: `${stdout}${stderr}` });
+          },
+        );
+      });
+    };
+
+    /** Logs in as release_promote with `password`; returns the database's owner and whether PUBLIC may connect. */
+    const loginAsRole = async (password: string) => {
+      const client = new pg.Client({
+        host: server.host,
+        port: server.port,
+        user: 'release_promote',
+        password,
+        database: 'release_promote',
+        connectionTimeoutMillis: 5_000,
+      });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ owner: string; public_connect: boolean }>(
+          `SELECT pg_get_userbyid(datdba) AS owner, has_database_privilege('public', datname, 'CONNECT') AS public_connect
+             FROM pg_database WHERE datname = current_database()`,
+        );
+        return rows[0]!;
+      } finally {
+        await client.end();
+      }
+    };
+
+    void it('create the role and the database, migrate the schema, re-run as no-ops, and rotate the password', async () => {
+      // The compose server's superuser, as the postgresql service's environment creates it.
+      const serverEnv = composeEnv('postgresql');
+      const superuser = serverEnv.POSTGRES_USER!;
+      assert.match(superuser, /^[a-z_]+$/);
+      await server.query(`CREATE ROLE ${superuser} SUPERUSER LOGIN PASSWORD '${serverEnv.POSTGRES_PASSWORD}'`);
+      // A server without release_promote (the test harness makes both; the job has to).
+      await run(
+        'psql',
+        [
+          '-X',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-d',
+          'postgres',
+          '-c',
+          'DROP DATABASE release_promote WITH (FORCE)',
+          '-c',
+          'DROP ROLE release_promote',
+        ],
+        {
+          env: {
+            ...cleanEnv(),
+            ...psqlEnv,
+            PGHOST: server.host,
+            PGPORT: String(server.port),
+            PGUSER: superuser,
+            PGPASSWORD: serverEnv.POSTGRES_PASSWORD!,
+          },
+        },
+      );
+      const password = composeEnv('records-migrate').RELEASE_PROMOTE_DB_PASSWORD!;
+      assert.ok(password, 'the development default');
+      await assert.rejects(loginAsRole(password), /role "release_promote" does not exist|password authentication/);
+
+      // 1. The job creates them; the role logs in with the password the worker gets, and owns the database.
+      const first = await runRecordsDatabase();
+      assert.match(first.stdout, /records database release_promote is ready/);
+      assert.deepEqual(await loginAsRole(password), { owner: 'release_promote', public_connect: false });
+
+      // 2. migrate (the records-migrate service's command) with the compose config, the host made this server's.
+      const doc = parseDocument(readFileSync(join(ROOT, 'deploy', 'release-promote.yaml'), 'utf8'));
+      const url = new URL(String(doc.getIn(['records', 'postgres', 'url'])));
+      url.hostname = server.host;
+      url.port = String(server.port);
+      doc.setIn(['records', 'postgres', 'url'], url.toString());
+      const configFile = join(dir, 'release-promote.yaml');
+      writeFileSync(configFile, doc.toString());
+      const migrated = await runMigrate(configFile);
+      assert.equal(migrated.code, 0, migrated.output);
+      assert.match(migrated.output, new RegExp(`schema 0 → ${LATEST_SCHEMA_VERSION}: applied `));
+      const again = await runMigrate(configFile);
+      assert.equal(again.code, 0, again.output);
+      assert.match(again.output, new RegExp(`schema already at version ${LATEST_SCHEMA_VERSION} \\(current\\)`));
+      const tables = await server.query<{ tablename: string; tableowner: string }>(
+        "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+      );
+      for (const table of [
+        'audit_entries',
+        'evidence_documents',
+        'policy_changes',
+        'release_runs',
+        'schema_migrations',
+        'version_records',
+      ])
+        assert.ok(
+          tables.some((t) => t.tablename === table),
+          `table ${table}: ${tables.map((t) => t.tablename).join(', ')}`,
+        );
+      assert.deepEqual(
+        tables.filter((t) => t.tableowner !== 'release_promote'),
+        [],
+        'the role owns every table',
+      );
+      await server.query(
+        "INSERT INTO policy_changes (at, digest, config_file, worker) VALUES (now(), 'sha256:kept', 'compose', 'test')",
+      );
+
+      // 3. The job again: nothing is recreated, the data stays.
+      await runRecordsDatabase();
+      assert.deepEqual(await loginAsRole(password), { owner: 'release_promote', public_connect: false });
+      const status = await runMigrate(configFile, ['--status']);
+      assert.equal(status.code, 0, status.output);
+      assert.match(status.output, /\(current\)/);
+      assert.equal((await server.query("SELECT 1 FROM policy_changes WHERE digest = 'sha256:kept'")).length, 1);
+
+      // 4. Rotation: another RELEASE_PROMOTE_DB_PASSWORD and a re-run; the old password stops working.
+      const rotated = `rotated-${randomBytes(8).toString('hex')}`;
+      await runRecordsDatabase({ RELEASE_PROMOTE_DB_PASSWORD: rotated });
+      assert.deepEqual(await loginAsRole(rotated), { owner: 'release_promote', public_connect: false });
+      await assert.rejects(loginAsRole(password), /password authentication failed/);
+    });
+  });
 });
 
 void describe('Dockerfile', () => {
@@ -497,7 +752,8 @@ void describe('Dockerfile', () => {
     const bin = readFileSync(join(ROOT, 'bin', 'release-promote.mjs'), 'utf8');
     assert.match(bin, /existsSync\(source\)/);
     assert.match(bin, /dist', 'client', 'cli\.js'/);
-    // The records directories the compose volumes mount exist and belong to the runtime user.
+    // The records directories (the files store's, and where `audit export` and `collect-evidence`
+    // write) exist and belong to the runtime user.
     assert.match(runtime, /mkdir -p \/app\/operational_audit \/app\/TEST\/release/);
   });
 
@@ -562,12 +818,19 @@ interface RoleBindingObject extends K8sObject {
 }
 interface Container {
   name: string;
+  image?: string;
   args?: string[];
   env?: Array<{ name: string; value?: string; valueFrom?: unknown }>;
   ports?: Array<{ name: string; containerPort: number }>;
   readinessProbe?: { httpGet?: { path: string; port: string | number } };
   livenessProbe?: { httpGet?: { path: string; port: string | number } };
-  volumeMounts?: Array<{ name: string; mountPath: string }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+}
+interface Volume {
+  name: string;
+  configMap?: { name: string };
+  secret?: { secretName: string; items?: Array<{ key: string; path: string }> };
+  persistentVolumeClaim?: { claimName: string };
 }
 interface DeploymentObject extends K8sObject {
   spec: {
@@ -575,8 +838,9 @@ interface DeploymentObject extends K8sObject {
       spec: {
         serviceAccountName?: string;
         terminationGracePeriodSeconds?: number;
+        initContainers?: Container[];
         containers: Container[];
-        volumes?: Array<{ name: string }>;
+        volumes?: Volume[];
       };
     };
   };
@@ -607,7 +871,7 @@ const EXPECTED_RULES = [
 
 void describe('deploy/kubernetes', () => {
   void it('parses: every document is a named object, and kustomization lists every file', () => {
-    assert.ok(objects.length >= 12);
+    assert.ok(objects.length >= 11);
     for (const o of objects) {
       assert.ok(o.apiVersion && o.kind && o.metadata?.name, JSON.stringify(o).slice(0, 200));
       if (o.kind !== 'Namespace') assert.ok(o.metadata.namespace, `${o.kind}/${o.metadata.name} names its namespace`);
@@ -680,11 +944,56 @@ void describe('deploy/kubernetes', () => {
     if (config.notifications.provider === 'slack') assert.ok(workerEnv.has(config.notifications.botTokenEnv));
     if (config.gates.provider === 'github') assert.ok(workerEnv.has(config.gates.tokenEnv));
     assert.ok(new Set(gc.env?.map((e) => e.name)).has(config.slack.signingSecretEnv));
-    // Records on the PVCs at the config's paths.
-    const mountFor = (dir: string) =>
-      wc.volumeMounts?.find((m) => dir === m.mountPath || dir.startsWith(`${m.mountPath}/`));
-    for (const dir of [config.records.auditDir, config.records.sotDir, config.records.evidenceDir])
-      assert.ok(mountFor(dir), `${dir} is on a mounted volume`);
+    // The records: the postgres store over verified TLS (no volumes), its password in the Secret
+    // release-promote-records-db, mounted where passwordFile points in the worker and in the init
+    // container that runs `migrate` with the same image and config before the worker starts.
+    assert.equal(config.records.store, 'postgres');
+    const postgres = config.records.postgres;
+    assert.ok(postgres, 'records.postgres');
+    const url = new URL(postgres.url);
+    assert.equal(url.username, 'release_promote');
+    assert.equal(url.pathname, '/release_promote');
+    assert.equal(postgres.tls.mode, 'verify-full');
+    const passwordFile = postgres.passwordFile;
+    assert.ok(passwordFile, 'the password comes from a mounted Secret (records.postgres.passwordFile)');
+    assert.equal(byKind('PersistentVolumeClaim').length, 0, 'no records volumes');
+    const volumes = worker.spec.template.spec.volumes ?? [];
+    assert.deepEqual(
+      volumes.filter((v) => v.persistentVolumeClaim),
+      [],
+      'no records volumes',
+    );
+    const initContainers = worker.spec.template.spec.initContainers ?? [];
+    assert.equal(initContainers.length, 1);
+    const [migrate] = initContainers as [Container];
+    assert.deepEqual(migrate.args, ['migrate']);
+    assert.equal(migrate.image, wc.image, 'the same image as the worker');
+    const configPath = wc.env?.find((e) => e.name === 'RELEASE_PROMOTE_CONFIG')?.value;
+    assert.ok(configPath);
+    const volumeAt = (c: Container, file: string) => {
+      const mount = c.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+      return (
+        mount && {
+          mount,
+          volume: volumes.find((v) => v.name === mount.name),
+          file: file.slice(mount.mountPath.length + 1),
+        }
+      );
+    };
+    for (const c of [migrate, wc]) {
+      assert.equal(c.env?.find((e) => e.name === 'RELEASE_PROMOTE_CONFIG')?.value, configPath, `${c.name}: the config`);
+      assert.equal(volumeAt(c, configPath)?.volume?.configMap?.name, 'release-promote-config', `${c.name}: the config`);
+      const secret = volumeAt(c, passwordFile);
+      assert.ok(secret, `${c.name} mounts ${passwordFile}`);
+      assert.equal(secret.mount.readOnly, true);
+      assert.equal(secret.volume?.secret?.secretName, 'release-promote-records-db', `${c.name}: ${passwordFile}`);
+      const item = secret.volume.secret.items?.find((i) => i.path === secret.file);
+      assert.equal(item ? item.key : secret.file, 'password', 'the key `password` of the Secret');
+    }
+    assert.ok(
+      !gc.volumeMounts?.some((m) => passwordFile.startsWith(`${m.mountPath}/`)),
+      'the gateway, which reads no records, does not mount the password',
+    );
     const workerService = find<K8sObject & { spec: { ports: Array<{ name: string; port: number }> } }>(
       'Service',
       'release-promote-worker',
@@ -712,16 +1021,7 @@ void describe('deploy/kubernetes', () => {
       const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n)));
       for (const o of byKind('Namespace')) namespaces.delete(o.metadata.name);
       for (const name of namespaces) await core.createNamespace({ body: { metadata: { name } } });
-      const order = [
-        'Namespace',
-        'ServiceAccount',
-        'ConfigMap',
-        'PersistentVolumeClaim',
-        'Role',
-        'RoleBinding',
-        'Deployment',
-        'Service',
-      ];
+      const order = ['Namespace', 'ServiceAccount', 'ConfigMap', 'Role', 'RoleBinding', 'Deployment', 'Service'];
       assert.deepEqual(
         [...new Set(objects.map((o) => o.kind))].filter((k) => !order.includes(k)),
         [],
@@ -735,7 +1035,6 @@ void describe('deploy/kubernetes', () => {
             Namespace: () => core.createNamespace({ body, ...strict }),
             ServiceAccount: () => core.createNamespacedServiceAccount({ namespace, body, ...strict }),
             ConfigMap: () => core.createNamespacedConfigMap({ namespace, body, ...strict }),
-            PersistentVolumeClaim: () => core.createNamespacedPersistentVolumeClaim({ namespace, body, ...strict }),
             Service: () => core.createNamespacedService({ namespace, body, ...strict }),
             Role: () => rbac.createNamespacedRole({ namespace, body, ...strict }),
             RoleBinding: () => rbac.createNamespacedRoleBinding({ namespace, body, ...strict }),

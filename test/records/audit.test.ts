@@ -12,7 +12,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { appendAuditEntry, readAuditEntries } from '../../src/records/audit-log';
 import { readPolicyLog, recordPolicyInForce } from '../../src/records/policy-log';
-import type { AuditEntry } from '../../src/shared/audit';
+import type { AuditEntry, StoredAuditEntry } from '../../src/shared/audit';
 import { approveUpdate } from '../../src/shared/messages';
 import type { ReleaseResult } from '../../src/shared/release';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
@@ -100,7 +100,10 @@ test(
     assert.equal(value.written, false);
     const file = lines(join(dir, 'v1.2.3.jsonl'));
     assert.equal(file.length, 1);
-    assert.deepEqual(file[0], e);
+    const { prev_hash, hash, ...written1 } = file[0] as StoredAuditEntry;
+    assert.deepEqual(written1, e);
+    assert.equal(prev_hash, null, 'the first entry of its chain links to nothing');
+    assert.match(hash ?? '', /^sha256:[0-9a-f]{64}$/);
 
     // A later retry of the same action with a different timestamp (rebuilt input) is still the same key.
     assert.deepEqual(await appendAuditEntry(dir, { ...e, timestamp: new Date().toISOString() }), { written: false });

@@ -29,7 +29,7 @@ import { parseConfig, releasePolicy } from '../../src/config/load';
 import { startRelease } from '../../src/client/start-release';
 import { readPolicyLog } from '../../src/records/policy-log';
 import { policyDigest } from '../../src/config/policy-digest';
-import { appendAuditEntry } from '../../src/records/audit-log';
+import { FileRecordsStore } from '../../src/records/file-store';
 import { METRIC_NAMES, ReleaseMetrics, startHealthServer } from '../../src/worker/health-server';
 import { formatLogLine, versionFromActivityArgs, versionFromWorkflowId } from '../../src/worker/logging';
 import { ConsoleNotifier } from '../../src/activities/notify/console';
@@ -216,7 +216,10 @@ void describe('worker process: health, metrics and graceful shutdown', () => {
       stdout,
       /"msg":"release policy sha256:[0-9a-f]{64} takes effect \(was none recorded; changed by unknown: set change\.by in the config\)"/,
     );
-    assert.equal((await get(`${health}/readyz`)).text, 'RUNNING\n');
+    assert.equal(
+      (await get(`${health}/readyz`)).text,
+      `RUNNING\nrecords: ok (files under ${join(dir, 'audit')}, ${join(dir, 'evidence')} and ${join(dir, 'sot')})\n`,
+    );
     const metrics = await get(`${health}/metrics`);
     assert.equal(metrics.status, 200);
     for (const name of Object.values(METRIC_NAMES))
@@ -341,16 +344,17 @@ void describe('release metrics', () => {
 
   void it('measures the approval wait from the audit trail and counts each rollback once', async () => {
     const metrics = new ReleaseMetrics({ countStage: (stage) => Promise.resolve(stage === 'CANARY' ? 2 : 0) });
+    const store = new FileRecordsStore({ auditDir: dir, evidenceDir: join(dir, 'evidence'), sotDir: join(dir, 'sot') });
     const request = entry('approval_request', 1, '2026-01-01T10:00:00.000Z');
-    await appendAuditEntry(dir, request);
+    await store.appendAudit(request);
     const approve = entry('approve', 2, '2026-01-01T10:20:00.000Z', { approved_by: '@alice' });
-    const written = await appendAuditEntry(dir, approve);
-    metrics.observeAudit(approve, written, dir);
+    const written = await store.appendAudit(approve);
+    await metrics.observeAudit(approve, written, store);
     // The same entry again (a retried activity): not written, not counted.
-    metrics.observeAudit(approve, await appendAuditEntry(dir, approve), dir);
+    await metrics.observeAudit(approve, await store.appendAudit(approve), store);
     const rollback = entry('rollback', 3, '2026-01-01T11:00:00.000Z');
-    metrics.observeAudit(rollback, await appendAuditEntry(dir, rollback), dir);
-    metrics.observeAudit(rollback, await appendAuditEntry(dir, rollback), dir);
+    await metrics.observeAudit(rollback, await store.appendAudit(rollback), store);
+    await metrics.observeAudit(rollback, await store.appendAudit(rollback), store);
 
     const text = await metrics.render();
     assert.match(text, /^release_promote_releases\{stage="CANARY"\} 2$/m);

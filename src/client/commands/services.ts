@@ -21,6 +21,7 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
       ].join('\n'),
     )
     .action(async () => {
+      ctx.exitProcessWhenDone = true;
       const worker = await runWorker({ mode: 'service', config: ctx.config(), configFile: ctx.configFile() });
       await worker.done;
     });

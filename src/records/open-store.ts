@@ -1,0 +1,42 @@
+// Opens the records store the config names. The settings are the config's `records` section
+// (src/config/records-schema.ts), described here structurally so `records` imports only `shared`.
+import { FileRecordsStore, type FileStoreSettings } from './file-store';
+import { PostgresRecordsStore } from './postgres/store';
+import type { RecordsStore } from './store';
+
+export interface RecordsSettings extends FileStoreSettings {
+  store: 'files' | 'postgres';
+  postgres?:
+    | {
+        url: string;
+        passwordFile?: string | undefined;
+        passwordEnv?: string | undefined;
+        tls: { mode: 'disable' | 'require' | 'verify-full'; caFile?: string | undefined };
+        poolSize: number;
+        connectTimeout: number;
+        statementTimeout: number;
+      }
+    | undefined;
+}
+
+export function openRecordsStore(settings: RecordsSettings, warn?: (message: string) => void): RecordsStore {
+  if (settings.store === 'files') return new FileRecordsStore(settings);
+  return openPostgresStore(settings, warn);
+}
+
+export function openPostgresStore(settings: RecordsSettings, warn?: (message: string) => void): PostgresRecordsStore {
+  const pg = settings.postgres;
+  if (!pg) throw new Error('records.store is postgres but records.postgres is missing');
+  return new PostgresRecordsStore(
+    {
+      url: pg.url,
+      passwordFile: pg.passwordFile,
+      passwordEnv: pg.passwordEnv,
+      tls: pg.tls,
+      poolSize: pg.poolSize,
+      connectTimeoutMs: pg.connectTimeout,
+      statementTimeoutMs: pg.statementTimeout,
+    },
+    warn,
+  );
+}
