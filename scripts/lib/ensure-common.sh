@@ -32,3 +32,22 @@ parse_print_env_args() {
     shift
   done
 }
+
+# Prepares the cache for a script that downloads into it: creates and resolves $CACHE, removes the
+# temporary directory named by `tmp` on exit, and serialises concurrent runs (parallel test
+# processes) with the lock .ensure-$1.lock so only one downloads; .tmp-$1.* left by killed runs
+# (SIGKILL skips the EXIT trap) are removed once the lock is held.
+lock_cache() {
+  local name=$1
+  mkdir -p "$CACHE" || die "cannot create the cache directory $CACHE (set RELEASE_PROMOTE_CACHE to a writable directory)"
+  CACHE=$(cd "$CACHE" && pwd)
+  tmp=''
+  trap 'if [[ -n $tmp ]]; then rm -rf -- "$tmp"; fi' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$CACHE/.ensure-$name.lock"
+    flock 9
+    rm -rf "$CACHE"/.tmp-"$name".*
+  fi
+}

@@ -52,22 +52,8 @@ if [[ -n ${POSTGRES_BIN_DIR:-} ]]; then
     die "POSTGRES_BIN_DIR=$POSTGRES_BIN_DIR: '$BIN_DIR/postgres --version' fails on this machine"
   LIBRARY_PATH=''
 else
-  mkdir -p "$CACHE" || die "cannot create the cache directory $CACHE (set RELEASE_PROMOTE_CACHE to a writable directory)"
-  CACHE=$(cd "$CACHE" && pwd)
+  lock_cache postgresql
   readonly DIR="$CACHE/postgresql"
-
-  tmp=''
-  cleanup() { if [[ -n $tmp ]]; then rm -rf -- "$tmp"; fi; }
-  trap cleanup EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
-
-  # Serialise concurrent runs (parallel test processes) so that only one downloads.
-  if command -v flock >/dev/null 2>&1; then
-    exec 9>"$CACHE/.ensure-postgresql.lock"
-    flock 9
-    rm -rf "$CACHE"/.tmp-postgresql.* # leftovers of killed runs (SIGKILL skips the EXIT trap)
-  fi
 
   # Library directories (relative to a tree root) that ldd needs on top of the system's, one a line.
   lib_path_in() { # $1: tree root; prints LD_LIBRARY_PATH for that tree (empty when nothing was added)

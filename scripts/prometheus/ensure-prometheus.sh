@@ -24,25 +24,10 @@ set -euo pipefail
 # shellcheck source=../lib/ensure-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/ensure-common.sh"
 
-
 parse_print_env_args "${BASH_SOURCE[0]}" "ensure-prometheus.sh [--print-env]" "$@"
 
-mkdir -p "$CACHE" || die "cannot create the cache directory $CACHE (set RELEASE_PROMOTE_CACHE to a writable directory)"
-CACHE=$(cd "$CACHE" && pwd)
+lock_cache prometheus
 readonly DIR="$CACHE/prometheus"
-
-tmp=''
-cleanup() { if [[ -n $tmp ]]; then rm -rf -- "$tmp"; fi; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Serialise concurrent runs (parallel test processes) so that only one downloads.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$CACHE/.ensure-prometheus.lock"
-  flock 9
-  rm -rf "$CACHE"/.tmp-prometheus.* # leftovers of killed runs (SIGKILL skips the EXIT trap)
-fi
 
 # Prints the path of binary $1 (override variable $2), or nothing when it is not found.
 resolve() {

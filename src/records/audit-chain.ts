@@ -4,18 +4,7 @@
 // the entry after it. Both stores chain the same way, so `audit verify` is one function.
 import { createHash } from 'node:crypto';
 import type { AuditEntry, StoredAuditEntry } from '../shared/audit';
-
-/** JSON with object keys sorted at every level: the same entry hashes the same from any store. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+import { canonicalJson } from '../shared/canonical-json';
 
 /** The hash of an entry: sha256 over its canonical JSON, its own `hash` left out. */
 export function entryHash(entry: AuditEntry & { prev_hash: string | null }): string {

@@ -4,13 +4,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevEnv } from '../helpers/temporal-env';
 import type { ReleaseStatus } from '../../src/shared/release';
 import { eventually } from '../helpers/eventually';
+import { freePort } from '../helpers/processes';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'release-promote.mjs');
 let env: TestWorkflowEnvironment;
@@ -58,16 +58,6 @@ function cli(...args: string[]) {
     timeout: 120_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function startWorker(): Promise<ChildProcess> {

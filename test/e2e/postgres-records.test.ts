@@ -8,7 +8,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,6 +15,7 @@ import { createDevEnv } from '../helpers/temporal-env';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
 import { runCliInProcess } from '../helpers/cli';
 import { eventually } from '../helpers/eventually';
+import { freePort } from '../helpers/processes';
 import { PostgresRecordsStore } from '../../src/records/postgres/store';
 import { renderEvidence, EVIDENCE_FILE_NAMES } from '../../src/records/evidence';
 import { statusQuery } from '../../src/shared/messages';
@@ -80,16 +80,6 @@ function cli(where: keyof typeof dirs, ...args: string[]) {
     TEMPORAL_NAMESPACE: 'default',
     RELEASE_PROMOTE_CONFIG: join(dirs[where], 'release-promote.yaml'),
   }).finally(() => process.chdir(cwd));
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function startWorker(where: 'a' | 'b'): Promise<void> {

@@ -1,5 +1,6 @@
 // Running a command as a separate process, as a person or CI would, and collecting what it printed.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 
 export interface Run {
   code: number | null;
@@ -25,5 +26,16 @@ export function runProcess(
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a server a test is about to start). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
   });
 }

@@ -4,11 +4,11 @@
 // one policy line between workers, an outage that fails writes in one line and heals on restart.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type PostgresServer } from '../helpers/postgres';
+import { runProcess } from '../helpers/processes';
 import { PostgresRecordsStore } from '../../src/records/postgres/store';
 import { migrate, migrationScript, schemaVersion } from '../../src/records/postgres/migrate';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/records/postgres/migrations';
@@ -336,14 +336,10 @@ test('while the database is down a write fails in one line and nothing is half-w
   }
 });
 
-function runChild(script: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}: ${stderr}`))));
+/** A child process running `script` under tsx; rejects with its stderr when it fails. */
+async function runChild(script: string, args: string[]): Promise<void> {
+  const run = await runProcess(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: join(__dirname, '..', '..'),
   });
+  if (run.code !== 0) throw new Error(`child exited ${run.code}: ${run.stderr}`);
 }

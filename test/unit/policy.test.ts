@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig, releasePolicy } from '../../src/config/load';
-import { canonicalJson, policyDigest } from '../../src/config/policy-digest';
+import { policyDigest } from '../../src/config/policy-digest';
+import { canonicalJson } from '../../src/shared/canonical-json';
 import { configuredPolicyDifferences } from '../../src/config/policy-diff';
 import { policyDifferences, upgradeLegacyPolicy, type LegacyReleasePolicy } from '../../src/shared/policy';
 import { auditActionFor, seedStageAfter, type SeedStage } from '../../src/shared/audit';

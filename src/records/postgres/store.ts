@@ -281,27 +281,10 @@ export class PostgresRecordsStore implements RecordsStore {
 
   policyLog(): Promise<PolicyChangeEntry[]> {
     return this.tx('reading the policy log', async (c) => {
-      const { rows } = await c.query<{
-        at: Date;
-        digest: string;
-        previous_digest: string | null;
-        changed_by: string | null;
-        reference: string | null;
-        config_file: string;
-        worker: string;
-      }>(
+      const { rows } = await c.query<Omit<PolicyChangeEntry, 'timestamp' | 'action'> & { at: Date }>(
         'SELECT at, digest, previous_digest, changed_by, reference, config_file, worker FROM policy_changes ORDER BY id',
       );
-      return rows.map((r) => ({
-        timestamp: r.at.toISOString(),
-        action: 'policy_change' as const,
-        digest: r.digest,
-        previous_digest: r.previous_digest,
-        changed_by: r.changed_by,
-        reference: r.reference,
-        config_file: r.config_file,
-        worker: r.worker,
-      }));
+      return rows.map(({ at, ...r }) => ({ timestamp: at.toISOString(), action: 'policy_change' as const, ...r }));
     });
   }
 
