@@ -198,3 +198,40 @@ test('entries written before chaining are reported as such, and an unhashed entr
   assert.equal(report.broken?.position, 2);
   assert.match(report.broken?.problem ?? '', /has no hash after chained entries/);
 });
+
+test('audit export writes the postgres trail as the seed files, which verify intact in the files store', async () => {
+  const s = await postgresSubject();
+  for (let seq = 1; seq <= 5; seq++) await s.store.appendAudit(entry(seq));
+  await s.store.appendAudit({
+    ...entry(9),
+    key: 'rollback-production-1/run-1/1',
+    kind: 'rollback',
+    reason: 'rolled back',
+  });
+  await s.store.recordPolicyInForce({
+    timestamp: '2026-01-02T08:00:00.000Z',
+    digest: 'sha256:p',
+    changed_by: '@ops',
+    reference: null,
+    config_file: 'release-promote.yaml',
+    worker: 'w1',
+  });
+  const out = join(dir, `export-${++n}`);
+  const run = await runCliInProcess(['audit', 'export', '--dir', out], { RELEASE_PROMOTE_CONFIG: s.configFile });
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trim().split('\n').sort(), [
+    join(out, 'policy.jsonl'),
+    join(out, 'rollbacks.jsonl'),
+    join(out, 'v4.0.0.jsonl'),
+  ]);
+  const exported = new FileRecordsStore({ auditDir: out, evidenceDir: join(out, 'e'), sotDir: join(out, 's') });
+  assert.deepEqual(
+    (await exported.verifyAudit()).map((r) => [r.chain, r.entries, r.broken]),
+    [
+      ['rollbacks', 1, null],
+      ['v4.0.0', 5, null],
+    ],
+  );
+  assert.equal((await exported.policyLog())[0]?.digest, 'sha256:p');
+  await s.store.close();
+});
