@@ -1,9 +1,19 @@
-// Long-running commands: the worker, the local dev server and the demo.
+// Long-running commands: the worker, the local dev server and the demo. Each loads its modules (the
+// worker SDK, tracing, the integrations) only when it runs, so the other commands start without them.
 import type { Command } from 'commander';
-import { runWorker } from '../../worker/main';
-import { startDevServer } from '../../servers/dev-server';
-import { runDemo } from '../demo';
 import type { CliContext } from '../cli-context';
+import type * as WorkerMain from '../../worker/main';
+import type * as DevServer from '../../servers/dev-server';
+import type * as Demo from '../demo';
+
+/**
+ * A module loaded when its command runs. `require`, not `import()`: the build is CommonJS, and the
+ * source checkout's bin registers tsx for CommonJS only.
+ */
+function lazy<T>(path: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path) as T;
+}
 import { BUILT_IN_SCENARIOS } from '../../shared/scenarios';
 
 export function registerServiceCommands(program: Command, ctx: CliContext): void {
@@ -22,6 +32,7 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
     )
     .action(async () => {
       ctx.exitProcessWhenDone = true;
+      const { runWorker } = lazy<typeof WorkerMain>('../../worker/main');
       const worker = await runWorker({ mode: 'service', config: ctx.config(), configFile: ctx.configFile() });
       await worker.done;
     });
@@ -35,6 +46,7 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
     .option('--ui-port <port>', 'Web UI port', '8233')
     .option('--db-filename <file>', 'SQLite file to keep state across restarts', '.release-promote/dev-server.sqlite')
     .action(async (o: { port: string; uiPort: string; dbFilename: string }) => {
+      const { startDevServer } = lazy<typeof DevServer>('../../servers/dev-server');
       const server = await startDevServer({ port: Number(o.port), uiPort: Number(o.uiPort), dbFilename: o.dbFilename });
       ctx.out(
         `Temporal dev server on ${server.address}; Web UI ${server.uiUrl ?? '(headless)'}; logs ${server.logFile}. Ctrl-C to stop.`,
@@ -53,6 +65,7 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
     .option('--version <version>', 'version to promote', 'v1.2.3')
     .option('--keep-open', 'keep the dev server and its Web UI running after the release ends (Ctrl-C to stop)')
     .action(async (o: { scenario: string; version: string; keepOpen?: boolean }) => {
+      const { runDemo } = lazy<typeof Demo>('../demo');
       ctx.exitCode = await runDemo({
         scenario: o.scenario,
         version: o.version,
