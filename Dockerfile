@@ -14,7 +14,8 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY scripts/build-workflow-bundle.ts ./scripts/build-workflow-bundle.ts
+COPY scripts/build.mjs scripts/build-workflow-bundle.ts ./scripts/
+COPY bin ./bin
 RUN npm run build \
  && test -f dist/client/cli.js \
  && test -f dist/workflow-bundle.js \

@@ -140,6 +140,26 @@ async function main(): Promise<void> {
         .catch(() => undefined);
       await save('hotfix-refused', h.client.workflow.getHandle('hotfix-v1.9.0'));
     });
+    // Releases still running when recorded (from the lean-release generation on): what an upgrade of
+    // the workers meets. Each must replay to where it was and go on from there.
+    await run('latency-regression', async (h) => {
+      const first = await h.start({ version: 'v3.0.0' });
+      await h.waitForStage(first, 'STAGING_SOAK');
+      const queued = await h.start({ version: 'v3.0.1' });
+      await h.waitForStage(queued, 'WAITING_FOR_ENVIRONMENT');
+      await save('running-in-soak', first);
+      await save('running-queued', queued);
+      await env.sleep('10m');
+      await h.waitForStage(first, 'AWAITING_APPROVAL');
+      await save('running-awaiting-approval', first);
+      await first.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
+      await h.waitForStage(first, 'CANARY');
+      await env.sleep('2m');
+      await save('running-in-canary', first);
+      await env.sleep('5m');
+      await h.waitForStage(first, 'CANARY_PAUSED');
+      await save('running-canary-paused', first);
+    });
   } finally {
     await env.teardown();
   }

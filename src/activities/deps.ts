@@ -58,6 +58,7 @@ export function activityDeps(
         scenario,
         now,
         timeScale: config.simulation.timeScale,
+        stepMs: config.simulation.rolloutStep,
       });
     },
     metrics(name: string, now: () => number): MetricsSource {

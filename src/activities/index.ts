@@ -7,6 +7,7 @@ import {
   EnvironmentLedger,
   readEnvironmentRecords,
   ReleasePromotion,
+  signalWithStartWorkflow,
   startOperation,
   workflowHandle,
 } from '../workflow-api';
@@ -20,7 +21,11 @@ import {
   acquireEnvironmentUpdate,
   recordVersionUpdate,
   releaseEnvironmentUpdate,
+  releaseLeaseSignal,
+  requestLeaseSignal,
+  type EnvironmentLedgerInput,
   type EnvironmentRecords,
+  type LeaseRelease,
   type LeaseAnswer,
   type LeaseRequest,
   type VersionRecord,
@@ -74,6 +79,22 @@ function heartbeat(detail: string): void {
 }
 
 /**
+ * Well inside the undo profile's 10 s heartbeat timeout: a rollback step whose worker died is retried
+ * elsewhere within seconds. The SDK sends at most one heartbeat per 80% of the timeout.
+ */
+const STEP_HEARTBEAT_MS = 2_000;
+
+/** Heartbeats while `work` runs, whether or not the port reports progress of its own. */
+async function beating<R>(detail: string, work: () => Promise<R>): Promise<R> {
+  const timer = setInterval(() => heartbeat(detail), STEP_HEARTBEAT_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
  * Bounds a call to Temporal made from inside an activity by the attempt's own timeout and
  * cancellation. Queries and updates need a worker to answer; when this worker is the one shutting
  * down, an unbounded call would hold the activity, and so the shutdown, forever.
@@ -89,14 +110,28 @@ export function createActivities(deps: ActivityDeps) {
   const temporal = <R>(call: () => Promise<R>) => withinAttempt(deps.client, call);
   // The ledger's start input (its last exported records) counts only when the ledger has to start;
   // update-with-start ignores it while the ledger runs.
+  const ledgerStartOptions = async (environment: string) => ({
+    workflowId: environmentWorkflowId(environment, deps.taskQueue),
+    taskQueue: deps.taskQueue,
+    args: [ledgerStart(environment, await deps.records.versionRecords(environment))] as [EnvironmentLedgerInput],
+    staticSummary: `Ledger of the ${environment} environment: lease queue and version records`,
+  });
   const startLedger = async (environment: string) =>
     startOperation(EnvironmentLedger, {
-      workflowId: environmentWorkflowId(environment, deps.taskQueue),
-      taskQueue: deps.taskQueue,
-      args: [ledgerStart(environment, await deps.records.versionRecords(environment))],
+      ...(await ledgerStartOptions(environment)),
       workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `Ledger of the ${environment} environment: lease queue and version records`,
     });
+
+  const keepEvidence = async (status: ReleaseStatus): Promise<string> => {
+    const kept = await deps.records.putEvidence({
+      version: status.version,
+      workflowId: status.workflowId,
+      runId: status.runId,
+      policyDigest: status.policyDigest ?? null,
+      files: renderEvidence(status, await deps.records.auditEntries(status.version)),
+    });
+    return `${deps.records.description}: evidence of ${kept.version} run ${kept.runId}${kept.revision ? ` revision ${kept.revision}` : ''}`;
+  };
 
   return {
     /** A local activity: the workflow records the answer, so a release keeps the policy it started with. */
@@ -142,7 +177,9 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async deployStable(input: { environment: string; version: string }): Promise<ServiceHealth[]> {
-      return deps.target(input.environment, timeline()).deploy(input.version, heartbeat);
+      return beating(`deploying ${input.version}`, () =>
+        deps.target(input.environment, timeline()).deploy(input.version, heartbeat),
+      );
     },
 
     async deployCanary(input: {
@@ -160,26 +197,30 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Sends `weightPct` of each service's requests to its canary; returns the weights the router holds. */
     async setCanaryWeight(input: { environment: string; weightPct: number }): Promise<ServiceWeights[]> {
-      return deps.router(input.environment).setCanaryWeight(input.weightPct, heartbeat);
+      return beating(`setting the canary weight to ${input.weightPct}%`, () =>
+        deps.router(input.environment).setCanaryWeight(input.weightPct, heartbeat),
+      );
     },
 
     async removeCanary(input: { environment: string }): Promise<void> {
-      await deps.target(input.environment, timeline()).removeCanary(heartbeat);
+      await beating('removing the canary', () => deps.target(input.environment, timeline()).removeCanary(heartbeat));
     },
 
     async checkHealth(input: { environment: string; track: 'stable' | 'canary' }): Promise<ServiceHealth[]> {
-      return deps.target(input.environment, timeline()).health(input.track);
+      return beating('reading health', () => deps.target(input.environment, timeline()).health(input.track));
     },
 
     /** Every service of the environment runs `expectedVersion` and is healthy. */
     async verifyEnvironment(input: { environment: string; expectedVersion: string }): Promise<VerificationReport> {
       const target = deps.target(input.environment, timeline());
-      return verifyServices(
-        input.environment,
-        input.expectedVersion,
-        deps.services(input.environment),
-        await target.health('stable'),
-        await target.health('canary'),
+      return beating(`verifying ${input.expectedVersion}`, async () =>
+        verifyServices(
+          input.environment,
+          input.expectedVersion,
+          deps.services(input.environment),
+          await target.health('stable'),
+          await target.health('canary'),
+        ),
       );
     },
 
@@ -208,19 +249,24 @@ export function createActivities(deps: ActivityDeps) {
       return deps.records.appendAudit(entry);
     },
 
-    /** Keeps the release's evidence as of its current state (queried, so the history stays small). */
+    /** Keeps the release's evidence as of its current state (queried: releases that predate recordBatch). */
     async writeEvidence(input: { workflowId: string; version: string }): Promise<string> {
       const status: ReleaseStatus = await temporal(() =>
         workflowHandle(deps.client, ReleasePromotion, input.workflowId).query(statusQuery),
       );
-      const kept = await deps.records.putEvidence({
-        version: input.version,
-        workflowId: status.workflowId,
-        runId: status.runId,
-        policyDigest: status.policyDigest ?? null,
-        files: renderEvidence(status, await deps.records.auditEntries(input.version)),
-      });
-      return `${deps.records.description}: evidence of ${kept.version} run ${kept.runId}${kept.revision ? ` revision ${kept.revision}` : ''}`;
+      return keepEvidence(status);
+    },
+
+    /**
+     * A stage boundary's records in one call: the audit entries written since the last batch, then
+     * (when `status` is given) the evidence as of that state (it does not query its own workflow). Each entry
+     * carries its idempotency key and the evidence is a whole document, so a repeated batch adds nothing.
+     */
+    async recordBatch(input: { entries: AuditEntry[]; status: ReleaseStatus | null }): Promise<string> {
+      let added = 0;
+      for (const entry of input.entries) if ((await deps.records.appendAudit(entry)).written) added++;
+      const entries = `${added} of ${input.entries.length} audit entries added`;
+      return input.status ? `${entries}; ${await keepEvidence(input.status)}` : entries;
     },
 
     async acquireEnvironment(input: { environment: string } & LeaseRequest): Promise<LeaseAnswer> {
@@ -230,6 +276,30 @@ export function createActivities(deps: ActivityDeps) {
         deps.client.workflow.executeUpdateWithStart(acquireEnvironmentUpdate, {
           args: [request],
           startWorkflowOperation,
+        }),
+      );
+    },
+
+    /** Asks the environment's ledger for its lease by signal; the ledger answers the workflow by signal. */
+    async requestEnvironment(input: { environment: string } & LeaseRequest): Promise<void> {
+      const { environment, ...request } = input;
+      await temporal(async () =>
+        signalWithStartWorkflow(deps.client, EnvironmentLedger, {
+          ...(await ledgerStartOptions(environment)),
+          signal: requestLeaseSignal,
+          signalArgs: [request],
+        }),
+      );
+    },
+
+    /** Hands the environment on (or leaves its queue) by signal. */
+    async leaveEnvironment(input: LeaseRelease & { environment: string }): Promise<void> {
+      const { environment, ...release } = input;
+      await temporal(async () =>
+        signalWithStartWorkflow(deps.client, EnvironmentLedger, {
+          ...(await ledgerStartOptions(environment)),
+          signal: releaseLeaseSignal,
+          signalArgs: [release],
         }),
       );
     },

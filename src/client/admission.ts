@@ -2,7 +2,13 @@
 // the start is allowed; a refusal becomes one line and exit code 2, like any refused input. A worker
 // must run the workflow for it to answer: when none does within the wait, say so (exit 1) instead of
 // hanging; what was started stays durable and goes on when a worker polls.
-import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowUpdateFailedError,
+  type Client,
+  type WithStartWorkflowOperation,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { formatDuration } from '../shared/duration-format';
 import { admissionUpdate, REFUSED_ERROR_TYPE, type Admission } from '../shared/messages';
 import { InvalidInputError, NoWorkerError } from './errors';
@@ -41,13 +47,30 @@ export async function answeredByWorker<T>(
 }
 
 export async function awaitAdmission(client: Client, taskQueue: string, handle: WorkflowHandle): Promise<Admission> {
+  return refusalAsInput(() =>
+    answeredByWorker(client, taskQueue, `${handle.workflowId} was started and waits for a worker to admit it`, () =>
+      handle.executeUpdate(admissionUpdate),
+    ),
+  );
+}
+
+/** The admission asked together with the start (update-with-start): the workflow's first task answers it. */
+export async function admissionWithStart(
+  client: Client,
+  taskQueue: string,
+  workflowId: string,
+  startWorkflowOperation: WithStartWorkflowOperation<Workflow>,
+): Promise<Admission> {
+  return refusalAsInput(() =>
+    answeredByWorker(client, taskQueue, `${workflowId} was started and waits for a worker to admit it`, () =>
+      client.workflow.executeUpdateWithStart(admissionUpdate, { startWorkflowOperation }),
+    ),
+  );
+}
+
+async function refusalAsInput(ask: () => Promise<Admission>): Promise<Admission> {
   try {
-    return await answeredByWorker(
-      client,
-      taskQueue,
-      `${handle.workflowId} was started and waits for a worker to admit it`,
-      () => handle.executeUpdate(admissionUpdate),
-    );
+    return await ask();
   } catch (err) {
     if (
       err instanceof WorkflowUpdateFailedError &&

@@ -1,10 +1,16 @@
 // What every command gets: the config, a Temporal client (connected on first use), output, and the
 // small input helpers. Its own module, so the command modules and cli.ts do not import each other.
+// The config, the client and the records store are each loaded on first use: a command pays only
+// for what it touches (the YAML parser and schema, the Temporal client, node-postgres).
 import { userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
+import type * as ConfigLoad from '../config/load';
 import type { Config } from '../config/schema';
+import type * as OpenStore from '../records/open-store';
 import type { RecordsStore } from '../records/store';
+import type * as Connection from '../workflow-api/connection';
 import { InvalidInputError } from './errors';
+import { lazy } from './lazy';
 
 export interface Globals {
   config?: string;
@@ -40,6 +46,36 @@ export const PROCESS_IO: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
 };
+
+/** The context of one CLI run; `globals` reads the options given before the command (--config). */
+export function createCliContext(globals: () => Globals, io: CliIo): CliContext {
+  const configLoad = () => lazy<typeof ConfigLoad>(require, '../config/load');
+  let connected: { client: Client; namespace: string; close: () => Promise<void> } | null = null;
+  let config: Config | null = null;
+  let records: RecordsStore | null = null;
+  const ctx: CliContext = {
+    config: () => (config ??= configLoad().loadConfig(globals().config)),
+    configFile: () => configLoad().configPath(globals().config),
+    client: async () => {
+      if (!connected) {
+        const { connectClient } = lazy<typeof Connection>(require, '../workflow-api/connection');
+        const { client, connection, namespace } = await connectClient();
+        connected = { client, namespace, close: () => connection.close() };
+      }
+      return connected;
+    },
+    records: () =>
+      (records ??= lazy<typeof OpenStore>(require, '../records/open-store').openRecordsStore(ctx.config().records)),
+    close: async () => {
+      await connected?.close();
+      await records?.close();
+    },
+    out: (line) => io.stdout(`${line}\n`),
+    err: (line) => io.stderr(`${line}\n`),
+    exitCode: 0,
+  };
+  return ctx;
+}
 
 export function defaultIdentity(): string {
   return process.env.RELEASE_PROMOTE_USER ?? `@${userInfo().username}`;

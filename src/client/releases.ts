@@ -6,15 +6,9 @@ import type { ReleaseResult } from '../shared/release';
 import type { RunSummary } from '../shared/rerun';
 import { CommitShaAttribute, ReleaseStageAttribute } from '../shared/search-attributes';
 import { ReleasePromotion, workflowHandle, type ReleaseHandle } from '../workflow-api';
+import { ReleaseEndedError, ReleaseNotFoundError } from './errors';
 
-export class ReleaseNotFoundError extends Error {
-  override name = 'ReleaseNotFoundError';
-}
-
-/** A decision sent to a release that has ended: exit 2 with its outcome, not a Temporal error. */
-export class ReleaseEndedError extends Error {
-  override name = 'ReleaseEndedError';
-}
+export { ReleaseEndedError, ReleaseNotFoundError };
 
 export async function findReleaseHandle(client: Client, version: string): Promise<ReleaseHandle> {
   const runs = await latestRuns(client, version);
@@ -29,31 +23,35 @@ export async function findReleaseHandle(client: Client, version: string): Promis
 
 /** The latest run of each of the version's workflow IDs that exists, with its outcome when it has ended. */
 export async function latestRuns(client: Client, version: string): Promise<RunSummary[]> {
-  const runs: RunSummary[] = [];
-  for (const id of [releaseWorkflowId(version), hotfixWorkflowId(version)]) {
-    const handle = client.workflow.getHandle(id);
-    let d: Awaited<ReturnType<typeof handle.describe>>;
-    try {
-      d = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) continue;
-      throw err;
-    }
-    const running = d.status.name === 'RUNNING';
-    const result = running ? null : await endedResult(workflowHandle(client, ReleasePromotion, id, d.runId));
-    runs.push({
-      workflowId: id,
-      runId: d.runId,
-      running,
-      commitSha: d.typedSearchAttributes.get(CommitShaAttribute) ?? null,
-      stage: d.typedSearchAttributes.get(ReleaseStageAttribute) ?? null,
-      outcome: result?.outcome ?? (running ? null : d.status.name),
-      reason: result?.reason ?? null,
-      startedAt: d.startTime.toISOString(),
-      finishedAt: result?.finishedAt ?? d.closeTime?.toISOString() ?? null,
-    });
+  // Both looked up at once: `status` waits for one round trip to the server, not two.
+  const runs = await Promise.all(
+    [releaseWorkflowId(version), hotfixWorkflowId(version)].map((id) => latestRun(client, id)),
+  );
+  return runs.filter((run): run is RunSummary => run !== null);
+}
+
+async function latestRun(client: Client, id: string): Promise<RunSummary | null> {
+  const handle = client.workflow.getHandle(id);
+  let d: Awaited<ReturnType<typeof handle.describe>>;
+  try {
+    d = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
   }
-  return runs;
+  const running = d.status.name === 'RUNNING';
+  const result = running ? null : await endedResult(workflowHandle(client, ReleasePromotion, id, d.runId));
+  return {
+    workflowId: id,
+    runId: d.runId,
+    running,
+    commitSha: d.typedSearchAttributes.get(CommitShaAttribute) ?? null,
+    stage: d.typedSearchAttributes.get(ReleaseStageAttribute) ?? null,
+    outcome: result?.outcome ?? (running ? null : d.status.name),
+    reason: result?.reason ?? null,
+    startedAt: d.startTime.toISOString(),
+    finishedAt: result?.finishedAt ?? d.closeTime?.toISOString() ?? null,
+  };
 }
 
 async function endedResult(handle: ReleaseHandle): Promise<ReleaseResult | null> {

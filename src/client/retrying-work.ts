@@ -16,6 +16,9 @@ export interface RetryingWork {
 const WHAT: Record<string, string> = {
   appendAudit: 'writing an audit record to the records store',
   writeEvidence: 'keeping the evidence in the records store',
+  recordBatch: 'writing audit records and evidence to the records store',
+  requestEnvironment: 'asking for the environment',
+  leaveEnvironment: 'handing the environment on',
   exportVersionRecords: 'exporting the version records to the records store',
   acquireEnvironment: 'taking the environment',
   releaseEnvironment: 'handing the environment on',

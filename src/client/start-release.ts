@@ -27,9 +27,9 @@ import {
 } from '../shared/search-attributes';
 import type { Admission } from '../shared/messages';
 import { rerunDecision } from '../shared/rerun';
-import { HotfixPromotion, ReleasePromotion, startWorkflow, workflowHandle, type WorkflowOf } from '../workflow-api';
+import { HotfixPromotion, ReleasePromotion, startOperation, workflowHandle, type WorkflowOf } from '../workflow-api';
 import { latestRuns } from './releases';
-import { awaitAdmission } from './admission';
+import { admissionWithStart } from './admission';
 import { InvalidInputError } from './errors';
 
 export { InvalidInputError };
@@ -98,39 +98,51 @@ export async function startRelease(
     repeatOf: decision.repeatOf,
   };
   const workflowId = kind === 'hotfix' ? hotfixWorkflowId(req.version) : releaseWorkflowId(req.version);
-  let handle: WorkflowHandleWithFirstExecutionRunId<WorkflowOf<'releasePromotion'>>;
+  // The admission update goes with the start (update-with-start), so the workflow's first task
+  // answers it: no second task just to admit the release.
+  const startWorkflowOperation = startOperation(kind === 'hotfix' ? HotfixPromotion : ReleasePromotion, {
+    workflowId,
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    workflowIdConflictPolicy: 'FAIL',
+    typedSearchAttributes: [
+      { key: ReleaseVersionAttribute, value: req.version },
+      { key: ReleaseStageAttribute, value: kind === 'hotfix' ? 'AWAITING_APPROVAL' : 'DEV_GATES' },
+      { key: ReleaseKindAttribute, value: kind },
+      { key: CommitShaAttribute, value: req.commitSha },
+      { key: RequestedByAttribute, value: req.requestedBy },
+    ],
+    staticSummary: `${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version} (${req.commitSha.slice(0, 7)}) by ${req.requestedBy}`,
+    staticDetails: [
+      `**${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version}** — commit \`${req.commitSha}\`, requested by ${req.requestedBy}${req.ciRunId ? `, CI run ${req.ciRunId}` : ''}`,
+      kind === 'hotfix'
+        ? `Fast track: staging skipped; approvers asked: ${asked.join(', ') || 'any two allowed by the policy'}.`
+        : 'Dev gates → staging → approval → canary → production.',
+      decision.repeatOf
+        ? `Promoted again on purpose (--again) after ${decision.repeatOf.workflowId} run ${decision.repeatOf.runId} ended ${decision.repeatOf.outcome}.`
+        : null,
+      "The rules (durations, thresholds, approvers) are the installation's policy, recorded by the release: see the `status` query's policy and policyDigest.",
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
+  });
+  const admitted = admissionWithStart(client, config.temporal.taskQueue, workflowId, startWorkflowOperation);
   try {
-    handle = await startWorkflow(client, kind === 'hotfix' ? HotfixPromotion : ReleasePromotion, {
-      workflowId,
-      taskQueue: config.temporal.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [
-        { key: ReleaseVersionAttribute, value: req.version },
-        { key: ReleaseStageAttribute, value: kind === 'hotfix' ? 'AWAITING_APPROVAL' : 'DEV_GATES' },
-        { key: ReleaseKindAttribute, value: kind },
-        { key: CommitShaAttribute, value: req.commitSha },
-        { key: RequestedByAttribute, value: req.requestedBy },
-      ],
-      staticSummary: `${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version} (${req.commitSha.slice(0, 7)}) by ${req.requestedBy}`,
-      staticDetails: [
-        `**${kind === 'hotfix' ? 'Hotfix' : 'Release'} ${req.version}** — commit \`${req.commitSha}\`, requested by ${req.requestedBy}${req.ciRunId ? `, CI run ${req.ciRunId}` : ''}`,
-        kind === 'hotfix'
-          ? `Fast track: staging skipped; approvers asked: ${asked.join(', ') || 'any two allowed by the policy'}.`
-          : 'Dev gates → staging → approval → canary → production.',
-        decision.repeatOf
-          ? `Promoted again on purpose (--again) after ${decision.repeatOf.workflowId} run ${decision.repeatOf.runId} ended ${decision.repeatOf.outcome}.`
-          : null,
-        "The rules (durations, thresholds, approvers) are the installation's policy, recorded by the release: see the `status` query's policy and policyDigest.",
-      ]
-        .filter(Boolean)
-        .join('\n\n'),
-    });
+    await startWorkflowOperation.workflowHandle();
   } catch (err) {
     // Another starter won the race for the same version.
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return startRelease(client, config, req);
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      await admitted.catch(() => undefined);
+      return startRelease(client, config, req);
+    }
+    // The start's answer comes with the update's: when no worker answers, say that.
+    await admitted;
     throw err;
   }
-  const admission = await awaitAdmission(client, config.temporal.taskQueue, handle);
+  const admission = await admitted;
+  const handle = Object.assign(workflowHandle(client, ReleasePromotion, workflowId), {
+    firstExecutionRunId: admission.runId,
+  });
   return { started: true, handle, admission, message: admission.message };
 }

@@ -19,6 +19,8 @@ export const simulationSchema = strictObject({
   stateDir: z.string().default('.release-promote/simulated'),
   /** How many scenario minutes pass per real minute: the demo runs at 60, so a scripted minute 12 comes after 12 s. */
   timeScale: z.number().positive().default(1),
+  /** How long each service's rollout step takes (a real pause), so a rollout can be watched, or interrupted in a test. */
+  rolloutStep: durationMs.default(20),
 }).prefault({});
 
 /**

@@ -6,10 +6,9 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema';
 import { UNKNOWN_KEY_SEPARATOR } from './strict';
 import type { ReleasePolicy } from '../shared/policy';
+import { ConfigError } from './errors';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 export const DEFAULT_CONFIG_FILE = 'release-promote.yaml';
 

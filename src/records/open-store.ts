@@ -1,7 +1,9 @@
 // Opens the records store the config names. The settings are the config's `records` section
 // (src/config/records-schema.ts), described here structurally so `records` imports only `shared`.
+// The postgres store (and node-postgres with it) is loaded only when the config names it: a CLI
+// command over the files store does not pay for it.
 import { FileRecordsStore, type FileStoreSettings } from './file-store';
-import { PostgresRecordsStore } from './postgres/store';
+import type * as PostgresStore from './postgres/store';
 import type { RecordsStore } from './store';
 
 export interface RecordsSettings extends FileStoreSettings {
@@ -24,9 +26,15 @@ export function openRecordsStore(settings: RecordsSettings, warn?: (message: str
   return openPostgresStore(settings, warn);
 }
 
-export function openPostgresStore(settings: RecordsSettings, warn?: (message: string) => void): PostgresRecordsStore {
+export function openPostgresStore(
+  settings: RecordsSettings,
+  warn?: (message: string) => void,
+): PostgresStore.PostgresRecordsStore {
   const pg = settings.postgres;
   if (!pg) throw new Error('records.store is postgres but records.postgres is missing');
+  // `require`, not `import()`: the build is CommonJS, and a source checkout's CLI registers tsx for CommonJS only.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PostgresRecordsStore } = require('./postgres/store') as typeof PostgresStore;
   return new PostgresRecordsStore(
     {
       url: pg.url,

@@ -1,7 +1,7 @@
 // The per-environment ledger: who may change the environment now (a lease, with a visible queue) and
 // which versions it has run (the version records, or source of truth). One long-lived workflow per
 // environment owns both, so every worker sees the same records and changes are serialized.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export interface VersionRecord {
   version: string;
@@ -86,6 +86,19 @@ export interface LeaseRelease {
 }
 
 export const releaseEnvironmentUpdate = defineUpdate<void, [LeaseRelease]>('releaseEnvironment');
+
+// Lease requests and releases by signal. A workflow takes at most 10 Updates in flight, so a burst
+// of releases asking one ledger by Update fails on that limit; signals queue without one (and a
+// query per request would queue on the ledger's one workflow thread instead). The ledger answers
+// each request by signal (granted, or queued with its position) and grants a queued request later
+// with environmentGrantedSignal. Requests are idempotent per workflow ID.
+export const requestLeaseSignal = defineSignal<[LeaseRequest]>('requestLease');
+export const releaseLeaseSignal = defineSignal<[LeaseRelease]>('releaseLease');
+export interface EnvironmentLeaseAnswer extends LeaseAnswer {
+  environment: string;
+}
+export const leaseAnswerSignal = defineSignal<[EnvironmentLeaseAnswer]>('leaseAnswer');
+
 export const recordVersionUpdate = defineUpdate<EnvironmentRecords, [VersionRecord]>('recordVersion');
 export const environmentRecordsQuery = defineQuery<EnvironmentRecords>('environmentRecords');
 

@@ -2,6 +2,9 @@
 // TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE and the CLI's config file), read by envconfig.
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { TemporalUnreachableError } from './errors';
+
+export { TemporalUnreachableError };
 
 export interface TemporalSettings {
   address: string;
@@ -16,10 +19,6 @@ export function temporalSettings(): TemporalSettings {
     namespace: namespace ?? 'default',
     options: connectionOptions,
   };
-}
-
-export class TemporalUnreachableError extends Error {
-  override name = 'TemporalUnreachableError';
 }
 
 export async function connectClient(

@@ -9,9 +9,12 @@ import {
   type Client,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowHandleWithSignaledRunId,
   type WorkflowIdConflictPolicy,
+  type WorkflowSignalWithStartOptions,
   type WorkflowStartOptions,
 } from '@temporalio/client';
+import type { WithWorkflowArgs } from '@temporalio/common';
 import {
   emptyRecords,
   environmentRecordsQuery,
@@ -77,6 +80,15 @@ export function startOperation<K extends keyof WorkflowTypes>(
   options: WorkflowStartOptions<WorkflowOf<K>> & { workflowIdConflictPolicy: WorkflowIdConflictPolicy },
 ): WithStartWorkflowOperation<WorkflowOf<K>> {
   return new WithStartWorkflowOperation<WorkflowOf<K>>(definition.workflowType, options);
+}
+
+/** Signals a workflow, starting it first when it does not run (the signal is its first event then). */
+export function signalWithStartWorkflow<K extends keyof WorkflowTypes, A extends unknown[]>(
+  client: Client,
+  definition: WorkflowDefinition<K>,
+  options: WithWorkflowArgs<WorkflowOf<K>, WorkflowSignalWithStartOptions<A>>,
+): Promise<WorkflowHandleWithSignaledRunId<WorkflowOf<K>>> {
+  return client.workflow.signalWithStart<WorkflowOf<K>, A>(definition.workflowType, options);
 }
 
 /**

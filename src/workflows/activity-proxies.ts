@@ -1,7 +1,15 @@
 // Activity stubs with their timeouts and retry policies, grouped by how they behave. Deploys are long
 // and heartbeat; metric samples fail fast so a stuck query becomes an inconclusive evaluation instead
 // of a stalled canary; records and notifications retry patiently because losing one matters.
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { ReleaseActivities } from '../activities';
 
 const NON_RETRYABLE = [
@@ -71,6 +79,21 @@ const PROFILES = {
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
   },
+  /**
+   * Undo steps of a rollback: a short heartbeat timeout, so a rollback whose worker died is picked up
+   * by another worker within seconds, not after a deploy's minute (the activities beat every 2 s).
+   */
+  undo: {
+    startToCloseTimeout: '20m',
+    heartbeatTimeout: '10s',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '10s',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  },
   notify: {
     startToCloseTimeout: '2m',
     retry: {
@@ -88,4 +111,36 @@ export type ActivityProfile = keyof typeof PROFILES;
 /** Activity stubs with a profile's policy and a summary the Web UI shows on the activity. */
 export function activities(profile: ActivityProfile, summary: string): ReleaseActivities {
   return proxyActivities<ReleaseActivities>({ ...PROFILES[profile], summary });
+}
+
+/**
+ * A short try inside the workflow task (a local activity: one marker in the history, no activity
+ * events and no extra workflow task). Records, notifications and lease requests normally take
+ * milliseconds; when one does not succeed within this budget, localFirst hands it to a regular
+ * activity with its profile's retries, which the server shows as pending (`status` lists it as
+ * retrying) and which does not hold the workflow task open.
+ */
+const LOCAL = {
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
+} satisfies LocalActivityOptions;
+
+/** Runs `call` as a local activity first, then (unless it failed for good) as a regular activity of `profile`. */
+export async function localFirst<R>(
+  profile: ActivityProfile,
+  summary: string,
+  call: (a: ReleaseActivities) => Promise<R>,
+): Promise<R> {
+  try {
+    return await call(proxyLocalActivities<ReleaseActivities>({ ...LOCAL, summary }));
+  } catch (err) {
+    if (isCancellation(err) || failedForGood(err)) throw err;
+    return call(activities(profile, summary));
+  }
+}
+
+function failedForGood(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && (cause.nonRetryable || NON_RETRYABLE.includes(cause.type ?? ''));
 }

@@ -1,11 +1,14 @@
 // One long-lived workflow per environment (ID environment-<name>): it grants the environment to one
 // release or rollback at a time, queues the others in view of everyone, and keeps the version
 // records. Updates are serialized by the workflow, so concurrent promotions never lose a record.
+// Leases are asked for and handed on by signal (any number may wait); the Updates remain for the
+// releases and rollbacks whose code still uses them.
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -13,9 +16,14 @@ import { environmentGrantedSignal } from '../shared/messages';
 import {
   acquireEnvironmentUpdate,
   environmentRecordsQuery,
+  leaseAnswerSignal,
   recordVersionUpdate,
   releaseEnvironmentUpdate,
+  releaseLeaseSignal,
+  requestLeaseSignal,
   type EnvironmentRecords,
+  type LeaseAnswer,
+  type LeaseRelease,
   type LeaseRequest,
   emptyRecords,
   type EnvironmentLedgerInput,
@@ -30,6 +38,8 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
   const exportRecords = activities('record', `export ${input.environment} version records`);
   const checks = activities('check', `is the ${input.environment} lease holder still running?`);
   let exportsPending = 0;
+  /** Lease signals received by this run (a lull in them is when to continue as new). */
+  let messages = 0;
 
   const exportNow = async () => {
     exportsPending++;
@@ -66,36 +76,57 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
     }
   };
 
-  setHandler(environmentRecordsQuery, () => state);
-
-  setHandler(acquireEnvironmentUpdate, (request: LeaseRequest) => {
-    if (state.lease?.workflowId === request.workflowId) return { granted: true, holder: state.lease, position: 0 };
-    const queued = state.queue.findIndex((q) => q.workflowId === request.workflowId);
-    if (queued >= 0) return { granted: false, holder: state.lease, position: queued + 1 };
-    if (state.lease === null && state.queue.length === 0 && (!state.blocked || request.preempt)) {
-      state.lease = { workflowId: request.workflowId, purpose: request.purpose, since: new Date().toISOString() };
+  /** Grants the environment at once when it is free, else queues the request (rollbacks in front). */
+  const request = (req: LeaseRequest): LeaseAnswer => {
+    if (state.lease?.workflowId === req.workflowId) return { granted: true, holder: state.lease, position: 0 };
+    const queued = state.queue.findIndex((q) => q.workflowId === req.workflowId);
+    if (queued >= 0) return { granted: false, holder: state.lease ?? blockedHolder(), position: queued + 1 };
+    if (state.lease === null && state.queue.length === 0 && (!state.blocked || req.preempt)) {
+      state.lease = { workflowId: req.workflowId, purpose: req.purpose, since: new Date().toISOString() };
       return { granted: true, holder: state.lease, position: 0 };
     }
-    if (request.preempt) {
+    if (req.preempt) {
       const firstOrdinary = state.queue.findIndex((q) => !q.preempt);
-      state.queue.splice(firstOrdinary < 0 ? state.queue.length : firstOrdinary, 0, request);
+      state.queue.splice(firstOrdinary < 0 ? state.queue.length : firstOrdinary, 0, req);
     } else {
-      state.queue.push(request);
+      state.queue.push(req);
     }
     return {
       granted: false,
       holder: state.lease ?? blockedHolder(),
-      position: state.queue.findIndex((q) => q.workflowId === request.workflowId) + 1,
+      position: state.queue.findIndex((q) => q.workflowId === req.workflowId) + 1,
     };
-  });
+  };
 
-  setHandler(releaseEnvironmentUpdate, async ({ workflowId, blockedBecause }) => {
+  /** The holder (or a queued release) lets go: the next in line gets the environment. */
+  const leave = async ({ workflowId, blockedBecause }: LeaseRelease) => {
     state.queue = state.queue.filter((q) => q.workflowId !== workflowId);
     if (state.lease?.workflowId === workflowId) {
       if (blockedBecause) state.blocked = { workflowId, reason: blockedBecause, since: new Date().toISOString() };
       state.lease = null;
       await grantNext();
     }
+  };
+
+  setHandler(environmentRecordsQuery, () => state);
+  setHandler(acquireEnvironmentUpdate, request);
+  setHandler(releaseEnvironmentUpdate, leave);
+  setHandler(requestLeaseSignal, async (req) => {
+    messages++;
+    const answer = request(req);
+    try {
+      await getExternalWorkflowHandle(req.workflowId).signal(leaseAnswerSignal, {
+        environment: input.environment,
+        ...answer,
+      });
+    } catch {
+      // The requester ended before its answer arrived: it neither holds nor waits for the environment.
+      await leave({ workflowId: req.workflowId });
+    }
+  });
+  setHandler(releaseLeaseSignal, async (release) => {
+    messages++;
+    await leave(release);
   });
 
   setHandler(recordVersionUpdate, async (record) => {
@@ -134,6 +165,20 @@ export async function environmentLedger(input: EnvironmentLedgerInput): Promise<
       await grantNext();
     }
   }
+  // A continue-as-new that meets a signal arriving is refused by the server (UnhandledCommand) and
+  // tried again, over and over during a burst of requests: wait for a lull first, unless the
+  // history is already long. Patched: ledgers recorded before continued at once.
+  if (patched(QUIET_CONTINUE_PATCH)) {
+    for (let seen = messages; workflowInfo().historyLength < CONTINUE_REGARDLESS_AT; seen = messages) {
+      if (!(await condition(() => messages !== seen, QUIET_BEFORE_CONTINUE))) break;
+    }
+  }
   await condition(allHandlersFinished);
   await continueAsNew<typeof environmentLedger>({ environment: input.environment, state });
 }
+
+export const QUIET_CONTINUE_PATCH = 'ledger-quiet-continue';
+/** How long without a request or a hand-on before the ledger continues as new. */
+const QUIET_BEFORE_CONTINUE = '2s';
+/** Well under the server's history limits (warning at 10K events, failure at 50K). */
+const CONTINUE_REGARDLESS_AT = 20_000;

@@ -48,6 +48,7 @@ export async function releasePromotion(input: ReleaseInput): Promise<ReleaseResu
   } finally {
     await CancellationScope.nonCancellable(() => ctx.releaseAll());
   }
+  await CancellationScope.nonCancellable(() => ctx.settled());
   // No update handler is cut off by the end (in a scope a cancelled release can still wait in).
   await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   return resultOf(ctx);

@@ -748,10 +748,12 @@ void describe('Dockerfile', () => {
     assert.match(runtime, /COPY --from=build \/app\/dist/);
     assert.match(runtime, /USER node/);
     assert.match(runtime, /ENTRYPOINT \["node", "bin\/release-promote\.mjs"\]/);
-    // bin/release-promote.mjs runs dist/client/cli.js exactly when src/ is absent.
+    // bin/release-promote.mjs runs dist/client/cli.js whenever src/ is absent (and, in a source
+    // checkout, when dist/ is current); the build stage has bin/ for the build's stamp.
     const bin = readFileSync(join(ROOT, 'bin', 'release-promote.mjs'), 'utf8');
-    assert.match(bin, /existsSync\(source\)/);
+    assert.match(bin, /existsSync\(source\) && !distIsCurrent\(root\)/);
     assert.match(bin, /dist', 'client', 'cli\.js'/);
+    assert.match(build, /COPY bin \.\/bin/);
     // The records directories (the files store's, and where `audit export` and `collect-evidence`
     // write) exist and belong to the runtime user.
     assert.match(runtime, /mkdir -p \/app\/operational_audit \/app\/TEST\/release/);

@@ -2,15 +2,14 @@
 // The first worker is killed (SIGKILL) during the staging soak; a new worker finishes the release.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDevEnv } from '../helpers/temporal-env';
 import type { ReleaseStatus } from '../../src/shared/release';
-import { eventually } from '../helpers/eventually';
-import { freePort } from '../helpers/processes';
+import { cliProcess, installationEnv, startWorkerProcess } from '../helpers/worker-process';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'release-promote.mjs');
 let env: TestWorkflowEnvironment;
@@ -41,47 +40,16 @@ after(async () => {
 });
 
 function processEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    TEMPORAL_ADDRESS: env.address,
-    TEMPORAL_NAMESPACE: 'default',
-    RELEASE_PROMOTE_CONFIG: join(dir, 'release-promote.yaml'),
-    ...extra,
-  };
+  return { ...installationEnv(env.address, join(dir, 'release-promote.yaml')), ...extra };
 }
 
 function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    env: processEnv(),
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  return cliProcess({ cwd: dir, env: processEnv() }, ...args);
 }
 
 async function startWorker(): Promise<ChildProcess> {
-  const ports = {
-    RELEASE_PROMOTE_HEALTH_PORT: String(await freePort()),
-    RELEASE_PROMOTE_SDK_METRICS_PORT: String(await freePort()),
-  };
-  const worker = spawn(process.execPath, [BIN, 'worker'], {
-    cwd: dir,
-    env: processEnv(ports),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const worker = await startWorkerProcess({ cwd: dir, env: processEnv() });
   workers.push(worker);
-  let output = '';
-  worker.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  worker.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  await eventually(
-    'the worker to poll',
-    () => {
-      if (worker.exitCode !== null) assert.fail(`worker exited early: ${output}`);
-      return /polling task queue|worker state.*RUNNING|"RUNNING"/i.test(output);
-    },
-    { timeoutMs: 60_000, intervalMs: 100, describe: () => output },
-  );
   return worker;
 }
 

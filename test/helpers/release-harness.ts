@@ -19,6 +19,7 @@ import { createActivities } from '../../src/activities';
 import type { Notifier } from '../../src/activities/ports';
 import type { Notification } from '../../src/shared/notifications';
 import { activityDeps } from '../../src/activities/deps';
+import type { ActivityDeps } from '../../src/activities';
 import { startRelease, type StartRequest } from '../../src/client/start-release';
 import { admissionUpdate, approveUpdate, statusQuery } from '../../src/shared/messages';
 import { environmentWorkflowId } from '../../src/shared/identifiers';
@@ -38,6 +39,8 @@ export interface Harness {
   status(handle: WorkflowHandle): Promise<ReleaseStatus>;
   /** Polls the status query (real time) until the release reaches one of the stages. */
   waitForStage(handle: WorkflowHandle, ...stages: ReleaseStage[]): Promise<ReleaseStatus>;
+  /** What its worker's activities are built from (for a second worker that shares its ledgers). */
+  deps: ActivityDeps;
   /** Ends this harness's environment ledgers (they outlive its worker) and removes its directory. */
   cleanup(): Promise<void>;
 }
@@ -93,6 +96,7 @@ export async function createHarness(
   return {
     config,
     dir,
+    deps,
     client: env.client,
     worker,
     notifications,

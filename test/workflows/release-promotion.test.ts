@@ -191,7 +191,7 @@ test('one promotion per version: a re-run for the same commit starts nothing, an
     assert.equal(rerun.started, false);
     assert.match(
       rerun.message,
-      /^v2\.6\.0 is already being promoted from abc1234def56 \(release-v2\.6\.0, DEV_GATES\); nothing started$/,
+      /^v2\.6\.0 is already being promoted from abc1234def56 \(release-v2\.6\.0, (DEV_GATES|DEPLOYING_STAGING|STAGING_SOAK)\); nothing started$/,
     );
     await assert.rejects(
       h.start({ version: 'v2.6.0', commitSha: 'fff1234def5678' }),

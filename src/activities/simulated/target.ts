@@ -36,6 +36,8 @@ export interface SimulatedTargetOptions {
   initialVersion?: string;
   /** Scenario minutes per real minute (1 in tests, 60 in the demo). */
   timeScale?: number;
+  /** Real milliseconds each service's rollout step takes (20 unless configured). */
+  stepMs?: number;
 }
 
 export const SIMULATED_INITIAL_VERSION = 'v1.0.0';
@@ -62,7 +64,7 @@ export class SimulatedTarget implements DeploymentTarget {
         state.stableDeployedAt = this.o.now();
       }
       progress(`${name} rolled out to ${version}`);
-      await pause();
+      await pause(this.o.stepMs);
     }
     if (!state.everDeployed.includes(version)) state.everDeployed.push(version);
     this.save(state);
@@ -78,7 +80,7 @@ export class SimulatedTarget implements DeploymentTarget {
         state.canaryDeployedAt = this.o.now();
       }
       progress(`${name}-canary running ${version} at ${weightPercent}%`);
-      await pause();
+      await pause(this.o.stepMs);
     }
     state.canaryWeightPct = weightPercent;
     this.save(state);
@@ -96,11 +98,12 @@ export class SimulatedTarget implements DeploymentTarget {
       const svc = state.services[name];
       if (svc) svc.canary = null;
       progress(`${name}-canary removed`);
+      await pause(this.o.stepMs);
     }
     state.canaryDeployedAt = null;
     delete state.canaryWeightPct;
     this.save(state);
-    await pause();
+    await pause(this.o.stepMs);
   }
 
   health(track: 'stable' | 'canary'): Promise<ServiceHealth[]> {
@@ -154,4 +157,4 @@ export class SimulatedTarget implements DeploymentTarget {
 }
 
 /** A short real pause per service so progress is visible in the demo, without slowing tests much. */
-const pause = () => delay(20);
+const pause = (ms = 20) => delay(ms);

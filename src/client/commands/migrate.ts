@@ -1,12 +1,11 @@
 // `release-promote migrate`: brings the postgres records store's schema to the version this build
 // needs (workers refuse to write until it is), shows where it stands, or prints the SQL for a DBA.
+// Declared here; the action loads node-postgres when it runs (src/client/lazy.ts).
 import type { Command } from 'commander';
-import { openPostgresStore } from '../../records/open-store';
-import { migrate, migrationScript, schemaVersion } from '../../records/postgres/migrate';
 import { LATEST_SCHEMA_VERSION } from '../../records/postgres/migrations';
-import { RecordsStoreUnavailable } from '../../records/store';
-import { isUnreachable } from '../../records/postgres/connection';
 import type { CliContext } from '../cli-context';
+import { lazy } from '../lazy';
+import type * as Migrate from '../actions/migrate';
 
 export function registerMigrateCommand(program: Command, ctx: CliContext): void {
   program
@@ -17,44 +16,6 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
     .option('--status', 'only say which version the database is at')
     .option('--print', 'print the schema as one SQL script (for review, or for a DBA to apply with psql) and exit')
     .action(async (o: { status?: boolean; print?: boolean }) => {
-      if (o.print) {
-        ctx.out(migrationScript());
-        return;
-      }
-      const config = ctx.config();
-      if (config.records.store !== 'postgres') {
-        ctx.out('records.store is files: there is no schema to migrate');
-        return;
-      }
-      const store = openPostgresStore(config.records);
-      try {
-        if (o.status) {
-          const client = await store.pool.connect();
-          try {
-            const at = await schemaVersion(client);
-            ctx.out(
-              `${store.description}: schema version ${at} of ${LATEST_SCHEMA_VERSION}${at < LATEST_SCHEMA_VERSION ? ' — run release-promote migrate' : ' (current)'}`,
-            );
-            if (at < LATEST_SCHEMA_VERSION) ctx.exitCode = 1;
-          } finally {
-            client.release();
-          }
-          return;
-        }
-        const result = await migrate(store.pool);
-        ctx.out(
-          result.applied.length === 0
-            ? `${store.description}: schema already at version ${result.from} (current)`
-            : `${store.description}: schema ${result.from} → ${result.to}: applied ${result.applied.map((m) => `${m.version} (${m.name})`).join(', ')}`,
-        );
-      } catch (err) {
-        if (isUnreachable(err))
-          throw new RecordsStoreUnavailable(
-            `cannot reach ${store.description}: ${(err as Error).message.split('\n')[0]}`,
-          );
-        throw err;
-      } finally {
-        await store.close();
-      }
+      await lazy<typeof Migrate>(require, '../actions/migrate').runMigrate(ctx, o);
     });
 }

@@ -1,12 +1,12 @@
-// Operations on environments: manual rollback and verification of what runs there.
+// Operations on environments: manual rollback and verification of what runs there. Declared here;
+// the actions load their modules when they run (src/client/lazy.ts).
 import type { Command } from 'commander';
-import { EnvironmentVerification, startWorkflow } from '../../workflow-api';
-import { answeredByWorker } from '../admission';
-import { environmentProblem, verificationWorkflowId, versionProblem } from '../../shared/identifiers';
-import type { ManualRollbackResult } from '../../shared/rollback';
+import { environmentProblem, versionProblem } from '../../shared/identifiers';
 import { defaultIdentity, requireValid, type CliContext } from '../cli-context';
-import { InvalidInputError } from '../start-release';
-import { startManualRollback } from '../start-rollback';
+import { lazy } from '../lazy';
+import type * as Operations from '../actions/operations';
+
+const actions = () => lazy<typeof Operations>(require, '../actions/operations');
 
 export function registerOperationsCommands(program: Command, ctx: CliContext): void {
   program
@@ -19,19 +19,7 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
     .option('--requested-by <identity>', 'who asks (needs the role the policy names for rollback)', defaultIdentity())
     .option('--no-wait', 'return once the rollback has started')
     .action(async (environment: string, o: { version?: string; requestedBy: string; wait: boolean }) => {
-      const { client } = await ctx.client();
-      const started = await startManualRollback(client, ctx.config(), {
-        environment,
-        version: o.version,
-        requestedBy: o.requestedBy,
-        channel: 'cli',
-      });
-      ctx.out(started.message);
-      if (!o.wait) return;
-      const result: ManualRollbackResult = await started.handle.result();
-      for (const line of result.verification) ctx.out(line);
-      ctx.out(result.reason);
-      ctx.exitCode = result.ok ? 0 : 1;
+      await actions().rollback(ctx, environment, o);
     });
 
   program
@@ -47,22 +35,6 @@ export function registerOperationsCommands(program: Command, ctx: CliContext): v
     )
     .action(async (environment: string, o: { version?: string }) => {
       requireValid(environmentProblem(environment), o.version ? versionProblem(o.version) : null);
-      const { client } = await ctx.client();
-      const taskQueue = ctx.config().temporal.taskQueue;
-      const handle = await startWorkflow(client, EnvironmentVerification, {
-        workflowId: verificationWorkflowId(environment, new Date()),
-        taskQueue,
-        args: [{ environment, version: o.version ?? null }],
-      });
-      const outcome = await answeredByWorker(client, taskQueue, `verification of ${environment}`, () =>
-        handle.result(),
-      ).catch(async (err: unknown) => {
-        // A verification nobody ran is worth nothing later: do not leave it waiting.
-        await handle.terminate('no worker answered').catch(() => undefined);
-        throw err;
-      });
-      if (outcome.refused !== null) throw new InvalidInputError(outcome.refused);
-      for (const s of outcome.report.services) ctx.out(s.line);
-      ctx.exitCode = outcome.report.ok ? 0 : 1;
+      await actions().verify(ctx, environment, o);
     });
 }

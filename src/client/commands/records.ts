@@ -1,17 +1,15 @@
 // Commands over the records: the audit trail, the evidence files and the version records (SoT).
 // The audit trail and evidence are read from the records store the config names (files or postgres).
-import { resolve } from 'node:path';
+// Declared here; the actions load their modules when they run (src/client/lazy.ts).
 import type { Command } from 'commander';
-import { EVIDENCE_FILE_NAMES, renderEvidence, writeEvidenceFiles } from '../../records/evidence';
-import { exportAuditTrail, renderChainReports } from '../../records/audit-export';
-import { statusQuery } from '../../shared/messages';
-import type { EnvironmentRecords } from '../../shared/ledger';
-import { readEnvironmentRecords } from '../../workflow-api';
 import { versionProblem } from '../../shared/identifiers';
-import { findReleaseHandle, findRun } from '../releases';
 import { requireValid, defaultIdentity, type CliContext } from '../cli-context';
-import { InvalidInputError } from '../errors';
-import { recordVersionByHand } from '../start-rollback';
+import { lazy } from '../lazy';
+import type * as Audit from '../actions/audit';
+import type * as Records from '../actions/records';
+
+const auditActions = () => lazy<typeof Audit>(require, '../actions/audit');
+const actions = () => lazy<typeof Records>(require, '../actions/records');
 
 export function registerRecordsCommands(program: Command, ctx: CliContext): void {
   const audit = program
@@ -26,10 +24,7 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
     .description("print a release's audit trail (one JSON object per action), from the records store")
     .action(async (version: string) => {
       requireValid(versionProblem(version));
-      const store = ctx.records();
-      const entries = await store.auditEntries(version);
-      if (entries.length === 0) throw new InvalidInputError(`no audit entries for ${version} in ${store.description}`);
-      for (const e of entries) ctx.out(JSON.stringify(e));
+      await auditActions().showAudit(ctx, version);
     });
   audit
     .command('verify [version]')
@@ -38,12 +33,7 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
     )
     .action(async (version: string | undefined) => {
       if (version !== undefined) requireValid(versionProblem(version));
-      const store = ctx.records();
-      const reports = await store.verifyAudit(version);
-      if (reports.length === 0)
-        throw new InvalidInputError(`no audit entries${version ? ` for ${version}` : ''} in ${store.description}`);
-      for (const line of renderChainReports(reports)) ctx.out(line);
-      if (reports.some((r) => r.broken)) ctx.exitCode = 1;
+      await auditActions().verifyAudit(ctx, version);
     });
   audit
     .command('export')
@@ -52,15 +42,7 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
     )
     .option('--dir <dir>', 'where (default: records.auditDir of the config)')
     .action(async (o: { dir?: string }) => {
-      const config = ctx.config();
-      const dir = resolve(o.dir ?? config.records.auditDir);
-      const store = ctx.records();
-      if (store.kind === 'files' && dir === resolve(config.records.auditDir))
-        throw new InvalidInputError(
-          `the files store already keeps the audit trail in ${dir}: export to another directory with --dir`,
-        );
-      const written = exportAuditTrail(dir, await store.allAuditEntries(), await store.policyLog());
-      for (const file of written) ctx.out(file);
+      await auditActions().exportAudit(ctx, o);
     });
 
   program
@@ -75,30 +57,7 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
     )
     .action(async (version: string, o: { run?: string }) => {
       requireValid(versionProblem(version));
-      const config = ctx.config();
-      const store = ctx.records();
-      const evidenceDir = resolve(config.records.evidenceDir);
-      const kept = await store.evidence(version, o.run);
-      let dir: string;
-      if (kept) {
-        const latest = o.run === undefined || (await store.evidence(version))?.runId === kept.runId;
-        dir = writeEvidenceFiles(evidenceDir, version, kept.runId, kept.files, latest);
-        ctx.err(
-          `from ${store.description}: run ${kept.runId}${kept.revision ? `, revision ${kept.revision}` : ''}, written ${kept.writtenAt}`,
-        );
-      } else {
-        const { client } = await ctx.client();
-        const latest = await findReleaseHandle(client, version);
-        const handle = o.run ? await findRun(client, version, o.run) : latest;
-        const status = await handle.query(statusQuery);
-        const isLatest = o.run === undefined || status.runId === (await latest.describe()).runId;
-        const files = renderEvidence(status, await store.auditEntries(version));
-        dir = writeEvidenceFiles(evidenceDir, version, status.runId, files, isLatest);
-        ctx.err(
-          `from the workflow ${handle.workflowId} run ${status.runId} (${store.description} holds no evidence of it)`,
-        );
-      }
-      for (const f of EVIDENCE_FILE_NAMES) ctx.out(`${dir}/${f}`);
+      await actions().collectEvidence(ctx, version, o);
     });
 
   program
@@ -107,37 +66,7 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
     .argument('[environment]')
     .option('--json', 'machine-readable output')
     .action(async (environment: string | undefined, o: { json?: boolean }) => {
-      const config = ctx.config();
-      const names = environment ? [environment] : Object.keys(config.environments);
-      if (environment && !(environment in config.environments))
-        throw new InvalidInputError(
-          `unknown environment "${environment}" (known: ${Object.keys(config.environments).join(', ')})`,
-        );
-      const { client } = await ctx.client();
-      const all: EnvironmentRecords[] = [];
-      for (const name of names) {
-        all.push(
-          await readEnvironmentRecords(client, name, config.temporal.taskQueue).catch((err: Error) => {
-            throw new InvalidInputError(
-              `could not read the version records of ${name} (${err.message}): is a worker running on task queue "${config.temporal.taskQueue}"?`,
-            );
-          }),
-        );
-      }
-      if (o.json) return ctx.out(JSON.stringify(all, null, 2));
-      for (const r of all) {
-        ctx.out(
-          `${r.environment}: ${r.current ? `${r.current.version} (${r.current.action} by ${r.current.promotedBy} at ${r.current.promotedAt})` : 'no recorded version'}`,
-        );
-        for (const p of r.previous.slice(0, 5))
-          ctx.out(`  before: ${p.version} (${p.action} by ${p.promotedBy} at ${p.promotedAt})`);
-        if (r.blocked)
-          ctx.out(
-            `  BLOCKED since ${r.blocked.since} by ${r.blocked.workflowId}: ${r.blocked.reason} — repair with "release-promote rollback ${r.environment}" (or record what runs with update-sot)`,
-          );
-        if (r.lease) ctx.out(`  held by ${r.lease.workflowId}: ${r.lease.purpose}`);
-        for (const [i, q] of r.queue.entries()) ctx.out(`  queued ${i + 1}: ${q.workflowId} (${q.purpose})`);
-      }
+      await actions().showVersionRecords(ctx, environment, o);
     });
 
   program
@@ -152,14 +81,6 @@ export function registerRecordsCommands(program: Command, ctx: CliContext): void
     )
     .option('--promotion-time <iso>', 'when (default now)')
     .action(async (version: string, o: { environment: string; promotedBy: string; promotionTime?: string }) => {
-      const { client } = await ctx.client();
-      const result = await recordVersionByHand(client, ctx.config(), {
-        environment: o.environment,
-        version,
-        promotedBy: o.promotedBy,
-        promotedAt: o.promotionTime ?? new Date().toISOString(),
-        channel: 'cli',
-      });
-      ctx.out(result.reason);
+      await actions().updateVersionRecords(ctx, version, o);
     });
 }

@@ -2,19 +2,11 @@
 // worker SDK, tracing, the integrations) only when it runs, so the other commands start without them.
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context';
+import { lazy } from '../lazy';
 import type * as WorkerMain from '../../worker/main';
 import type * as DevServer from '../../servers/dev-server';
 import type * as Demo from '../demo';
-
-/**
- * A module loaded when its command runs. `require`, not `import()`: the build is CommonJS, and the
- * source checkout's bin registers tsx for CommonJS only.
- */
-function lazy<T>(path: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path) as T;
-}
-import { BUILT_IN_SCENARIOS } from '../../shared/scenarios';
+import type * as Scenarios from '../../shared/scenarios';
 
 export function registerServiceCommands(program: Command, ctx: CliContext): void {
   program
@@ -32,7 +24,7 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
     )
     .action(async () => {
       ctx.exitProcessWhenDone = true;
-      const { runWorker } = lazy<typeof WorkerMain>('../../worker/main');
+      const { runWorker } = lazy<typeof WorkerMain>(require, '../../worker/main');
       const worker = await runWorker({ mode: 'service', config: ctx.config(), configFile: ctx.configFile() });
       await worker.done;
     });
@@ -46,7 +38,7 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
     .option('--ui-port <port>', 'Web UI port', '8233')
     .option('--db-filename <file>', 'SQLite file to keep state across restarts', '.release-promote/dev-server.sqlite')
     .action(async (o: { port: string; uiPort: string; dbFilename: string }) => {
-      const { startDevServer } = lazy<typeof DevServer>('../../servers/dev-server');
+      const { startDevServer } = lazy<typeof DevServer>(require, '../../servers/dev-server');
       const server = await startDevServer({ port: Number(o.port), uiPort: Number(o.uiPort), dbFilename: o.dbFilename });
       ctx.out(
         `Temporal dev server on ${server.address}; Web UI ${server.uiUrl ?? '(headless)'}; logs ${server.logFile}. Ctrl-C to stop.`,
@@ -61,11 +53,18 @@ export function registerServiceCommands(program: Command, ctx: CliContext): void
   program
     .command('demo')
     .description('a complete promotion on an embedded dev server and the simulated target, with demo-scale durations')
-    .option('--scenario <name>', `simulated scenario: ${Object.keys(BUILT_IN_SCENARIOS).join(', ')}`, 'healthy')
+    .option('--scenario <name>', 'simulated scenario (the built-in ones are listed below)', 'healthy')
     .option('--version <version>', 'version to promote', 'v1.2.3')
     .option('--keep-open', 'keep the dev server and its Web UI running after the release ends (Ctrl-C to stop)')
+    // Listed when the help is shown: the scenarios are defined with their schema (zod), which the
+    // other commands should not load just to declare this option.
+    .addHelpText(
+      'after',
+      () =>
+        `\nScenarios: ${Object.keys(lazy<typeof Scenarios>(require, '../../shared/scenarios').BUILT_IN_SCENARIOS).join(', ')}`,
+    )
     .action(async (o: { scenario: string; version: string; keepOpen?: boolean }) => {
-      const { runDemo } = lazy<typeof Demo>('../demo');
+      const { runDemo } = lazy<typeof Demo>(require, '../demo');
       ctx.exitCode = await runDemo({
         scenario: o.scenario,
         version: o.version,

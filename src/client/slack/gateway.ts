@@ -31,6 +31,9 @@ import {
 import { ephemeral, NOT_MAPPED, outcomeLine, replaceOriginal, statusSummary, verdictText } from './replies';
 import { ResponseUrlPoster, type ResponseMessage } from './response-url';
 import { verifySlackSignature } from './signature';
+import { COMMANDS_PATH, INTERACTIONS_PATH } from './paths';
+
+export { COMMANDS_PATH, INTERACTIONS_PATH };
 
 export interface RollbackRequest {
   environment: string;
@@ -73,8 +76,6 @@ export interface SlackGateway {
   idle(): Promise<void>;
 }
 
-export const INTERACTIONS_PATH = '/slack/interactions';
-export const COMMANDS_PATH = '/slack/commands';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function startSlackGateway(options: SlackGatewayOptions): Promise<SlackGateway> {

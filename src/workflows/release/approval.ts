@@ -1,6 +1,6 @@
 // Stage 2's approval: waiting for the approvals the policy requires (or a rejection), reminding on an
 // interval and rejecting at the deadline; then the scheduled canary start an approver may have set.
-import { allHandlersFinished, CancellationScope, condition, patched, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, sleep } from '@temporalio/workflow';
 import { approvalsComplete } from '../../shared/approval-rules';
 import { rolesFor } from '../../shared/authorization';
 import { formatDuration as formatMs } from '../../shared/duration-format';
@@ -45,7 +45,7 @@ export async function hotfixGatesAndApprovals(ctx: ReleaseContext): Promise<void
   const s = ctx.status;
   // Skipping staging skips its soak and suites, not the checks of the commit itself. Patched:
   // hotfixes that ran before it must replay without them.
-  if (patched('hotfix-dev-gates')) await checkDevGates(ctx, 'the hotfix fast track');
+  if (ctx.since('hotfix-dev-gates')) await checkDevGates(ctx, 'the hotfix fast track');
   await ctx.requestApproval(
     s.requestedBy,
     `hotfix ${s.version} asks ${s.approval.asked.join(' and ') || `${s.approval.required} holders of ${rolesFor(ctx.policy.access, 'hotfix-approve')}`} to approve (staging is skipped)`,

@@ -2,7 +2,7 @@
 // metrics and health are judged against the stable baseline every analysis interval. A pause stops
 // that timer (paused time does not count) and keeps evaluating the hard gates; a human resumes it or
 // rolls it back. The canary finishes only on a passing evaluation after the minimum duration.
-import { CancellationScope, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import { canaryComplete, decideCanaryAction, judgeCanary } from '../../shared/canary-verdict';
 import { combinedSample, judgeServices, type ServiceSample } from '../../shared/service-verdict';
 import { shareTolerancePp } from '../../shared/traffic-share';
@@ -87,6 +87,20 @@ async function runStep(
     await windowPromise;
   };
 
+  /**
+   * Until the next evaluation is due or a pause decision comes. In a lean run the last evaluation of
+   * the window comes when the window ends, not on an interval timer of its own: two timers due within
+   * milliseconds, one cancelled because of the other, is a race a workflow task that runs local
+   * activities widens (the real server drops the late fire; the time-skipping server refuses the
+   * task, sdk-java#2606) and an extra timer for nothing.
+   */
+  const waitForNext = async () => {
+    const decided = () => inbox.pauseDecision !== null;
+    const windowLeft = window ? windowStartedAt + remainingMs - Date.now() : Infinity;
+    if (ctx.lean && windowLeft <= policy.analysisIntervalMs) await condition(() => decided() || windowDone);
+    else await condition(decided, policy.analysisIntervalMs);
+  };
+
   startWindow();
   const which = step.of > 1 ? `step ${step.index} of ${step.of}, ` : '';
   ctx.setWaitingFor(
@@ -94,7 +108,7 @@ async function runStep(
   );
 
   for (let n = 1; ; n++) {
-    await condition(() => inbox.pauseDecision !== null, policy.analysisIntervalMs);
+    await waitForNext();
     const decision = inbox.pauseDecision;
     if (decision) {
       // The decision stays in the inbox until it has been carried out, so the validator refuses a
@@ -178,7 +192,7 @@ async function runStep(
     // metrics.json follows the canary while it runs, not only at its end (stage changes write it
     // too). Last in the round, so the write's time never falls between an evaluation and what it
     // decides. Patched: releases that ran before it must replay without these writes.
-    if (n % EVIDENCE_EVERY_EVALUATIONS === 0 && patched('evidence-during-canary')) await ctx.writeEvidence();
+    if (n % EVIDENCE_EVERY_EVALUATIONS === 0 && ctx.since('evidence-during-canary')) await ctx.writeEvidence();
   }
 }
 
@@ -192,7 +206,7 @@ async function evaluate(
   weightPct: number,
 ): Promise<CanaryEvaluation> {
   const thresholds = ctx.policy.canary.thresholds;
-  if (patched(PER_SERVICE_CANARY_PATCH)) {
+  if (ctx.since(PER_SERVICE_CANARY_PATCH)) {
     const [samples, health] = await Promise.all([sampleServices(environment), canaryHealth(environment)]);
     const judgement = judgeServices(samples, health, thresholds, {
       weightPct,

@@ -2,7 +2,6 @@
 // weight (nothing changes when it cannot), the canary's pods are a capacity, and the weight is set
 // once they run. Undo sends no requests to the canary before its pods are removed.
 // Patched: releases recorded before left the share to the canary's replica count.
-import { patched } from '@temporalio/workflow';
 import type { ServiceWeights } from '../../shared/release';
 import { activities } from '../activity-proxies';
 import type { ReleaseContext } from './context';
@@ -10,16 +9,21 @@ import type { ReleaseContext } from './context';
 export const CANARY_ROUTING_PATCH = 'canary-traffic-routing';
 
 /** Whether this release routes the canary's traffic as its own step (same answer for the whole run). */
-export function routesTraffic(): boolean {
-  return patched(CANARY_ROUTING_PATCH);
+export function routesTraffic(ctx: ReleaseContext): boolean {
+  return ctx.since(CANARY_ROUTING_PATCH);
 }
 
 export async function checkRouting(environment: string, weights: number[]): Promise<void> {
   await activities('check', 'check canary routing').checkCanaryRouting({ environment, weights });
 }
 
-export async function setCanaryWeight(ctx: ReleaseContext, environment: string, weightPct: number): Promise<string> {
-  const weights = await activities('deploy', `canary weight ${weightPct}%`).setCanaryWeight({ environment, weightPct });
+export async function setCanaryWeight(
+  ctx: ReleaseContext,
+  environment: string,
+  weightPct: number,
+  profile: 'deploy' | 'undo' = 'deploy',
+): Promise<string> {
+  const weights = await activities(profile, `canary weight ${weightPct}%`).setCanaryWeight({ environment, weightPct });
   ctx.status.canary.weights = weights;
   return `${environment}: ${describeWeights(weights)}`;
 }

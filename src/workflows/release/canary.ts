@@ -24,7 +24,7 @@ export async function canary(ctx: ReleaseContext): Promise<void> {
     (await activities('check', 'read running production version').currentStableVersion({ environment: production }));
   const steps = canarySteps(policy.canary);
   const weight = steps[0]!;
-  const routed = (ctx.routed = routesTraffic());
+  const routed = (ctx.routed = routesTraffic(ctx));
   if (routed) await checkRouting(production, steps);
 
   await ctx.transition(
@@ -37,7 +37,7 @@ export async function canary(ctx: ReleaseContext): Promise<void> {
   // Undo runs newest first: remove the canary, then confirm the stable version still serves.
   saga.add('confirm the stable version still serves', () => confirmStable(production, s.previousProductionVersion));
   saga.add('remove the canary', async () => {
-    await activities('deploy', 'remove canary').removeCanary({ environment: production });
+    await activities('undo', 'remove canary').removeCanary({ environment: production });
     return `canary removed from ${production}`;
   });
   await activities('deploy', `deploy ${s.version} canary`).deployCanary({
@@ -48,7 +48,7 @@ export async function canary(ctx: ReleaseContext): Promise<void> {
   });
   if (routed) {
     // Newest first on undo: no requests reach the canary before its pods are removed.
-    saga.add('send no requests to the canary', () => setCanaryWeight(ctx, production, 0));
+    saga.add('send no requests to the canary', () => setCanaryWeight(ctx, production, 0, 'undo'));
     const split = await setCanaryWeight(ctx, production, weight);
     ctx.details(`canary weight set: ${split}`);
   }

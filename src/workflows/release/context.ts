@@ -25,7 +25,9 @@ import {
 import type { ReleasePolicy } from '../../shared/policy';
 import { approvalProgress } from '../../shared/approval-rules';
 import type { CancelRequest, PauseDecisionRequest } from '../../shared/messages';
-import { activities } from '../activity-proxies';
+import { activities, localFirst } from '../activity-proxies';
+import type { AuditEntry } from '../../shared/audit';
+import type { LeaseAnswer } from '../../shared/ledger';
 import { Saga } from './compensation';
 import { rejected } from './ended';
 
@@ -34,7 +36,18 @@ export interface Inbox {
   pauseDecision: PauseDecisionRequest | null;
   cancel: CancelRequest | null;
   granted: Set<string>;
+  /** The ledgers' answers to this release's lease requests (granted, or queued with a position). */
+  leaseAnswers: Map<string, LeaseAnswer>;
 }
+
+/**
+ * Patch marker of the leaner release (issue 15): audit entries and evidence written in batches by a
+ * local activity from the state the workflow passes in, notifications in the background, leases
+ * asked for and handed on by signal. A run decides once, when it starts, and keeps its way to its
+ * end; a run with this marker is newer than every earlier patch, so it asks for none of them
+ * (`since`), which keeps their markers out of its history too.
+ */
+export const LEAN_RELEASE_PATCH = 'lean-release';
 
 export interface AuditExtra {
   approvedBy?: string | null;
@@ -50,7 +63,9 @@ const MAX_KEPT_EVALUATIONS = 1000;
 
 export class ReleaseContext {
   readonly status: ReleaseStatus;
-  readonly inbox: Inbox = { pauseDecision: null, cancel: null, granted: new Set() };
+  readonly inbox: Inbox = { pauseDecision: null, cancel: null, granted: new Set(), leaseAnswers: new Map() };
+  /** Whether this run takes the leaner way (LEAN_RELEASE_PATCH). */
+  readonly lean: boolean;
   /** How to undo what has been changed so far, newest first. */
   readonly saga = new Saga();
   /** The release's work runs in its own scope, so an authorized cancel update can cancel it. */
@@ -65,6 +80,13 @@ export class ReleaseContext {
   private auditSeq = 0;
   /** Audit entries are written one after another, so the file holds them in seq order. */
   private auditQueue: Promise<unknown> = Promise.resolve();
+  /** Lean runs: entries not yet written, the batch being written, and the batch that takes new entries. */
+  private pendingAudit: AuditEntry[] = [];
+  private recordsWritten: Promise<unknown> = Promise.resolve();
+  private nextBatch: Promise<void> | null = null;
+  private evidenceWanted = false;
+  /** Lean runs: notifications go out in the background, one after another (so the thread stays in order). */
+  private notificationsSent: Promise<void> = Promise.resolve();
   private threadTs: string | null = null;
   /** Where the release is in the seed's pipeline: dev, staging, canary or production. */
   private seedStage: SeedStage = 'dev';
@@ -75,6 +97,7 @@ export class ReleaseContext {
     policyDigest: string | null,
   ) {
     const info = workflowInfo();
+    this.lean = patched(LEAN_RELEASE_PATCH);
     this.status = {
       workflowId: info.workflowId,
       runId: info.runId,
@@ -123,6 +146,7 @@ export class ReleaseContext {
   /** Holds an environment (staging, production) for this release, waiting in its visible queue if busy. */
   async acquire(environment: string, purpose: string): Promise<void> {
     const s = this.status;
+    if (this.lean) return this.acquireBySignal(environment, purpose);
     const answer = await activities('record', `acquire ${environment}`).acquireEnvironment({
       environment,
       workflowId: s.workflowId,
@@ -141,6 +165,32 @@ export class ReleaseContext {
     this.setWaitingFor(null);
   }
 
+  private async acquireBySignal(environment: string, purpose: string): Promise<void> {
+    const s = this.status;
+    const { inbox } = this;
+    this.held.add(environment);
+    // Not cancellable: a request still on its way after the release has left the queue would hold
+    // the environment for a release that no longer wants it.
+    await CancellationScope.nonCancellable(() =>
+      localFirst('record', `ask for ${environment}`, (a) =>
+        a.requestEnvironment({ environment, workflowId: s.workflowId, purpose, preempt: false }),
+      ),
+    );
+    const granted = () => inbox.granted.has(environment);
+    await condition(() => granted() || inbox.leaseAnswers.has(environment) || s.approval.rejection !== null);
+    if (!granted() && s.approval.rejection === null) {
+      const answer = inbox.leaseAnswers.get(environment)!;
+      this.setWaitingFor(
+        `${environment} is busy with ${answer.holder?.workflowId ?? 'another change'} (${answer.holder?.purpose ?? ''}); queued at position ${answer.position}`,
+      );
+      await this.transition('WAITING_FOR_ENVIRONMENT', s.waitingFor!);
+      await condition(() => granted() || s.approval.rejection !== null);
+    }
+    // A rejection is accepted while queued, so it must end the wait (the finally leaves the queue).
+    if (!granted()) throw rejected(s);
+    this.setWaitingFor(null);
+  }
+
   /** Lets the next release have the environment (or leaves its queue). */
   async release(environment: string): Promise<void> {
     const s = this.status;
@@ -151,6 +201,14 @@ export class ReleaseContext {
       s.outcome === 'ROLLBACK_FAILED' && environment === this.policy.productionEnvironment
         ? `${s.version} ended ROLLBACK_FAILED: ${s.outcomeReason ?? ''}`
         : undefined;
+    if (this.lean) {
+      await CancellationScope.nonCancellable(() =>
+        localFirst('record', `hand ${environment} on`, (a) =>
+          a.leaveEnvironment({ environment, workflowId: s.workflowId, blockedBecause }),
+        ),
+      );
+      return;
+    }
     await CancellationScope.nonCancellable(() =>
       activities('record', `release ${environment}`).releaseEnvironment({
         environment,
@@ -167,16 +225,18 @@ export class ReleaseContext {
   /** Records in the environment's version records that this release now runs there. */
   async recordPromotion(environment: string, summary: string): Promise<void> {
     const s = this.status;
-    await activities('record', summary).recordVersion({
+    const input = {
       environment,
       record: {
         version: s.version,
         promotedBy: s.requestedBy,
         promotedAt: new Date().toISOString(),
-        action: 'promote',
+        action: 'promote' as const,
         workflowId: s.workflowId,
       },
-    });
+    };
+    if (this.lean) await localFirst('record', summary, (a) => a.recordVersion(input));
+    else await activities('record', summary).recordVersion(input);
   }
 
   /** Asks the approvers (once the request time is set, later requests only remind). */
@@ -194,6 +254,17 @@ export class ReleaseContext {
       why,
       ['approve', 'reject'],
     );
+  }
+
+  /** Whether this run has the change `patchId` marks (a lean run has every earlier one, without asking). */
+  since(patchId: string): boolean {
+    return this.lean || patched(patchId);
+  }
+
+  /** Waits for the records and notifications still going out in the background (before the run ends). */
+  async settled(): Promise<void> {
+    await this.recordsWritten;
+    await this.notificationsSent;
   }
 
   get stage(): ReleaseStage {
@@ -222,6 +293,17 @@ export class ReleaseContext {
     log.info(`${from} → ${to}: ${reason}`, { version: this.status.version, stage: to });
     const terminal = (TERMINAL_STAGES as readonly ReleaseStage[]).includes(to);
     const action = options.action ?? auditActionFor(fromSeed, this.seedStage, to, terminal);
+    if (this.lean) {
+      this.pendingAudit.push(
+        this.auditEntry(action, reason, { ...options, fromStage: fromSeed, toStage: this.seedStage }),
+      );
+      const records = this.writeRecords(true);
+      // The batch with this entry also keeps the evidence; the message goes out beside it.
+      if (options.notify !== false)
+        this.notifyInBackground('stage-changed', `${this.status.version}: ${from} → ${to}`, reason);
+      await records;
+      return;
+    }
     await this.audit(action, reason, { ...options, fromStage: fromSeed, toStage: this.seedStage });
     if (options.notify !== false) await this.notify('stage-changed', `${this.status.version}: ${from} → ${to}`, reason);
     await this.writeEvidence();
@@ -248,31 +330,15 @@ export class ReleaseContext {
   }
 
   async audit(action: AuditAction, reason: string, extra: AuditExtra = {}): Promise<void> {
-    const info = workflowInfo();
+    if (this.lean) {
+      this.pendingAudit.push(this.auditEntry(action, reason, extra));
+      return this.writeRecords(false);
+    }
     const seq = ++this.auditSeq;
+    // Built when written (its time and stage then), as releases recorded before did.
     const append = () =>
       surviveCancel(() =>
-        activities('record', `audit: ${action}`).appendAudit(
-          auditEntry({
-            seq,
-            version: this.status.version,
-            timestamp: new Date().toISOString(),
-            action,
-            from_stage: extra.fromStage ?? this.seedStage,
-            to_stage: extra.toStage ?? this.seedStage,
-            approved_by: extra.approvedBy ?? null,
-            ci_run_id: this.status.ciRunId,
-            commit_sha: this.status.commitSha,
-            workflow_id: info.workflowId,
-            run_id: info.runId,
-            kind: this.status.kind,
-            reason,
-            channel: extra.channel ?? null,
-            internal_stage: this.status.stage,
-            from_version: extra.fromVersion ?? null,
-            to_version: extra.toVersion ?? null,
-          }),
-        ),
+        activities('record', `audit: ${action}`).appendAudit(this.entryAt(seq, action, reason, extra)),
       );
     // Patched: releases recorded before wrote an approval's entry beside the main flow's.
     if (!patched('audit-in-seq-order')) {
@@ -284,34 +350,135 @@ export class ReleaseContext {
     await written;
   }
 
+  /**
+   * Audits several steps at once (a lean run writes them as one batch; earlier runs one by one).
+   * The entries keep their order.
+   */
+  async auditEach(entries: Array<{ action: AuditAction; reason: string; extra?: AuditExtra }>): Promise<void> {
+    if (!this.lean) {
+      for (const e of entries) await this.audit(e.action, e.reason, e.extra);
+      return;
+    }
+    this.pendingAudit.push(...entries.map((e) => this.auditEntry(e.action, e.reason, e.extra ?? {})));
+    await this.writeRecords(false);
+  }
+
+  /** A lean run keeps the entry for the next batch (nothing has changed yet); earlier runs write it now. */
+  async auditWithNext(action: AuditAction, reason: string, extra: AuditExtra = {}): Promise<void> {
+    if (this.lean) this.pendingAudit.push(this.auditEntry(action, reason, extra));
+    else await this.audit(action, reason, extra);
+  }
+
+  private auditEntry(action: AuditAction, reason: string, extra: AuditExtra): AuditEntry {
+    return this.entryAt(++this.auditSeq, action, reason, extra);
+  }
+
+  private entryAt(seq: number, action: AuditAction, reason: string, extra: AuditExtra): AuditEntry {
+    const info = workflowInfo();
+    return auditEntry({
+      seq,
+      version: this.status.version,
+      timestamp: new Date().toISOString(),
+      action,
+      from_stage: extra.fromStage ?? this.seedStage,
+      to_stage: extra.toStage ?? this.seedStage,
+      approved_by: extra.approvedBy ?? null,
+      ci_run_id: this.status.ciRunId,
+      commit_sha: this.status.commitSha,
+      workflow_id: info.workflowId,
+      run_id: info.runId,
+      kind: this.status.kind,
+      reason,
+      channel: extra.channel ?? null,
+      internal_stage: this.status.stage,
+      from_version: extra.fromVersion ?? null,
+      to_version: extra.toVersion ?? null,
+    });
+  }
+
+  /**
+   * Writes the audit entries not yet written, and with `evidence` the evidence as of now (stage
+   * changes), as one batch. Entries added while a batch is being written go into the next one; every
+   * caller waits for the batch with its entry, so the release does not move past a step whose record
+   * is not written.
+   */
+  private writeRecords(evidence: boolean): Promise<void> {
+    this.evidenceWanted ||= evidence;
+    if (this.nextBatch) return this.nextBatch;
+    const batch = this.recordsWritten.then(async () => {
+      this.nextBatch = null;
+      const input = { entries: this.pendingAudit.splice(0), status: this.evidenceWanted ? this.status : null };
+      this.evidenceWanted = false;
+      const what = input.entries.map((e) => e.action).join(', ') || 'evidence';
+      await CancellationScope.nonCancellable(() =>
+        localFirst('record', `records: ${what}`, (a) => a.recordBatch(input)),
+      );
+    });
+    this.nextBatch = batch;
+    this.recordsWritten = batch.catch(() => undefined);
+    return batch;
+  }
+
   async notify(
     kind: NotificationKind,
     title: string,
     reason: string,
     actions: NotificationAction[] = [],
   ): Promise<void> {
-    const s = this.status;
-    const receipt = await sendNotification(
-      notification({
-        kind,
-        workflowId: s.workflowId,
-        version: s.version,
-        releaseKind: s.kind,
-        stage: s.stage,
-        title,
-        reason,
-        url: this.url,
-        threadTs: this.threadTs,
-        actions,
-        asked: s.approval.asked,
-        approvalProgress: approvalProgress(s.approval),
-        gates: s.gates,
-      }),
-    );
+    if (this.lean) {
+      this.notifyInBackground(kind, title, reason, actions);
+      return;
+    }
+    const receipt = await sendNotification(this.notification(kind, title, reason, actions));
     this.threadTs ??= receipt?.threadTs ?? null;
   }
 
+  /**
+   * A lean run's messages: composed now, sent in the background after the ones before it, so no
+   * stage change, decision or rollback waits for Slack. One that cannot be delivered after its
+   * retries is dropped (the audit trail and the status query carry what it would have said).
+   */
+  private notifyInBackground(
+    kind: NotificationKind,
+    title: string,
+    reason: string,
+    actions: NotificationAction[] = [],
+  ): void {
+    const message = this.notification(kind, title, reason, actions);
+    this.notificationsSent = this.notificationsSent.then(async () => {
+      const receipt = await CancellationScope.nonCancellable(() =>
+        localFirst('notify', `notify: ${kind}`, (a) => a.notify({ ...message, threadTs: this.threadTs })),
+      ).catch(() => null);
+      this.threadTs ??= receipt?.threadTs ?? null;
+    });
+  }
+
+  private notification(
+    kind: NotificationKind,
+    title: string,
+    reason: string,
+    actions: NotificationAction[],
+  ): ReturnType<typeof notification> {
+    const s = this.status;
+    return notification({
+      kind,
+      workflowId: s.workflowId,
+      version: s.version,
+      releaseKind: s.kind,
+      stage: s.stage,
+      title,
+      reason,
+      url: this.url,
+      threadTs: this.threadTs,
+      actions,
+      asked: s.approval.asked,
+      approvalProgress: approvalProgress(s.approval),
+      gates: s.gates,
+    });
+  }
+
   async writeEvidence(): Promise<void> {
+    if (this.lean) return this.writeRecords(true);
     await surviveCancel(() =>
       activities('record', 'write evidence files').writeEvidence({
         workflowId: this.status.workflowId,

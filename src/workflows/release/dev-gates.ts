@@ -1,7 +1,8 @@
 // Stage 1's requirements: CI checks, unit coverage, security findings and code review of the commit,
 // gathered by an activity and decided by a pure function. Every release passes them, hotfixes too.
 import { failedGatesSummary } from '../../shared/gates';
-import { activities } from '../activity-proxies';
+import { activities, localFirst } from '../activity-proxies';
+import type { GateResult } from '../../shared/release';
 import type { ReleaseContext } from './context';
 import { ReleaseEnded } from './ended';
 
@@ -9,14 +10,19 @@ import { ReleaseEnded } from './ended';
 export async function checkDevGates(ctx: ReleaseContext, before: string): Promise<number> {
   const s = ctx.status;
   ctx.details('checking dev gates');
-  const gates = await activities('check', 'dev gates: CI, coverage, security, review').checkDevGates({
-    version: s.version,
-    commitSha: s.commitSha,
-    policy: ctx.policy.devGates,
-  });
+  const input = { version: s.version, commitSha: s.commitSha, policy: ctx.policy.devGates };
+  const summary = 'dev gates: CI, coverage, security, review';
+  // Reads with no side effects, normally quick: a lean run tries them inside the workflow task.
+  const gates = ctx.lean
+    ? await localFirst('check', summary, (a) => a.checkDevGates(input))
+    : await activities('check', summary).checkDevGates(input);
   s.gates.push(...gates);
-  for (const g of gates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`);
+  await ctx.auditEach(gates.map((g) => ({ action: 'gate', reason: gateLine(g) })));
   const failed = failedGatesSummary(gates);
   if (failed) throw new ReleaseEnded('GATES_FAILED', `dev gates failed before ${before}: ${failed}`);
   return gates.length;
+}
+
+export function gateLine(g: GateResult): string {
+  return `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`;
 }

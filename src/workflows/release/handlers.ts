@@ -24,6 +24,7 @@ import {
   type PauseDecisionRequest,
   type RejectRequest,
 } from '../../shared/messages';
+import { leaseAnswerSignal } from '../../shared/ledger';
 import type { ReleaseContext } from './context';
 import { rolesFor } from '../../shared/authorization';
 
@@ -34,6 +35,10 @@ export function installHandlers(ctx: ReleaseContext): void {
 
   setHandler(statusQuery, () => s);
   setHandler(environmentGrantedSignal, ({ environment }) => void inbox.granted.add(environment));
+  setHandler(leaseAnswerSignal, (answer) => {
+    inbox.leaseAnswers.set(answer.environment, answer);
+    if (answer.granted) inbox.granted.add(answer.environment);
+  });
 
   setHandler(
     approveUpdate,

@@ -17,7 +17,8 @@ export async function started(ctx: ReleaseContext): Promise<void> {
   const again = s.repeatOf
     ? `; promoted again on purpose (--again), after ${s.repeatOf.workflowId} run ${s.repeatOf.runId} ended ${s.repeatOf.outcome}`
     : '';
-  await ctx.audit(
+  // Nothing has changed yet: a lean run writes this entry with the dev gates' entries.
+  await ctx.auditWithNext(
     'start',
     `${s.kind} release of ${s.version} (commit ${s.commitSha}) started by ${s.requestedBy} under policy ${s.policyDigest ?? '(recorded in the input)'}${again}`,
     { fromStage: 'dev', toStage: 'dev' },
@@ -95,7 +96,11 @@ export async function endAfterFailure(ctx: ReleaseContext, err: unknown): Promis
   // A routed canary's rollback starts at once (its first undo takes the canary's traffic away); the
   // stage change, its records and the notification go alongside instead of before it.
   let failures: string[];
-  if (ctx.routed) {
+  if (ctx.lean) {
+    // The undo starts at once, beside the ROLLING_BACK records; its message goes out in the background,
+    // so nothing in a rollback waits for a notification.
+    [failures] = await Promise.all([saga.compensate(ctx, reason), announce()]);
+  } else if (ctx.routed) {
     [failures] = await Promise.all([saga.compensate(ctx, reason), announce()]);
   } else {
     await announce();

@@ -17,7 +17,7 @@ export async function productionRollout(ctx: ReleaseContext): Promise<void> {
   ctx.saga.add(`restore ${previous ?? 'the previous version'} in ${production}`, async () => {
     if (previous === null)
       throw new Error(`no previous production version is recorded for ${production}; restore it manually`);
-    await activities('deploy', `restore ${previous}`).deployStable({ environment: production, version: previous });
+    await activities('undo', `restore ${previous}`).deployStable({ environment: production, version: previous });
     return `${previous} redeployed to ${production}`;
   });
   await activities('deploy', `roll out ${s.version} to production`).deployStable({
@@ -42,7 +42,7 @@ export async function productionRollout(ctx: ReleaseContext): Promise<void> {
 /** The last undo step: the version that served before still serves, healthy, with no canary beside it. */
 export async function confirmStable(environment: string, version: string | null): Promise<string> {
   if (version === null) {
-    const health = await activities('check', `check ${environment} stable health`).checkHealth({
+    const health = await activities('undo', `check ${environment} stable health`).checkHealth({
       environment,
       track: 'stable',
     });
@@ -51,7 +51,7 @@ export async function confirmStable(environment: string, version: string | null)
       throw new Error(`stable track unhealthy: ${sick.map((h) => `${h.service} (${h.detail})`).join(', ')}`);
     return `stable track healthy (${health.length} services)`;
   }
-  const report = await activities('check', `verify ${environment} runs ${version}`).verifyEnvironment({
+  const report = await activities('undo', `verify ${environment} runs ${version}`).verifyEnvironment({
     environment,
     expectedVersion: version,
   });

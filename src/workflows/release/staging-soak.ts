@@ -40,7 +40,11 @@ export async function soakStaging(ctx: ReleaseContext, environment: string): Pro
 
     let unhealthy: string | null = null;
     while (!soaked && unhealthy === null) {
-      await condition(() => soaked || ctx.status.approval.rejection !== null, healthCheckIntervalMs);
+      const settled = () => soaked || ctx.status.approval.rejection !== null;
+      // A check that would come at (or after) the soak's end is not waited for: its timer would fire
+      // beside the soak's and be cancelled by it (lean runs; see waitForNext in canary-analysis.ts).
+      if (ctx.lean && periodStart + durationMs - Date.now() <= healthCheckIntervalMs) await condition(settled);
+      else await condition(settled, healthCheckIntervalMs);
       if (ctx.status.approval.rejection !== null) {
         timer.cancel();
         await timerDone;

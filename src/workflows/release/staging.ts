@@ -1,6 +1,5 @@
 // Stage 1 → 2: the release deployed to staging once its dev gates pass, then staging's own gates
 // (E2E, load, security scan) and the continuous healthy soak, with the approval that may come meanwhile.
-import { patched } from '@temporalio/workflow';
 import { approvalsComplete } from '../../shared/approval-rules';
 import { rolesFor } from '../../shared/authorization';
 import { formatDuration as formatMs } from '../../shared/duration-format';
@@ -9,7 +8,7 @@ import type { GateResult } from '../../shared/release';
 import { activities } from '../activity-proxies';
 import { waitForApprovals } from './approval';
 import type { ReleaseContext } from './context';
-import { checkDevGates } from './dev-gates';
+import { checkDevGates, gateLine } from './dev-gates';
 import { ReleaseEnded, rejected } from './ended';
 import { soakStaging } from './staging-soak';
 
@@ -30,7 +29,8 @@ export async function deployToStaging(ctx: ReleaseContext): Promise<void> {
   });
   // Staging keeps version records too (what ran there, for `sot`, `verify` and `rollback staging`).
   // Patched: releases that ran before it must replay without this step.
-  if (patched('record-staging-version')) await ctx.recordPromotion(policy.stagingEnvironment, 'record staging version');
+  if (ctx.since('record-staging-version'))
+    await ctx.recordPromotion(policy.stagingEnvironment, 'record staging version');
 }
 
 /** Staging's gates and soak; the release holds staging until it is approved, so approvers judge what runs there. */
@@ -45,7 +45,7 @@ export async function stagingSoakAndApproval(ctx: ReleaseContext): Promise<void>
   const stagingGates: GateResult[] = [];
   // One activity per suite, one after another (a load test beside the E2E run would skew both), so
   // a suite's network error re-runs only that suite. Patched: releases started before ran all three in one.
-  if (patched('staging-suite-per-activity')) {
+  if (ctx.since('staging-suite-per-activity')) {
     for (const suite of STAGING_SUITES) {
       stagingGates.push(await activities('suite', `staging gate: ${suite}`).runStagingSuite({ ...release, suite }));
     }
@@ -55,7 +55,7 @@ export async function stagingSoakAndApproval(ctx: ReleaseContext): Promise<void>
     );
   }
   s.gates.push(...stagingGates);
-  for (const g of stagingGates) await ctx.audit('gate', `${g.gate} ${g.passed ? 'passed' : 'failed'}: ${g.reason}`);
+  await ctx.auditEach(stagingGates.map((g) => ({ action: 'gate', reason: gateLine(g) })));
   const failed = failedGatesSummary(stagingGates);
   if (failed) throw new ReleaseEnded('GATES_FAILED', `staging gates failed: ${failed}`);
 
