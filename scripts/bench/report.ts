@@ -172,9 +172,11 @@ export function helperTable(side: SideRun): string {
     String(s.activities),
     String(s.activityRetries),
   ]);
-  const causeLine = causes.size
+  const timedOut = [...side.measured, ...side.helpers].reduce((n, s) => n + s.workflowTasksTimedOut, 0);
+  const failures = causes.size
     ? `Workflow task failures by cause (all workflows): ${[...causes].map(([c, n]) => `${c} ${n}`).join(', ')}.`
-    : 'No workflow task failed or timed out (all workflows).';
+    : 'No workflow task failed (all workflows).';
+  const causeLine = `${failures} ${timedOut ? `${timedOut} timed out (not started or not completed in time).` : 'None timed out.'}`;
   return `${rows.length ? `${table(['other workflow', 'events', 'workflow tasks', 'WFT failed/timed out', 'activities', 'activity retries'], rows)}\n\n` : ''}${causeLine}`;
 }
 

@@ -114,17 +114,30 @@ async function status(version: string): Promise<ReleaseStatus> {
   return env.client.workflow.getHandle(`release-${version}`).query(statusQuery);
 }
 
-/** The audit keys a release's history asked to write (appendAudit inputs), in order. */
+/**
+ * The audit keys a release's history asked to write, in order. A release writes its entries in
+ * batches (recordBatch): a local activity's marker records the count it was given ("k of n audit
+ * entries added"), a regular activity's input the entries themselves; keys are <workflow>/<run>/<seq>.
+ */
 async function auditKeysInHistory(workflowId: string): Promise<string[]> {
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-  const keys: string[] = [];
+  const json = (p: { data?: Uint8Array | null } | undefined): unknown =>
+    JSON.parse(Buffer.from(p?.data ?? []).toString('utf8'));
+  const runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId ?? '';
+  let count = 0;
   for (const event of history.events ?? []) {
+    const marker = event.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity' && marker.details?.result?.payloads?.length) {
+      const data = json(marker.details.data?.payloads?.[0]) as { activity_type?: string };
+      if (data.activity_type !== 'recordBatch') continue;
+      const result = json(marker.details.result.payloads[0]) as string;
+      count += Number(/ of (\d+) audit entries/.exec(result)?.[1] ?? 0);
+    }
     const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name !== 'appendAudit') continue;
-    const data = scheduled.input?.payloads?.[0]?.data;
-    keys.push((JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { key: string }).key);
+    if (scheduled?.activityType?.name === 'recordBatch')
+      count += (json(scheduled.input?.payloads?.[0]) as { entries: unknown[] }).entries.length;
   }
-  return keys;
+  return Array.from({ length: count }, (_, i) => `${workflowId}/${runId}/${i + 1}`);
 }
 
 async function rowsOf(workflowId: string): Promise<string[]> {
@@ -286,7 +299,7 @@ test('the database killed during a canary: the release waits and says so, then c
     async () => {
       const run = await cli('c', 'status', version);
       said = run.stdout;
-      return /^retrying +(writing an audit record|keeping the evidence) .*records store postgres .* unreachable/m.test(
+      return /^retrying +(writing audit records and evidence|writing an audit record|keeping the evidence) .*records store postgres .* unreachable/m.test(
         said,
       );
     },
