@@ -20,6 +20,7 @@ import {
 } from '../src/shared/messages';
 import { recordVersionByHand, startManualRollback } from '../src/client/start-rollback';
 import { environmentWorkflowId } from '../src/shared/identifiers';
+import { eventually } from '../test/helpers/eventually';
 
 const generation = process.argv[2];
 if (!generation || !/^[a-z0-9-]+$/.test(generation)) {
@@ -129,6 +130,12 @@ async function main(): Promise<void> {
       // Cancelled by a person through the cancel update (authorized by the policy), during the soak.
       const handle = await h.start({ version: 'v1.8.0' });
       await h.waitForStage(handle, 'STAGING_SOAK');
+      // Once the staging suites have reported: the time-skipping server refuses a cancel request for an
+      // activity that completed while the workflow task was running (ACTIVITY_UNKNOWN), where the real
+      // server accepts it, and that race would decide what this history holds.
+      await eventually('the staging suites to report', async () =>
+        (await h.status(handle)).gates.some((g) => g.gate === 'security-scan') ? true : undefined,
+      );
       await handle.executeUpdate(cancelUpdate, {
         args: [{ requestedBy: '@oncall', channel: 'cli', reason: 'superseded' }],
       });

@@ -121,7 +121,10 @@ test('an unknown key is an error at every level, naming it and the nearest known
     ],
     [{ slack: { userz: {} } }, 'slack.userz: unknown key; did you mean "users"?'],
     [{ records: { auditdir: 'x' } }, 'records.auditdir: unknown key; did you mean "auditDir"?'],
-    [{ simulation: { whatever: 1 } }, 'simulation.whatever: unknown key (known here: scenario, stateDir, timeScale, rolloutStep)'],
+    [
+      { simulation: { whatever: 1 } },
+      'simulation.whatever: unknown key (known here: scenario, stateDir, timeScale, rolloutStep)',
+    ],
   ];
   for (const [raw, line] of typos)
     assert.ok(configError(raw).includes(line), `${JSON.stringify(raw)} → ${configError(raw).join(' | ')}`);

@@ -446,8 +446,10 @@ export class ReleaseContext {
   ): void {
     const message = this.notification(kind, title, reason, actions);
     this.notificationsSent = this.notificationsSent.then(async () => {
+      // A regular activity, not a local one: a worker that is told to stop waits for it to finish,
+      // and a slow Slack answer is not sent twice by a local start-to-close timeout.
       const receipt = await CancellationScope.nonCancellable(() =>
-        localFirst('notify', `notify: ${kind}`, (a) => a.notify({ ...message, threadTs: this.threadTs })),
+        activities('notify', `notify: ${kind}`).notify({ ...message, threadTs: this.threadTs }),
       ).catch(() => null);
       this.threadTs ??= receipt?.threadTs ?? null;
     });
