@@ -167,6 +167,31 @@ async function main(): Promise<void> {
       await h.waitForStage(first, 'CANARY_PAUSED');
       await save('running-canary-paused', first);
     });
+    // A canary paused long enough to continue as new (from the lean-release generation on): the run
+    // that handed over, and the run that took over, was resumed and promoted.
+    await run(
+      'latency-regression',
+      async (h) => {
+        const handle = await h.start({ version: 'v3.1.0' });
+        await h.waitForStage(handle, 'STAGING_SOAK');
+        await handle.executeUpdate(approveUpdate, { args: [{ approver: '@alice', channel: 'cli' }] });
+        await env.sleep('10m');
+        await h.waitForStage(handle, 'CANARY');
+        await env.sleep('7m');
+        await h.waitForStage(handle, 'CANARY_PAUSED');
+        await env.sleep('5h');
+        const first = handle.firstExecutionRunId;
+        if ((await h.status(handle)).runId === first) throw new Error('the paused canary did not continue as new');
+        await handle.executeUpdate(pauseDecisionUpdate, {
+          args: [{ approver: '@alice', channel: 'cli', decision: 'resume', reason: null }],
+        });
+        await handle.result();
+        await save('canary-paused-continued-as-new', h.client.workflow.getHandle(handle.workflowId, first));
+        // The run that finished: it took over from the first.
+        await save('canary-resumed-after-continue-as-new', h.client.workflow.getHandle(handle.workflowId));
+      },
+      { ...SHORT, stages: { ...SHORT.stages, canary: { minDuration: '15m', pauseDeadline: '24h' } } },
+    );
   } finally {
     await env.teardown();
   }

@@ -111,7 +111,7 @@ export const configSchema = strictObject({
       failureLimit: z.number().int().min(1).default(1),
       inconclusiveLimit: z.number().int().min(1).default(3),
       pauseReminderInterval: durationMs.prefault('15m'),
-      /** A canary paused this long without a decision is rolled back (a 10% canary nobody tends is a risk, and its history keeps growing); null waits forever. */
+      /** A canary paused this long without a decision is rolled back (a 10% canary nobody tends is a risk); null waits forever (the release continues as new every few hours). */
       pauseDeadline: durationMs.nullable().prefault('24h'),
       /**
        * How far each service's observed share of requests (canary / all) may be from the weight, in

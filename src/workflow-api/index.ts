@@ -24,14 +24,15 @@ import {
   type ManualRecordResult,
 } from '../shared/ledger';
 import { environmentWorkflowId } from '../shared/identifiers';
-import type { ReleaseInput, ReleaseResult } from '../shared/release';
+import type { ReleaseResult } from '../shared/release';
+import type { ReleaseRunInput } from '../shared/carried-release';
 import type { ManualRollbackInput, ManualRollbackResult } from '../shared/rollback';
 import type { VerificationRequest, VerificationOutcome } from '../shared/verification';
 
 /** The signature of every workflow the workers run, by its type name (the export of src/workflows). */
 export interface WorkflowTypes {
-  releasePromotion(input: ReleaseInput): Promise<ReleaseResult>;
-  hotfixPromotion(input: ReleaseInput): Promise<ReleaseResult>;
+  releasePromotion(input: ReleaseRunInput): Promise<ReleaseResult>;
+  hotfixPromotion(input: ReleaseRunInput): Promise<ReleaseResult>;
   environmentLedger(input: EnvironmentLedgerInput): Promise<void>;
   manualRollback(input: ManualRollbackInput): Promise<ManualRollbackResult>;
   manualVersionRecord(input: ManualRecordInput): Promise<ManualRecordResult>;

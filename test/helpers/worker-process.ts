@@ -9,8 +9,13 @@ import { freePort } from './processes';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'release-promote.mjs');
 
-export async function startWorkerProcess(options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, [BIN, 'worker'], {
+/** `bin`: another copy's entry point (an upgrade test's next version); this checkout's by default. */
+export async function startWorkerProcess(options: {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  bin?: string;
+}): Promise<ChildProcess> {
+  const worker = spawn(process.execPath, [options.bin ?? BIN, 'worker'], {
     cwd: options.cwd,
     env: {
       ...options.env,

@@ -2,7 +2,8 @@
 // metrics and health are judged against the stable baseline every analysis interval. A pause stops
 // that timer (paused time does not count) and keeps evaluating the hard gates; a human resumes it or
 // rolls it back. The canary finishes only on a passing evaluation after the minimum duration.
-import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
+import type { CanaryPosition } from '../../shared/carried-release';
 import { canaryComplete, decideCanaryAction, judgeCanary } from '../../shared/canary-verdict';
 import { combinedSample, judgeServices, type ServiceSample } from '../../shared/service-verdict';
 import { shareTolerancePp } from '../../shared/traffic-share';
@@ -18,23 +19,38 @@ import { rootMessage } from './compensation';
 /** How often the evidence files are rewritten during the canary: every 5 evaluations (5 min by default). */
 const EVIDENCE_EVERY_EVALUATIONS = 5;
 
-export type CanaryResult = { ok: true } | { ok: false; reason: string; decidedBy: string | null };
+export type CanaryResult =
+  { ok: true } | { ok: false; reason: string; decidedBy: string | null } | { carry: CanaryPosition };
+
+/**
+ * Patch marker: a paused canary whose history has grown large continues as new (issue 15), carrying
+ * where it stands. Asked only at that point, so a run that never gets there records no marker.
+ */
+export const PAUSED_CONTINUE_AS_NEW_PATCH = 'paused-continue-as-new';
 
 /**
  * The canary's steps one after another (the seed's single 10% step by default): each step's weight
  * is set by the router, held for the minimum duration and judged; a step that does not pass ends
  * the canary. Paused time never counts, in any step.
  */
-export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: string): Promise<CanaryResult> {
+export async function runCanary(
+  ctx: ReleaseContext,
+  inbox: Inbox,
+  environment: string,
+  from: CanaryPosition | null = null,
+): Promise<CanaryResult> {
   const policy = ctx.policy.canary;
   const weights = canarySteps(policy);
   const canary = ctx.status.canary;
-  canary.startedAt = new Date().toISOString();
+  if (!from) canary.startedAt = new Date().toISOString();
   if (weights.length > 1) canary.requiredMs = policy.minDurationMs * weights.length;
   for (const [i, weightPct] of weights.entries()) {
+    // A continued run goes on in the step its earlier run paused in, with that step's weight still set.
+    if (from && i < from.stepIndex) continue;
+    const resumed = from !== null && i === from.stepIndex;
     const step: CanaryStep = { index: i + 1, of: weights.length, weightPct };
     canary.step = step;
-    if (i > 0) {
+    if (i > 0 && !resumed) {
       const split = await setCanaryWeight(ctx, environment, weightPct);
       await ctx.transition(
         'CANARY',
@@ -42,8 +58,8 @@ export async function runCanary(ctx: ReleaseContext, inbox: Inbox, environment: 
         { action: 'progress' },
       );
     }
-    const result = await runStep(ctx, inbox, environment, step, i * policy.minDurationMs);
-    if (!result.ok) return result;
+    const result = await runStep(ctx, inbox, environment, step, i * policy.minDurationMs, resumed ? from : null);
+    if ('carry' in result || !result.ok) return result;
   }
   return { ok: true };
 }
@@ -54,15 +70,16 @@ async function runStep(
   environment: string,
   step: CanaryStep,
   earlierStepsMs: number,
+  from: CanaryPosition | null,
 ): Promise<CanaryResult> {
   const policy = ctx.policy.canary;
   const canary = ctx.status.canary;
-  let remainingMs = policy.minDurationMs;
+  let remainingMs = from?.remainingMs ?? policy.minDurationMs;
   let windowStartedAt = 0;
   let windowDone = false;
   let window: CancellationScope | null = null;
   let windowPromise: Promise<void> = Promise.resolve();
-  let lastReminderAt = 0;
+  let lastReminderAt = from?.lastReminderAt ?? 0;
 
   const elapsed = () => policy.minDurationMs - remainingMs + (window ? Date.now() - windowStartedAt : 0);
   const startWindow = () => {
@@ -101,11 +118,14 @@ async function runStep(
     else await condition(decided, policy.analysisIntervalMs);
   };
 
-  startWindow();
-  const which = step.of > 1 ? `step ${step.index} of ${step.of}, ` : '';
-  ctx.setWaitingFor(
-    `canary ${which}at ${step.weightPct}% for ${formatMs(policy.minDurationMs)}, judged every ${formatMs(policy.analysisIntervalMs)}`,
-  );
+  // A continued run that was paused stays paused (its waiting line is carried); otherwise the clock runs.
+  if (canary.paused === null) {
+    startWindow();
+    const which = step.of > 1 ? `step ${step.index} of ${step.of}, ` : '';
+    ctx.setWaitingFor(
+      `canary ${which}at ${step.weightPct}% for ${formatMs(policy.minDurationMs)}, judged every ${formatMs(policy.analysisIntervalMs)}`,
+    );
+  }
 
   for (let n = 1; ; n++) {
     await waitForNext();
@@ -185,6 +205,10 @@ async function runStep(
         'rollback',
       ]);
     }
+    // Paused, the window's clock is stopped, so where the canary stands is exact: hand it to a new run
+    // before the history grows large (about 10 events per evaluation, 1,440 evaluations a day).
+    if (paused && inbox.pauseDecision === null && ctx.lean && ctx.historyLarge && patched(PAUSED_CONTINUE_AS_NEW_PATCH))
+      return { carry: { stepIndex: step.index - 1, remainingMs, lastReminderAt } };
     if (!paused && windowDone && canaryComplete(elapsed(), policy, evaluation.verdict)) {
       canary.endsAt = new Date().toISOString();
       return { ok: true };

@@ -29,6 +29,12 @@ import { activities, localFirst } from '../activity-proxies';
 import type { AuditEntry } from '../../shared/audit';
 import type { LeaseAnswer } from '../../shared/ledger';
 import { Saga } from './compensation';
+import {
+  CARRIED_EVALUATIONS,
+  CONTINUE_AS_NEW_AT_EVENTS,
+  type CanaryPosition,
+  type CarriedRelease,
+} from '../../shared/carried-release';
 import { rejected } from './ended';
 
 /** Decisions the main flow picks up: a pending pause decision, a cancellation and the environments granted to it. */
@@ -95,9 +101,22 @@ export class ReleaseContext {
     readonly input: ReleaseInput,
     readonly policy: ReleasePolicy,
     policyDigest: string | null,
+    carried: CarriedRelease | null = null,
   ) {
     const info = workflowInfo();
     this.lean = patched(LEAN_RELEASE_PATCH);
+    if (carried) {
+      this.status = { ...carried.status, runId: info.runId };
+      this.auditSeq = carried.auditSeq;
+      this.seedStage = carried.seedStage;
+      this.threadTs = carried.threadTs;
+      this.routed = carried.routed;
+      for (const environment of carried.held) this.held.add(environment);
+      for (const environment of carried.granted) this.inbox.granted.add(environment);
+      this.inbox.pauseDecision = carried.pauseDecision;
+      this.inbox.cancel = carried.cancel;
+      return;
+    }
     this.status = {
       workflowId: info.workflowId,
       runId: info.runId,
@@ -487,6 +506,32 @@ export class ReleaseContext {
         version: this.status.version,
       }),
     );
+  }
+
+  /** Whether this run's history is large enough to continue as new at the next quiet moment. */
+  get historyLarge(): boolean {
+    const info = workflowInfo();
+    return info.historyLength >= CONTINUE_AS_NEW_AT_EVENTS || info.continueAsNewSuggested;
+  }
+
+  /** What the next run needs to go on where this one stops (call right before continuing as new). */
+  carry(canary: CanaryPosition): CarriedRelease {
+    const { evaluations } = this.status.canary;
+    return {
+      status: {
+        ...this.status,
+        canary: { ...this.status.canary, evaluations: evaluations.slice(-CARRIED_EVALUATIONS) },
+      },
+      canary,
+      auditSeq: this.auditSeq,
+      seedStage: this.seedStage,
+      threadTs: this.threadTs,
+      routed: this.routed,
+      held: [...this.held],
+      granted: [...this.inbox.granted],
+      pauseDecision: this.inbox.pauseDecision,
+      cancel: this.inbox.cancel,
+    };
   }
 
   keepEvaluation(evaluation: ReleaseStatus['canary']['evaluations'][number]): void {
