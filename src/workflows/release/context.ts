@@ -91,8 +91,9 @@ export class ReleaseContext {
   private recordsWritten: Promise<unknown> = Promise.resolve();
   private nextBatch: Promise<void> | null = null;
   private evidenceWanted = false;
-  /** Lean runs: notifications go out in the background, one after another (so the thread stays in order). */
+  /** Lean runs: the notifications still going out in the background, and whether the thread was opened. */
   private notificationsSent: Promise<void> = Promise.resolve();
+  private threadOpened = false;
   private threadTs: string | null = null;
   /** Where the release is in the seed's pipeline: dev, staging, canary or production. */
   private seedStage: SeedStage = 'dev';
@@ -110,6 +111,7 @@ export class ReleaseContext {
       this.auditSeq = carried.auditSeq;
       this.seedStage = carried.seedStage;
       this.threadTs = carried.threadTs;
+      this.threadOpened = true;
       this.routed = carried.routed;
       for (const environment of carried.held) this.held.add(environment);
       for (const environment of carried.granted) this.inbox.granted.add(environment);
@@ -318,9 +320,11 @@ export class ReleaseContext {
       );
       const records = this.writeRecords(true);
       // The batch with this entry also keeps the evidence; the message goes out beside it.
-      if (options.notify !== false)
-        this.notifyInBackground('stage-changed', `${this.status.version}: ${from} → ${to}`, reason);
-      await records;
+      const message =
+        options.notify !== false
+          ? this.notifyInBackground('stage-changed', `${this.status.version}: ${from} → ${to}`, reason)
+          : null;
+      await Promise.all([records, message]);
       return;
     }
     await this.audit(action, reason, { ...options, fromStage: fromSeed, toStage: this.seedStage });
@@ -445,7 +449,7 @@ export class ReleaseContext {
     actions: NotificationAction[] = [],
   ): Promise<void> {
     if (this.lean) {
-      this.notifyInBackground(kind, title, reason, actions);
+      await this.notifyInBackground(kind, title, reason, actions);
       return;
     }
     const receipt = await sendNotification(this.notification(kind, title, reason, actions));
@@ -453,25 +457,32 @@ export class ReleaseContext {
   }
 
   /**
-   * A lean run's messages: composed now, sent in the background after the ones before it, so no
-   * stage change, decision or rollback waits for Slack. One that cannot be delivered after its
-   * retries is dropped (the audit trail and the status query carry what it would have said).
+   * A lean run's messages, each an activity of its own scheduled where it happens (never after
+   * another message's answer: what the release does next must not depend on when Slack answered).
+   * The first opens the release's thread and is waited for, once, at the start, so every later
+   * one replies in it; the later ones go out in the background, so no stage change, decision or
+   * rollback waits for Slack. A regular activity, not a local one: a worker that is told to stop
+   * waits for it. One that cannot be delivered after its retries is dropped (the audit trail and
+   * the status query carry what it said).
    */
-  private notifyInBackground(
+  private async notifyInBackground(
     kind: NotificationKind,
     title: string,
     reason: string,
     actions: NotificationAction[] = [],
-  ): void {
+  ): Promise<void> {
     const message = this.notification(kind, title, reason, actions);
-    this.notificationsSent = this.notificationsSent.then(async () => {
-      // A regular activity, not a local one: a worker that is told to stop waits for it to finish,
-      // and a slow Slack answer is not sent twice by a local start-to-close timeout.
-      const receipt = await CancellationScope.nonCancellable(() =>
-        activities('notify', `notify: ${kind}`).notify({ ...message, threadTs: this.threadTs }),
-      ).catch(() => null);
-      this.threadTs ??= receipt?.threadTs ?? null;
-    });
+    const sent = CancellationScope.nonCancellable(() =>
+      activities('notify', `notify: ${kind}`).notify({ ...message, threadTs: this.threadTs }),
+    ).then(
+      (receipt) => void (this.threadTs ??= receipt?.threadTs ?? null),
+      () => undefined,
+    );
+    this.notificationsSent = Promise.all([this.notificationsSent, sent]).then(() => undefined);
+    if (!this.threadOpened) {
+      this.threadOpened = true;
+      await sent;
+    }
   }
 
   private notification(
